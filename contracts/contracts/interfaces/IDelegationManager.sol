@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {IStrategy} from "./IStrategy.sol";
+
+/// @title IDelegationManager
+/// @notice The views the AVS registries need from a restaking delegation contract. Selectors
+///         match EigenLayer's DelegationManager, so the registries work against the local
+///         stand-in (`restaking/DelegationManager.sol`) and against the real contract on a fork.
+interface IDelegationManager {
+    /// @notice Whether `operator` has registered as an operator in the delegation contract.
+    function isOperator(address operator) external view returns (bool);
+
+    /// @notice Shares delegated to `operator` in each of `strategies`, in the same order.
+    function getOperatorShares(address operator, IStrategy[] memory strategies)
+        external
+        view
+        returns (uint256[] memory);
+
+    /// @notice Minimum number of blocks a queued withdrawal waits before it can complete.
+    function minWithdrawalDelayBlocks() external view returns (uint256);
+}

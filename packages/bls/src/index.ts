@@ -1,0 +1,47 @@
+export { type BytesLike, type Hex, toBytes, toHex } from "./bytes.js";
+export { CURVE_ORDER, FIELD_MODULUS, G1, type G1Point, G2, type G2Point } from "./curve.js";
+export {
+  g1FromBytes,
+  g1FromSolidity,
+  g1ToBytes,
+  g1ToSolidity,
+  g2FromBytes,
+  g2FromSolidity,
+  g2ToBytes,
+  g2ToSolidity,
+  type SolidityG1,
+  type SolidityG2,
+} from "./encoding.js";
+export {
+  BlsError,
+  InvalidDigestError,
+  InvalidPointError,
+  type InvalidPointReason,
+  InvalidSecretKeyError,
+} from "./errors.js";
+export { hashToG1 } from "./hash-to-g1.js";
+export {
+  assertSecretKey,
+  type BlsKeyPair,
+  generateKeyPair,
+  generateSecretKey,
+  keyPairFromSecretKey,
+  operatorIdFromPublicKey,
+  publicKeyG1,
+  publicKeyG2,
+  secretKeyFromBytes,
+} from "./keys.js";
+export {
+  buildPubkeyRegistration,
+  type PubkeyRegistrationParams,
+  verifyPubkeyRegistration,
+} from "./registration.js";
+export {
+  aggregateG1,
+  aggregateG2,
+  aggregateSignatures,
+  signDigest,
+  signPoint,
+  verifyPointSignature,
+  verifySignature,
+} from "./signature.js";
