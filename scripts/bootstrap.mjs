@@ -63,7 +63,9 @@ const wanted = createHash("sha256")
 const have = existsSync(stampFile) ? readFileSync(stampFile, "utf8").trim() : "";
 if (have !== wanted) {
   log(`installing dependencies with Node ${process.versions.node}`);
-  const status = run("npm", [existsSync(lockfile) ? "ci" : "install", "--no-audit", "--no-fund"]);
+  // `npm install`, not `npm ci`: the lockfile pins every version either way, and `npm ci`
+  // refuses lockfiles that lack optional platform packages a registry mirror may not carry.
+  const status = run("npm", ["install", "--no-audit", "--no-fund"]);
   if (status !== 0) {
     log("npm install failed");
     process.exit(status);
