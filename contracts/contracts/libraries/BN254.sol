@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+/// @title BN254
+/// @notice Arithmetic on the BN254 (alt_bn128) curve through the EVM precompiles, plus the two
+///         EigenLayer conventions that interop depends on: the try-and-increment `hashToG1` and the
+///         proof-of-possession check done at public-key registration.
+/// @dev    Precompiles used: 0x05 modexp (square root), 0x06 ecAdd (150 gas), 0x07 ecMul
+///         (6,000 gas) and 0x08 ecPairing (45,000 + 34,000 per pair), all per EIP-196/197/1108.
+///         G1 has cofactor 1, so any point the precompiles accept is in the prime-order group; the
+///         pairing precompile itself rejects G2 points outside the order-r subgroup.
+library BN254 {
+    /// @notice p, the base field modulus: coordinates of points live in F_p.
+    uint256 internal constant FP_MODULUS =
+        21888242871839275222246405745257275088696311157297823662689037894645226208583;
+
+    /// @notice r, the order of G1 and G2: scalars (secret keys, challenges) live in F_r.
+    uint256 internal constant FR_MODULUS =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+
+    /// @dev (p + 1) / 4. Because p ≡ 3 (mod 4), beta^((p+1)/4) is a square root of beta whenever
+    ///      beta is a quadratic residue: (beta^((p+1)/4))^2 = beta^((p+1)/2) = beta · beta^((p-1)/2)
+    ///      and beta^((p-1)/2) = 1 for residues (Euler's criterion). For non-residues the result
+    ///      squares to -beta instead, which is how hashToG1 detects "no point at this x".
+    uint256 private constant SQRT_EXPONENT = 0xc19139cb84c680a6e14116da060561765e05aa45a1c72a34f082305b61f3f52;
+
+    /// @dev The curve is y^2 = x^3 + 3 over F_p.
+    uint256 private constant CURVE_B = 3;
+
+    /// @dev Generator of G2 in EIP-197 order (imaginary part first).
+    uint256 private constant G2_X_IM = 11559732032986387107991004021392285783925812861821192530917403151452391805634;
+    uint256 private constant G2_X_RE = 10857046999023057135944570762232829481370756359578518086990519993285655852781;
+    uint256 private constant G2_Y_IM = 4082367875863433681332203403145435568316851327593401208105741076214120093531;
+    uint256 private constant G2_Y_RE = 8495653923123431417604973247489272438418190587263600148770280649306958101930;
+    /// @dev -G2 has the same x and y replaced by p - y, coordinate-wise in F_p2.
+    uint256 private constant NEG_G2_Y_IM = 17805874995975841540914202342111839520379459829704422454583296818431106115052;
+    uint256 private constant NEG_G2_Y_RE = 13392588948715843804641432497768002650278120570034223513918757245338268106653;
+
+    /// @notice A point of G1 in affine coordinates; (0, 0) encodes the point at infinity.
+    struct G1Point {
+        uint256 X;
+        uint256 Y;
+    }
+
+    /// @notice A point of G2 in affine coordinates over F_p2.
+    /// @dev Imaginary part first (EIP-197): X = [x.c1, x.c0], Y = [y.c1, y.c0].
+    ///      All-zero encodes the point at infinity.
+    struct G2Point {
+        uint256[2] X;
+        uint256[2] Y;
+    }
+
+    /// @notice ecAdd (0x06) rejected its input: a point is not on the curve or a coordinate >= p.
+    error ECAddFailed();
+    /// @notice ecMul (0x07) rejected its input: the point is not on the curve or a coordinate >= p.
+    error ECMulFailed();
+    /// @notice ecPairing (0x08) rejected its input: a point is not on its curve, a G2 point is not in
+    ///         the order-r subgroup (for example G2 coordinates given as [c0, c1]), or a coordinate >= p.
+    error PairingPrecompileFailed();
+    /// @notice The modexp precompile (0x05) call failed (only possible when out of gas).
+    error ModExpFailed();
+
+    /// @notice The generator (1, 2) of G1.
+    function generatorG1() internal pure returns (G1Point memory) {
+        return G1Point(1, 2);
+    }
+
+    /// @notice The standard generator of G2 (EIP-197 order).
+    function generatorG2() internal pure returns (G2Point memory) {
+        return G2Point([G2_X_IM, G2_X_RE], [G2_Y_IM, G2_Y_RE]);
+    }
+
+    /// @notice The negated generator -G2, used to move a pairing to the other side of an equation.
+    function negGeneratorG2() internal pure returns (G2Point memory) {
+        return G2Point([G2_X_IM, G2_X_RE], [NEG_G2_Y_IM, NEG_G2_Y_RE]);
+    }
+
+    /// @notice -p. The point at infinity (0, 0) maps to itself.
+    /// @dev Does not validate p: negating an off-curve point yields an off-curve point, which the
+    ///      precompiles reject later.
+    function negate(G1Point memory p) internal pure returns (G1Point memory) {
+        if (p.X == 0 && p.Y == 0) return G1Point(0, 0);
+        return G1Point(p.X, FP_MODULUS - (p.Y % FP_MODULUS));
+    }
+
+    /// @notice a + b through the ecAdd precompile (0x06).
+    /// @dev Reverts ECAddFailed if either point is not on the curve or has a coordinate >= p.
+    function plus(G1Point memory a, G1Point memory b) internal view returns (G1Point memory r) {
+        r = G1Point(0, 0);
+        bool ok;
+        assembly ("memory-safe") {
+            // Input is built just past the free memory pointer (scratch, not allocated).
+            let input := mload(0x40)
+            mstore(input, mload(a))
+            mstore(add(input, 0x20), mload(add(a, 0x20)))
+            mstore(add(input, 0x40), mload(b))
+            mstore(add(input, 0x60), mload(add(b, 0x20)))
+            ok := staticcall(gas(), 0x06, input, 0x80, r, 0x40)
+        }
+        if (!ok) revert ECAddFailed();
+    }
+
+    /// @notice s·p through the ecMul precompile (0x07). Any uint256 scalar is accepted (it is
+    ///         effectively reduced mod r).
+    /// @dev Reverts ECMulFailed if p is not on the curve or has a coordinate >= p.
+    function scalarMul(G1Point memory p, uint256 s) internal view returns (G1Point memory r) {
+        r = G1Point(0, 0);
+        bool ok;
+        assembly ("memory-safe") {
+            let input := mload(0x40)
+            mstore(input, mload(p))
+            mstore(add(input, 0x20), mload(add(p, 0x20)))
+            mstore(add(input, 0x40), s)
+            ok := staticcall(gas(), 0x07, input, 0x60, r, 0x40)
+        }
+        if (!ok) revert ECMulFailed();
+    }
+
+    /// @notice s·p for a small scalar (s < 2^9 is where it pays off) by double-and-add with ecAdd,
+    ///         which costs 150 gas per call against ecMul's flat 6,000.
+    /// @dev Used for multiplicities (how many of a task's quorums an operator is in). Reverts
+    ///      ECAddFailed for invalid points. Gas grows with log2(s), so callers should bound s.
+    function scalarMulTiny(G1Point memory p, uint256 s) internal view returns (G1Point memory r) {
+        r = G1Point(0, 0);
+        if (s == 0) return r;
+        G1Point memory acc = G1Point(p.X, p.Y);
+        while (true) {
+            if (s & 1 == 1) r = plus(r, acc);
+            s >>= 1;
+            if (s == 0) break;
+            acc = plus(acc, acc);
+        }
+    }
+
+    /// @notice Whether p is the point at infinity (0, 0) or an affine point on y^2 = x^3 + 3 with
+    ///         both coordinates < p. Pure check, no precompile.
+    function isOnCurveG1(G1Point memory p) internal pure returns (bool) {
+        uint256 x = p.X;
+        uint256 y = p.Y;
+        if (x >= FP_MODULUS || y >= FP_MODULUS) return false;
+        if (x == 0 && y == 0) return true;
+        return mulmod(y, y, FP_MODULUS) == addmod(mulmod(mulmod(x, x, FP_MODULUS), x, FP_MODULUS), CURVE_B, FP_MODULUS);
+    }
+
+    /// @notice true iff e(a1, a2) · e(b1, b2) == 1 in GT.
+    /// @dev Reverts PairingPrecompileFailed if the precompile rejects the input (a point off its
+    ///      curve, a G2 point outside the subgroup, a coordinate >= p) — a malformed input is an
+    ///      error, not a "false". Use safePairing to get a non-reverting result.
+    function pairing(G1Point memory a1, G2Point memory a2, G1Point memory b1, G2Point memory b2)
+        internal
+        view
+        returns (bool)
+    {
+        (bool ok, bool result) = _pairing(a1, a2, b1, b2, gasleft());
+        if (!ok) revert PairingPrecompileFailed();
+        return result;
+    }
+
+    /// @notice Like pairing, but never reverts.
+    /// @param gasLimit Gas forwarded to the precompile (a 2-pair call costs 113,000 since EIP-1108).
+    /// @return success false if the precompile call failed (invalid input or out of gasLimit).
+    /// @return result  true iff e(a1, a2) · e(b1, b2) == 1; meaningful only when success is true.
+    function safePairing(
+        G1Point memory a1,
+        G2Point memory a2,
+        G1Point memory b1,
+        G2Point memory b2,
+        uint256 gasLimit
+    ) internal view returns (bool success, bool result) {
+        return _pairing(a1, a2, b1, b2, gasLimit);
+    }
+
+    /// @dev Lays out the 12-word precompile input past the free memory pointer, reading the G2
+    ///      coordinates through the struct's array pointers (a memory G2Point holds two pointers).
+    function _pairing(G1Point memory a1, G2Point memory a2, G1Point memory b1, G2Point memory b2, uint256 gasLimit)
+        private
+        view
+        returns (bool success, bool result)
+    {
+        assembly ("memory-safe") {
+            let input := mload(0x40)
+            mstore(input, mload(a1))
+            mstore(add(input, 0x20), mload(add(a1, 0x20)))
+            let x := mload(a2)
+            let y := mload(add(a2, 0x20))
+            mstore(add(input, 0x40), mload(x))
+            mstore(add(input, 0x60), mload(add(x, 0x20)))
+            mstore(add(input, 0x80), mload(y))
+            mstore(add(input, 0xa0), mload(add(y, 0x20)))
+            mstore(add(input, 0xc0), mload(b1))
+            mstore(add(input, 0xe0), mload(add(b1, 0x20)))
+            x := mload(b2)
+            y := mload(add(b2, 0x20))
+            mstore(add(input, 0x100), mload(x))
+            mstore(add(input, 0x120), mload(add(x, 0x20)))
+            mstore(add(input, 0x140), mload(y))
+            mstore(add(input, 0x160), mload(add(y, 0x20)))
+            // Output to scratch space; cleared first so a failed call cannot leave a stale 1.
+            mstore(0x00, 0)
+            success := staticcall(gasLimit, 0x08, input, 0x180, 0x00, 0x20)
+            result := and(success, eq(mload(0x00), 1))
+        }
+    }
+
+    /// @notice Maps a 32-byte digest to G1 exactly as EigenLayer's middleware does (try-and-increment),
+    ///         so that signatures interoperate with EigenLayer tooling bit for bit.
+    /// @dev x = digest mod p; while x^3 + 3 is not a square, x = x + 1 mod p; y = (x^3 + 3)^((p+1)/4),
+    ///      taken as is (no sign normalisation). Not constant time; only ever fed public digests.
+    ///      About half of all x are valid, so the expected number of modexp calls is 2.
+    function hashToG1(bytes32 digest) internal view returns (G1Point memory) {
+        uint256 x = uint256(digest) % FP_MODULUS;
+        uint256 y;
+        bool ok;
+        assembly ("memory-safe") {
+            // modexp input: len(base), len(exp), len(mod), base, exp, mod; built past the free
+            // memory pointer once, only `base` changes per attempt. Result goes to scratch 0x00.
+            let input := mload(0x40)
+            mstore(input, 0x20)
+            mstore(add(input, 0x20), 0x20)
+            mstore(add(input, 0x40), 0x20)
+            mstore(add(input, 0x80), SQRT_EXPONENT)
+            mstore(add(input, 0xa0), FP_MODULUS)
+            for {} 1 {} {
+                let beta := addmod(mulmod(mulmod(x, x, FP_MODULUS), x, FP_MODULUS), CURVE_B, FP_MODULUS)
+                mstore(add(input, 0x60), beta)
+                ok := staticcall(gas(), 0x05, input, 0xc0, 0x00, 0x20)
+                if iszero(ok) { break }
+                y := mload(0x00)
+                if eq(mulmod(y, y, FP_MODULUS), beta) { break }
+                x := addmod(x, 1, FP_MODULUS)
+            }
+        }
+        if (!ok) revert ModExpFailed();
+        return G1Point(x, y);
+    }
+
+    /// @notice keccak256(abi.encodePacked(p.X, p.Y)): the operatorId of a G1 public key.
+    function hashG1Point(G1Point memory p) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            // A memory G1Point is exactly its two words, back to back.
+            h := keccak256(p, 0x40)
+        }
+    }
+
+    /// @notice Proof-of-possession check done when an operator registers its BLS keys: proves in
+    ///         one 2-pair pairing that `sigma = sk·messagePoint` AND that `pkG1 = sk·G1`,
+    ///         `pkG2 = sk·G2` share the same sk (which stops rogue-key attacks on aggregates).
+    /// @dev gamma = keccak256(sigma, pkG1, pkG2.X, pkG2.Y, messagePoint) mod r, then
+    ///      e(sigma + gamma·pkG1, -G2) · e(messagePoint + gamma·G1, pkG2) == 1.
+    ///      The random-looking gamma makes the two equations e(sigma,-G2)e(H,pkG2) = 1 and
+    ///      e(pkG1,-G2)e(G1,pkG2) = 1 collapse into one check that a forger cannot balance.
+    ///      Returns false for the zero G1 key: with pkG1 = pkG2 = 0 and sigma = 0 the equation holds
+    ///      trivially, so a caller that forgot to reject it would register an identity key.
+    ///      Reverts (ECMulFailed / ECAddFailed / PairingPrecompileFailed) on malformed points.
+    function verifyPubkeyRegistration(
+        G1Point memory sigma,
+        G1Point memory pkG1,
+        G2Point memory pkG2,
+        G1Point memory messagePoint
+    ) internal view returns (bool) {
+        if (pkG1.X == 0 && pkG1.Y == 0) return false;
+        uint256 gamma = uint256(
+            keccak256(
+                abi.encodePacked(
+                    sigma.X,
+                    sigma.Y,
+                    pkG1.X,
+                    pkG1.Y,
+                    pkG2.X[0],
+                    pkG2.X[1],
+                    pkG2.Y[0],
+                    pkG2.Y[1],
+                    messagePoint.X,
+                    messagePoint.Y
+                )
+            )
+        ) % FR_MODULUS;
+        return pairing(
+            plus(sigma, scalarMul(pkG1, gamma)),
+            negGeneratorG2(),
+            plus(messagePoint, scalarMul(generatorG1(), gamma)),
+            pkG2
+        );
+    }
+}
