@@ -1,0 +1,32 @@
+export {
+  accountFromPrivateKey,
+  type ChainClientOptions,
+  connectChain,
+  type ReadClient,
+  RpcUnreachableError,
+  type WriteClient,
+  walletFor,
+} from "./chain.js";
+export {
+  addOptions,
+  type ConfigOf,
+  envNameFor,
+  type OptionSpec,
+  type OptionSpecs,
+  redactConfig,
+  resolveConfig,
+} from "./config.js";
+export { formatDuration, parseDuration } from "./duration.js";
+export { ConfigError } from "./errors.js";
+export {
+  createLogger,
+  LOG_LEVELS,
+  type LogFormat,
+  type Logger,
+  type LogLevel,
+  loggingOptions,
+} from "./logger.js";
+export { Counter, createMetricsRegistry, Gauge, Histogram, Registry } from "./metrics.js";
+export { type HealthReport, listen, type RunningServer, startOpsServer } from "./ops-server.js";
+export { opt } from "./schemas.js";
+export { Shutdown, sleep } from "./shutdown.js";
