@@ -1,0 +1,3 @@
+export * from "./deployment-schema.js";
+export * from "./deployments.js";
+export * from "./generated/index.js";

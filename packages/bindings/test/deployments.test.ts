@@ -1,0 +1,280 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  type DeploymentJson,
+  DeploymentNotFoundError,
+  InvalidDeploymentError,
+  loadDeployment,
+  parseDeployment,
+  serializeDeployment,
+} from "../src/index.js";
+
+const a = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
+const proxied = (n: number) => ({ proxy: a(n), implementation: a(n + 1), proxyAdmin: a(n + 2) });
+
+function validJson(): DeploymentJson {
+  return {
+    format: "avskit-deployment-1",
+    chainId: 31337,
+    deployer: "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266",
+    deployedAt: { blockNumber: 42, blockHash: `0x${"ab".repeat(32)}`, timestamp: 1_795_312_410 },
+    contracts: {
+      registryCoordinator: proxied(0x10),
+      stakeRegistry: proxied(0x20),
+      blsApkRegistry: proxied(0x30),
+      indexRegistry: proxied(0x40),
+      serviceManager: proxied(0x50),
+      taskManager: proxied(0x60),
+    },
+    restaking: { source: "stand-in", delegationManager: a(1), strategyManager: a(2), avsDirectory: a(3) },
+    quorums: [
+      {
+        quorumNumber: 0,
+        minimumStake: "1000000000000000000",
+        maxOperatorCount: 32,
+        strategies: [{ strategy: a(4), token: a(5), multiplier: "1000000000000000000" }],
+      },
+      {
+        quorumNumber: 1,
+        minimumStake: "0",
+        maxOperatorCount: 32,
+        strategies: [
+          { strategy: a(6), token: a(7), multiplier: "1000000000000000000" },
+          { strategy: a(8), token: a(9), multiplier: "2000000000000000000" },
+        ],
+      },
+    ],
+    roles: { owner: a(0xa), taskGenerators: [a(0xb)], aggregators: [a(0xc)] },
+  };
+}
+
+type Mutation = (json: Record<string, unknown> & DeploymentJson) => void;
+
+function issuesOf(mutate: Mutation): string[] {
+  const json = structuredClone(validJson()) as Record<string, unknown> & DeploymentJson;
+  mutate(json);
+  try {
+    parseDeployment(json);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidDeploymentError);
+    return (error as InvalidDeploymentError).issues.map((issue) => issue.path);
+  }
+  throw new Error("expected parseDeployment to throw");
+}
+
+describe("parseDeployment", () => {
+  it("parses a valid file: checksummed addresses, bigint amounts", () => {
+    const deployment = parseDeployment(validJson());
+    expect(deployment.deployer).toBe("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+    expect(deployment.quorums[1]?.strategies[1]?.multiplier).toBe(2_000_000_000_000_000_000n);
+    expect(deployment.quorums[0]?.minimumStake).toBe(10n ** 18n);
+    expect(deployment.contracts.taskManager.proxy).toBe(a(0x60));
+  });
+
+  it("round-trips through serializeDeployment", () => {
+    const deployment = parseDeployment(validJson());
+    expect(parseDeployment(JSON.parse(serializeDeployment(deployment)))).toEqual(deployment);
+  });
+
+  it("accepts an external restaking source without a strategy manager", () => {
+    const json = validJson();
+    json.restaking = { ...json.restaking, source: "external", strategyManager: null };
+    expect(parseDeployment(json).restaking.strategyManager).toBeNull();
+  });
+
+  const cases: [string, Mutation][] = [
+    [
+      "format",
+      (j) => {
+        j.format = "avskit-deployment-0" as "avskit-deployment-1";
+      },
+    ],
+    [
+      "chainId",
+      (j) => {
+        j.chainId = -1;
+      },
+    ],
+    [
+      "chainId",
+      (j) => {
+        delete (j as Partial<DeploymentJson>).chainId;
+      },
+    ],
+    [
+      "deployer",
+      (j) => {
+        j.deployer = "0x1234";
+      },
+    ],
+    [
+      "deployer",
+      (j) => {
+        j.deployer = "0xF39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+      },
+    ], // bad checksum
+    [
+      "deployedAt.blockNumber",
+      (j) => {
+        j.deployedAt.blockNumber = 1.5;
+      },
+    ],
+    [
+      "deployedAt.blockHash",
+      (j) => {
+        j.deployedAt.blockHash = "0x00";
+      },
+    ],
+    [
+      "deployedAt.timestamp",
+      (j) => {
+        delete (j.deployedAt as Partial<typeof j.deployedAt>).timestamp;
+      },
+    ],
+    [
+      "contracts.stakeRegistry.proxy",
+      (j) => {
+        j.contracts.stakeRegistry.proxy = "nope";
+      },
+    ],
+    [
+      "contracts.taskManager.proxyAdmin",
+      (j) => {
+        delete (j.contracts.taskManager as { proxyAdmin?: string }).proxyAdmin;
+      },
+    ],
+    [
+      "contracts.indexRegistry",
+      (j) => {
+        delete (j.contracts as Partial<typeof j.contracts>).indexRegistry;
+      },
+    ],
+    [
+      "restaking.source",
+      (j) => {
+        j.restaking.source = "eigen" as "external";
+      },
+    ],
+    [
+      "restaking.avsDirectory",
+      (j) => {
+        j.restaking.avsDirectory = a(1).slice(0, 20);
+      },
+    ],
+    [
+      "restaking.delegationManager",
+      (j) => {
+        delete (j.restaking as Partial<typeof j.restaking>).delegationManager;
+      },
+    ],
+    [
+      "quorums",
+      (j) => {
+        j.quorums = [];
+      },
+    ],
+    [
+      "quorums[0].minimumStake",
+      (j) => {
+        j.quorums[0]!.minimumStake = "1e18";
+      },
+    ],
+    [
+      "quorums[0].minimumStake",
+      (j) => {
+        j.quorums[0]!.minimumStake = (1n << 96n).toString();
+      },
+    ],
+    [
+      "quorums[1].quorumNumber",
+      (j) => {
+        j.quorums[1]!.quorumNumber = 2;
+      },
+    ],
+    [
+      "quorums[1].strategies",
+      (j) => {
+        j.quorums[1]!.strategies = [];
+      },
+    ],
+    [
+      "quorums[1].strategies[1].multiplier",
+      (j) => {
+        j.quorums[1]!.strategies[1]!.multiplier = "0";
+      },
+    ],
+    [
+      "quorums[0].strategies[0].token",
+      (j) => {
+        j.quorums[0]!.strategies[0]!.token = 5 as unknown as string;
+      },
+    ],
+    [
+      "quorums[0].maxOperatorCount",
+      (j) => {
+        j.quorums[0]!.maxOperatorCount = 0;
+      },
+    ],
+    [
+      "roles.owner",
+      (j) => {
+        j.roles.owner = "";
+      },
+    ],
+    [
+      "roles.aggregators[0]",
+      (j) => {
+        j.roles.aggregators = ["0xzz"];
+      },
+    ],
+    [
+      "(root)",
+      (j) => {
+        j.extra = true;
+      },
+    ],
+  ];
+  it.each(cases)("names the bad field %s", (path, mutate) => {
+    expect(issuesOf(mutate)).toContain(path);
+  });
+
+  it("puts the field path in the error message", () => {
+    const json = validJson();
+    json.contracts.blsApkRegistry.implementation = "0x12";
+    expect(() => parseDeployment(json, "x.json")).toThrow(
+      /invalid deployment \(x\.json\): contracts\.blsApkRegistry\.implementation: expected a 20-byte hex address/,
+    );
+  });
+});
+
+describe("loadDeployment", () => {
+  const dir = mkdtempSync(join(tmpdir(), "avskit-deployments-"));
+
+  it("loads <dir>/<chainId>.json", async () => {
+    writeFileSync(join(dir, "31337.json"), JSON.stringify(validJson()));
+    const deployment = await loadDeployment(31337, { dir });
+    expect(deployment.chainId).toBe(31337);
+    expect(deployment.roles.taskGenerators).toEqual([a(0xb)]);
+  });
+
+  it("throws DeploymentNotFoundError for a missing file", async () => {
+    const error = await loadDeployment(5, { dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeploymentNotFoundError);
+    expect((error as DeploymentNotFoundError).path).toBe(join(dir, "5.json"));
+    expect((error as Error).message).toMatch(/no deployment for chain 5/);
+  });
+
+  it("rejects a file whose chainId is not the one asked for", async () => {
+    writeFileSync(join(dir, "1.json"), JSON.stringify(validJson()));
+    await expect(loadDeployment(1, { dir })).rejects.toThrow(/chainId: file is for chain 31337/);
+  });
+
+  it("rejects a file that is not JSON", async () => {
+    writeFileSync(join(dir, "7.json"), "{ not json");
+    const error = await loadDeployment(7, { dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidDeploymentError);
+    expect((error as Error).message).toMatch(/\(root\): not JSON/);
+  });
+});
