@@ -220,14 +220,14 @@ library BN254 {
             mstore(add(input, 0x40), 0x20)
             mstore(add(input, 0x80), SQRT_EXPONENT)
             mstore(add(input, 0xa0), FP_MODULUS)
-            for {} 1 {} {
-                let beta := addmod(mulmod(mulmod(x, x, FP_MODULUS), x, FP_MODULUS), CURVE_B, FP_MODULUS)
-                mstore(add(input, 0x60), beta)
+            let base := add(input, 0x60)
+            let p := FP_MODULUS
+            for {} 1 { x := addmod(x, 1, p) } {
+                let beta := addmod(mulmod(mulmod(x, x, p), x, p), CURVE_B, p)
+                mstore(base, beta)
                 ok := staticcall(gas(), 0x05, input, 0xc0, 0x00, 0x20)
-                if iszero(ok) { break }
                 y := mload(0x00)
-                if eq(mulmod(y, y, FP_MODULUS), beta) { break }
-                x := addmod(x, 1, FP_MODULUS)
+                if or(iszero(ok), eq(mulmod(y, y, p), beta)) { break }
             }
         }
         if (!ok) revert ModExpFailed();
