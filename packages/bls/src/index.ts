@@ -32,6 +32,38 @@ export {
   secretKeyFromBytes,
 } from "./keys.js";
 export {
+  type BlsKeystoreEncryptOptions,
+  type BlsKeystoreJson,
+  blsKeystorePublicKey,
+  decryptBlsKeystore,
+  encryptBlsKeystore,
+  serializeBlsKeystore,
+} from "./keystore.js";
+export {
+  decryptSecretStorage,
+  encryptSecretStorage,
+  type KeystorePassword,
+  type ScryptKdfParams,
+  type SecretStorageEncryptOptions,
+  STANDARD_SCRYPT_PARAMS,
+  type Web3SecretStorageCrypto,
+} from "./keystore-crypto.js";
+export {
+  KeystoreCorruptError,
+  KeystoreError,
+  KeystoreFileExistsError,
+  KeystoreInvalidArgumentError,
+  KeystorePubKeyMismatchError,
+  KeystoreUnsupportedError,
+  KeystoreWrongPasswordError,
+} from "./keystore-errors.js";
+export {
+  readBlsKeystoreFile,
+  type WriteBlsKeystoreFileOptions,
+  writeBlsKeystoreFile,
+} from "./keystore-file.js";
+export { formatKeystorePubKey, parseKeystorePubKey } from "./keystore-pubkey.js";
+export {
   buildPubkeyRegistration,
   type PubkeyRegistrationParams,
   verifyPubkeyRegistration,
