@@ -30,3 +30,18 @@ export { Counter, createMetricsRegistry, Gauge, Histogram, Registry } from "./me
 export { type HealthReport, listen, type RunningServer, startOpsServer } from "./ops-server.js";
 export { opt } from "./schemas.js";
 export { Shutdown, sleep } from "./shutdown.js";
+export {
+  ConflictingSignerSourcesError,
+  type EcdsaKeystoreJson,
+  encryptEcdsaKeystore,
+  InvalidKeystoreError,
+  InvalidPrivateKeyError,
+  loadSigner,
+  MissingKeystorePasswordError,
+  NoSignerError,
+  SignerError,
+  SignerFileUnreadableError,
+  type SignerOptionNames,
+  type SignerSource,
+  WrongKeystorePasswordError,
+} from "./signer.js";
