@@ -9,11 +9,20 @@
 // Output is deterministic: one `<ContractName>.ts` per contract, sorted, and an `index.ts`.
 // Plain Node ESM with no dependencies, so it runs before anything in the workspace is built.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const ARTIFACT_FORMAT = "hh3-artifact-1";
+// OpenZeppelin publishes compiled artifacts of its proxies in the npm package. The deployer
+// needs these two; they are taken from the package the contracts compile against, unless the
+// contracts build emits its own artifacts of the same names (which then win).
+const PACKAGED_ARTIFACTS = [
+  "@openzeppelin/contracts/build/contracts/TransparentUpgradeableProxy.json",
+  "@openzeppelin/contracts/build/contracts/ProxyAdmin.json",
+];
+const PACKAGED_FORMAT = "hh-sol-artifact-1";
 // Runtime code of a Solidity library starts with PUSH20 <its own address, zero at compile
 // time> ADDRESS EQ: the call-protection guard. Libraries are linked or inlined, never deployed
 // by us, so they get no bytecode export.
@@ -75,18 +84,17 @@ export function camelName(name) {
   return name.slice(0, lowerCount).toLowerCase() + name.slice(lowerCount);
 }
 
-function readArtifact(path) {
+function readArtifact(path, format = ARTIFACT_FORMAT) {
   let artifact;
   try {
     artifact = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
     throw new GenerateError(`cannot parse ${path}: ${error.message}`);
   }
-  if (artifact === null || typeof artifact !== "object" || artifact._format !== ARTIFACT_FORMAT)
-    return undefined;
+  if (artifact === null || typeof artifact !== "object" || artifact._format !== format) return undefined;
   const { contractName, sourceName, abi, bytecode, deployedBytecode, linkReferences } = artifact;
   if (typeof contractName !== "string" || typeof sourceName !== "string" || !Array.isArray(abi)) {
-    throw new GenerateError(`${path} is a ${ARTIFACT_FORMAT} artifact without contractName/sourceName/abi`);
+    throw new GenerateError(`${path} is a ${format} artifact without contractName/sourceName/abi`);
   }
   if (typeof bytecode !== "string" || typeof deployedBytecode !== "string") {
     throw new GenerateError(`${path} has no bytecode strings`);
@@ -100,6 +108,23 @@ function readArtifact(path) {
     deployedBytecode,
     linkReferences: linkReferences ?? {},
   };
+}
+
+/** OpenZeppelin's published proxy artifacts, resolved from the contracts workspace. */
+function readPackagedArtifacts(artifactsDir) {
+  const contractsManifest = join(artifactsDir, "..", "package.json");
+  const require = createRequire(existsSync(contractsManifest) ? contractsManifest : import.meta.url);
+  return PACKAGED_ARTIFACTS.map((request) => {
+    let path;
+    try {
+      path = require.resolve(request);
+    } catch {
+      throw new GenerateError(`cannot find ${request}: is @openzeppelin/contracts installed (npm install)?`);
+    }
+    const artifact = readArtifact(path, PACKAGED_FORMAT);
+    if (artifact === undefined) throw new GenerateError(`${path} is not a ${PACKAGED_FORMAT} artifact`);
+    return { ...artifact, sourceName: `${request} (${artifact.sourceName})` };
+  });
 }
 
 function kindOf(artifact) {
@@ -155,7 +180,7 @@ function main() {
   }
 
   const artifacts = listJsonFiles(options.artifacts)
-    .map(readArtifact)
+    .map((path) => readArtifact(path))
     .filter((artifact) => artifact !== undefined && !isTestSource(artifact.sourceName));
   if (artifacts.length === 0) {
     throw new GenerateError(
@@ -174,6 +199,9 @@ function main() {
     byName.set(artifact.contractName, artifact);
   }
   warnAboutSourcesWithoutArtifacts(options.artifacts, new Set(artifacts.map((a) => a.sourceName)));
+  for (const artifact of readPackagedArtifacts(options.artifacts)) {
+    if (!byName.has(artifact.contractName)) byName.set(artifact.contractName, artifact);
+  }
 
   const names = [...byName.keys()].sort();
   rmSync(options.out, { recursive: true, force: true });

@@ -70,13 +70,14 @@ describe("generate.mjs", () => {
     ]);
     writeFileSync(join(paths.artifacts, "contracts", "ignored.dbg.json"), "{}");
     const result = run(["--artifacts", paths.artifacts, "--out", paths.out]);
-    expect(result.stderr).toMatch(/5 contracts/);
+    expect(result.stderr).toMatch(/6 contracts/);
     expect(result.status).toBe(0);
 
     expect(readdirSync(paths.out).sort()).toEqual([
       "BLSApkRegistry.ts",
       "BN254.ts",
       "IStrategy.ts",
+      "ProxyAdmin.ts",
       "StakeRegistry.ts",
       "TransparentUpgradeableProxy.ts",
       "index.ts",
@@ -99,10 +100,19 @@ describe("generate.mjs", () => {
         'export * from "./BLSApkRegistry.js";',
         'export * from "./BN254.js";',
         'export * from "./IStrategy.js";',
+        'export * from "./ProxyAdmin.js";',
         'export * from "./StakeRegistry.js";',
         'export * from "./TransparentUpgradeableProxy.js";',
         "",
       ].join("\n"),
+    );
+
+    // OpenZeppelin's published proxy artifacts fill in, unless the project built its own.
+    const proxyAdmin = readFileSync(join(paths.out, "ProxyAdmin.ts"), "utf8");
+    expect(proxyAdmin).toContain("@openzeppelin/contracts/build/contracts/ProxyAdmin.json");
+    expect(proxyAdmin).toMatch(/export const proxyAdminBytecode = "0x[0-9a-f]{100,}" as const;/);
+    expect(readFileSync(join(paths.out, "TransparentUpgradeableProxy.ts"), "utf8")).toContain(
+      'export const transparentUpgradeableProxyBytecode = "0x6080" as const;',
     );
 
     // Deterministic: a second run produces identical files.
