@@ -268,6 +268,15 @@ contract BN254Test {
     function test_scalarMulTiny_revertsOffCurve() public {
         vm.expectRevert(BN254.ECAddFailed.selector);
         harness.scalarMulTiny(BN254.G1Point(1, 3), 5);
+        // s = 1 needs no precompile call; the point is still validated.
+        vm.expectRevert(BN254.ECAddFailed.selector);
+        harness.scalarMulTiny(BN254.G1Point(1, 3), 1);
+        vm.expectRevert(BN254.ECAddFailed.selector);
+        harness.scalarMulTiny(BN254.G1Point(1, 2 + P), 1);
+    }
+
+    function testFuzz_scalarMulTiny_ofInfinityIsInfinity(uint16 k) public view {
+        _assertTrue(_isZero(BN254.scalarMulTiny(BN254.G1Point(0, 0), k)), "k*0 == 0");
     }
 
     function test_pairing_revertsOnG1OffCurve() public {
@@ -373,6 +382,34 @@ contract BN254Test {
         }
         console.log("hashToG1 gas over %s digests: avg %s, attempts x1000 avg %s", n, total / n, totalAttempts * 1000 / n);
         console.log("hashToG1 gas: min %s max %s", minGas, maxGas);
+    }
+
+    /// @dev Logs where scalarMulTiny (double-and-add over ecAdd) stops beating one ecMul.
+    function test_gas_scalarMulTinyVersusScalarMul() public view {
+        BN254.G1Point memory p = _g1(12345);
+        uint256 before = gasleft();
+        BN254.scalarMul(p, 3);
+        uint256 mulGas = before - gasleft();
+        console.log("scalarMul gas: %s", mulGas);
+        uint8[6] memory scalars = [1, 2, 3, 7, 15, 31];
+        uint256[6] memory used;
+        // Same free memory pointer for every measurement (console.log allocates).
+        uint256 freePointer;
+        assembly ("memory-safe") {
+            freePointer := mload(0x40)
+        }
+        for (uint256 i = 0; i < scalars.length; ++i) {
+            before = gasleft();
+            BN254.scalarMulTiny(p, scalars[i]);
+            used[i] = before - gasleft();
+            assembly ("memory-safe") {
+                mstore(0x40, freePointer)
+            }
+        }
+        for (uint256 i = 0; i < scalars.length; ++i) {
+            console.log("scalarMulTiny(%s) gas: %s", scalars[i], used[i]);
+        }
+        _assertTrue(used[4] < mulGas, "scalarMulTiny(15) cheaper than scalarMul");
     }
 
     function test_gas_pairing2() public view {
