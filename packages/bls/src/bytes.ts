@@ -22,7 +22,8 @@ export function bytesToBigInt(bytes: Uint8Array): bigint {
 
 /** Big-endian, left-padded to `length` bytes. */
 export function bigIntToBytes(value: bigint, length = 32): Uint8Array {
-  if (value < 0n || value >= 1n << BigInt(8 * length)) throw new RangeError(`value does not fit in ${length} bytes`);
+  if (value < 0n || value >= 1n << BigInt(8 * length))
+    throw new RangeError(`value does not fit in ${length} bytes`);
   return hexToBytes(value.toString(16).padStart(length * 2, "0"));
 }
 

@@ -8,7 +8,12 @@ export class BlsError extends Error {
   }
 }
 
-export type InvalidPointReason = "out-of-range" | "not-on-curve" | "not-in-subgroup" | "infinity" | "bad-length";
+export type InvalidPointReason =
+  | "out-of-range"
+  | "not-on-curve"
+  | "not-in-subgroup"
+  | "infinity"
+  | "bad-length";
 
 /** A point given in bytes or Solidity form that is not a valid, non-zero group element. */
 export class InvalidPointError extends BlsError {

@@ -1,7 +1,7 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bigIntToBytes, bytesToBigInt, concatBytes } from "./bytes.js";
 import { G1, type G1Point, G2, type G2Point, modOrder, pairingProductIsOne } from "./curve.js";
-import { type SolidityG1, type SolidityG2, g1ToSolidity, g2ToSolidity } from "./encoding.js";
+import { g1ToSolidity, g2ToSolidity, type SolidityG1, type SolidityG2 } from "./encoding.js";
 import type { BlsKeyPair } from "./keys.js";
 import { signPoint } from "./signature.js";
 
@@ -16,7 +16,10 @@ export interface PubkeyRegistrationParams {
  * Builds the proof of possession: the operator signs the registration message point (the
  * contract's `pubkeyRegistrationMessageHash(operator)`, already in G1) with its secret key.
  */
-export function buildPubkeyRegistration(keyPair: BlsKeyPair, messagePoint: G1Point): PubkeyRegistrationParams {
+export function buildPubkeyRegistration(
+  keyPair: BlsKeyPair,
+  messagePoint: G1Point,
+): PubkeyRegistrationParams {
   return {
     pubkeyRegistrationSignature: g1ToSolidity(signPoint(keyPair.secretKey, messagePoint)),
     pubkeyG1: g1ToSolidity(keyPair.publicKeyG1),
@@ -43,7 +46,12 @@ export function verifyPubkeyRegistration(
   ]);
 }
 
-function registrationChallenge(signature: G1Point, pubkeyG1: G1Point, pubkeyG2: G2Point, message: G1Point): bigint {
+function registrationChallenge(
+  signature: G1Point,
+  pubkeyG1: G1Point,
+  pubkeyG2: G2Point,
+  message: G1Point,
+): bigint {
   const s = g1ToSolidity(signature);
   const p1 = g1ToSolidity(pubkeyG1);
   const p2 = g2ToSolidity(pubkeyG2);
