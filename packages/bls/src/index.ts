@@ -1,3 +1,15 @@
+export {
+  type BatchVerifyOptions,
+  type BatchVerifyResult,
+  COEFFICIENT_BITS,
+  InvalidBatchItemError,
+  type RandomSource,
+  RandomSourceError,
+  type SignedItem,
+  verifyBatch,
+  verifyBatchOnPoint,
+  verifyIndividually,
+} from "./batch-verify.js";
 export { type BytesLike, type Hex, toBytes, toHex } from "./bytes.js";
 export { CURVE_ORDER, FIELD_MODULUS, G1, type G1Point, G2, type G2Point } from "./curve.js";
 export {
