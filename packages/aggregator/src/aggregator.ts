@@ -1,0 +1,445 @@
+import { verifySignature } from "@avskit/bls";
+import type { Logger } from "@avskit/runtime";
+import type { Hex } from "viem";
+import { BatcherClosedError, BatcherFullError, type VerificationBatcher } from "./batcher.js";
+import { AggregatorUnavailableError, ResponseRejectedError } from "./errors.js";
+import type { AggregatorMetrics } from "./metrics.js";
+import type { OperatorStateProvider } from "./operator-state.js";
+import type { ResponseSubmitter } from "./submitter.js";
+import type { TaskInfo } from "./task.js";
+import { type Submission, TaskAggregation, type TaskSnapshot, type TaskStatus } from "./task-aggregation.js";
+import { parseSignedResponse } from "./wire.js";
+
+/** What happened to a task, for progress views, tests and the benchmark. */
+export type TaskEvent =
+  | { kind: "added"; taskIndex: number }
+  | { kind: "threshold-reached"; taskIndex: number; digest: Hex; signers: number }
+  | {
+      kind: "sent";
+      taskIndex: number;
+      txHash: Hex;
+      digest: Hex;
+      nonSigners: number;
+      /** From the counting of the signature that met the last threshold to the tx hash. */
+      thresholdToTxMs: number;
+    }
+  | {
+      kind: "responded";
+      taskIndex: number;
+      txHash: Hex;
+      gasUsed: bigint;
+      latencyMs: number;
+      submission: Submission;
+    }
+  | { kind: "already-responded"; taskIndex: number }
+  | { kind: "expired"; taskIndex: number; status: TaskStatus }
+  | { kind: "failed"; taskIndex: number; error: Error };
+
+export interface AggregatorOptions {
+  readonly operatorStates: OperatorStateProvider;
+  readonly submitter: ResponseSubmitter;
+  readonly batcher: VerificationBatcher;
+  readonly metrics: AggregatorMetrics;
+  readonly logger: Logger;
+  /** After every quorum met its threshold, wait this long for more signatures (fewer non-signers, less gas). */
+  readonly collectionWindowMs: number;
+  /** How many finished tasks' outcomes to remember for informative error codes. */
+  readonly rememberFinished?: number;
+  readonly onEvent?: (event: TaskEvent) => void;
+}
+
+export interface AcceptedResponse {
+  readonly taskIndex: number;
+  readonly operatorId: Hex;
+  readonly digest: Hex;
+  /** The task's status after counting this signature. */
+  readonly taskStatus: TaskStatus;
+}
+
+type Outcome = "responded" | "expired" | "failed";
+
+interface TaskEntry {
+  readonly info: TaskInfo;
+  aggregation: TaskAggregation | undefined;
+  loading: Promise<TaskAggregation> | undefined;
+  windowTimer: NodeJS.Timeout | undefined;
+  thresholdAt: number | undefined;
+  submitting: Promise<void> | undefined;
+}
+
+export interface TaskDescription {
+  taskIndex: number;
+  status: TaskStatus | "loading" | Outcome;
+  quorumNumbers?: readonly number[];
+  thresholdPercentage?: number;
+  referenceBlock?: string;
+  lastResponseBlock?: string;
+  totalStake?: Record<string, string> | undefined;
+  winningDigest?: Hex | null;
+  digests?:
+    | {
+        digest: Hex;
+        response: { referenceTaskIndex: number; sum: string };
+        signers: number;
+        signedStake: Record<string, string>;
+      }[]
+    | undefined;
+}
+
+export interface AggregatorSnapshot {
+  tasks: (TaskSnapshot | { taskIndex: number; status: "loading" })[];
+  finished: Record<string, Outcome>;
+}
+
+/**
+ * The aggregation service without its transports: tasks come in through `addTask` (from
+ * chain events), blocks through `onBlock` (expiry), signed responses through `handleResponse`
+ * (from HTTP). Each task is submitted at most once, for the digest that met every threshold.
+ */
+export class Aggregator {
+  readonly #options: AggregatorOptions;
+  readonly #tasks = new Map<number, TaskEntry>();
+  readonly #finished = new Map<number, Outcome>();
+  readonly #rememberFinished: number;
+  #latestBlock = -1n;
+  #closed = false;
+
+  constructor(options: AggregatorOptions) {
+    this.#options = options;
+    this.#rememberFinished = options.rememberFinished ?? 10_000;
+  }
+
+  get latestBlock(): bigint {
+    return this.#latestBlock;
+  }
+
+  /** Starts tracking a task (idempotent) and prefetches its operator set. */
+  addTask(info: TaskInfo): void {
+    if (this.#closed || this.#tasks.has(info.taskIndex) || this.#finished.has(info.taskIndex)) return;
+    if (this.#latestBlock >= info.lastResponseBlock) {
+      this.#finish(info.taskIndex, "expired");
+      return;
+    }
+    const entry: TaskEntry = {
+      info,
+      aggregation: undefined,
+      loading: undefined,
+      windowTimer: undefined,
+      thresholdAt: undefined,
+      submitting: undefined,
+    };
+    this.#tasks.set(info.taskIndex, entry);
+    this.#options.metrics.openTasks.set(this.#tasks.size);
+    this.#emit({ kind: "added", taskIndex: info.taskIndex });
+    this.#load(entry).catch(() => {
+      // logged in #load; requests retry the load
+    });
+  }
+
+  /** The task was responded on-chain by someone (seen in a TaskResponded event). */
+  markRespondedOnChain(taskIndex: number): void {
+    const entry = this.#tasks.get(taskIndex);
+    if (entry === undefined || entry.submitting !== undefined) return;
+    this.#emit({ kind: "already-responded", taskIndex });
+    this.#drop(entry, "responded");
+  }
+
+  /** A new chain head: closes tasks whose window has passed, hurries those about to close. */
+  onBlock(blockNumber: bigint): void {
+    if (blockNumber <= this.#latestBlock) return;
+    this.#latestBlock = blockNumber;
+    for (const entry of [...this.#tasks.values()]) {
+      const aggregation = entry.aggregation;
+      if (blockNumber >= entry.info.lastResponseBlock) {
+        if (entry.submitting !== undefined) continue;
+        const status = aggregation?.status ?? "collecting";
+        aggregation?.expire();
+        this.#options.logger.warn(
+          { taskIndex: entry.info.taskIndex, block: blockNumber, status },
+          "task expired before every quorum reached its threshold",
+        );
+        this.#options.metrics.tasksExpired.inc();
+        this.#emit({ kind: "expired", taskIndex: entry.info.taskIndex, status });
+        this.#drop(entry, "expired");
+      } else if (
+        aggregation?.status === "threshold-reached" &&
+        blockNumber + 1n >= entry.info.lastResponseBlock
+      ) {
+        // The next block is the last one that accepts a response: no time left to wait.
+        this.#submitNow(entry);
+      }
+    }
+  }
+
+  /**
+   * Validates, verifies and counts one signed response. Throws ResponseRejectedError (a 4xx,
+   * nothing changed) or AggregatorUnavailableError (a 503: the chain could not be read).
+   */
+  async handleResponse(taskIndex: number, body: unknown): Promise<AcceptedResponse> {
+    const signed = parseSignedResponse(body);
+    const entry = this.#tasks.get(taskIndex);
+    if (entry === undefined) throw this.#unknownTask(taskIndex);
+    const aggregation = entry.aggregation ?? (await this.#load(entry));
+    const { member, digest } = aggregation.admit(signed.operatorId, signed.response);
+    let valid: boolean;
+    try {
+      valid = await this.#options.batcher.verify({
+        digest,
+        publicKey: member.record.pubkeyG2,
+        signature: signed.signature,
+      });
+    } catch (error) {
+      if (error instanceof BatcherFullError) throw new ResponseRejectedError("OVERLOADED", error.message);
+      if (error instanceof BatcherClosedError)
+        throw new AggregatorUnavailableError("the aggregator is shutting down");
+      throw error;
+    }
+    if (!valid) {
+      this.#options.metrics.signaturesInvalid.inc();
+      throw new ResponseRejectedError(
+        "SIGNATURE_INVALID",
+        `signature does not verify for operator ${signed.operatorId} over response digest ${digest}`,
+      );
+    }
+    if (this.#tasks.get(taskIndex) !== entry) throw this.#unknownTask(taskIndex);
+    const reached = aggregation.record(signed.operatorId, signed.response, signed.signature);
+    this.#options.metrics.signaturesValid.inc();
+    if (reached) this.#onThresholdReached(entry, aggregation);
+    return { taskIndex, operatorId: signed.operatorId, digest, taskStatus: aggregation.status };
+  }
+
+  #unknownTask(taskIndex: number): ResponseRejectedError {
+    switch (this.#finished.get(taskIndex)) {
+      case "responded":
+        return new ResponseRejectedError("TASK_ALREADY_RESPONDED", `task ${taskIndex} has been responded to`);
+      case "expired":
+      case "failed":
+        return new ResponseRejectedError("TASK_EXPIRED", `task ${taskIndex}'s response window has closed`);
+      default:
+        return new ResponseRejectedError(
+          "TASK_NOT_FOUND",
+          `task ${taskIndex} is unknown to the aggregator (not created yet, or not seen yet): retry later`,
+        );
+    }
+  }
+
+  #load(entry: TaskEntry): Promise<TaskAggregation> {
+    if (entry.aggregation) return Promise.resolve(entry.aggregation);
+    entry.loading ??= this.#options.operatorStates
+      .load(entry.info.referenceBlock, entry.info.quorumNumbers)
+      .then((state) => {
+        entry.aggregation ??= new TaskAggregation(entry.info, state);
+        return entry.aggregation;
+      })
+      .catch((error: unknown) => {
+        entry.loading = undefined;
+        this.#options.logger.error(
+          { taskIndex: entry.info.taskIndex, err: error },
+          "cannot load the task's operator set",
+        );
+        throw new AggregatorUnavailableError(
+          `cannot load task ${entry.info.taskIndex}'s operator set: ${(error as Error).message}`,
+          { cause: error },
+        );
+      });
+    return entry.loading;
+  }
+
+  #onThresholdReached(entry: TaskEntry, aggregation: TaskAggregation): void {
+    entry.thresholdAt = performance.now();
+    this.#emit({
+      kind: "threshold-reached",
+      taskIndex: entry.info.taskIndex,
+      digest: aggregation.winningDigest!,
+      signers: aggregation.winningSignerCount,
+    });
+    const lastChance = this.#latestBlock + 1n >= entry.info.lastResponseBlock;
+    if (this.#options.collectionWindowMs <= 0 || lastChance) {
+      this.#submitNow(entry);
+      return;
+    }
+    entry.windowTimer = setTimeout(() => this.#submitNow(entry), this.#options.collectionWindowMs);
+  }
+
+  #submitNow(entry: TaskEntry): void {
+    clearTimeout(entry.windowTimer);
+    entry.windowTimer = undefined;
+    const aggregation = entry.aggregation;
+    if (this.#closed || entry.submitting !== undefined || aggregation?.status !== "threshold-reached") return;
+    entry.submitting = this.#submit(entry, aggregation).finally(() => {
+      entry.submitting = undefined;
+    });
+  }
+
+  async #submit(entry: TaskEntry, aggregation: TaskAggregation): Promise<void> {
+    const { taskIndex } = entry.info;
+    const { logger, metrics } = this.#options;
+    let submission = aggregation.beginSubmission();
+    // Defence in depth: the aggregate is checked once before it goes on-chain, so an invalid
+    // signature that slipped through batch verification can never be submitted.
+    if (!verifySignature(submission.apkG2, submission.digest, submission.sigma)) {
+      const bad = aggregation
+        .winningSignatures()
+        .filter((s) => !verifySignature(s.pubkeyG2, submission.digest, s.signature))
+        .map((s) => s.operatorId);
+      logger.error(
+        { taskIndex, discarded: bad },
+        "aggregate failed its check; discarding invalid signatures",
+      );
+      metrics.signaturesInvalid.inc(bad.length);
+      aggregation.discardFromWinner(bad);
+      if (aggregation.status !== "threshold-reached") return;
+      submission = aggregation.beginSubmission();
+    }
+    const thresholdAt = entry.thresholdAt ?? performance.now();
+    try {
+      const result = await this.#options.submitter.submit(entry.info, submission, (txHash) => {
+        const thresholdToTxMs = performance.now() - thresholdAt;
+        logger.info(
+          {
+            taskIndex,
+            txHash,
+            digest: submission.digest,
+            nonSigners: submission.nonSigners.length,
+            thresholdToTxMs,
+          },
+          "respondToTask sent",
+        );
+        this.#emit({
+          kind: "sent",
+          taskIndex,
+          txHash,
+          digest: submission.digest,
+          nonSigners: submission.nonSigners.length,
+          thresholdToTxMs,
+        });
+      });
+      aggregation.markResponded();
+      if (result.kind === "already-responded") {
+        logger.info({ taskIndex }, "task was already responded on-chain; not submitting again");
+        this.#emit({ kind: "already-responded", taskIndex });
+      } else {
+        const latencyMs = Date.now() - entry.info.seenAtMs;
+        metrics.tasksCompleted.inc();
+        metrics.gasUsed.observe(Number(result.gasUsed));
+        metrics.responseLatency.observe(latencyMs / 1000);
+        logger.info(
+          {
+            taskIndex,
+            txHash: result.txHash,
+            gasUsed: result.gasUsed.toString(),
+            block: result.blockNumber,
+            latencyMs,
+          },
+          "task responded",
+        );
+        this.#emit({
+          kind: "responded",
+          taskIndex,
+          txHash: result.txHash,
+          gasUsed: result.gasUsed,
+          latencyMs,
+          submission,
+        });
+      }
+      this.#drop(entry, "responded");
+    } catch (error) {
+      aggregation.markFailed();
+      metrics.tasksFailed.inc();
+      logger.error({ taskIndex, err: error }, "could not respond to the task");
+      this.#emit({ kind: "failed", taskIndex, error: error as Error });
+      this.#drop(entry, "failed");
+    }
+  }
+
+  #drop(entry: TaskEntry, outcome: Outcome): void {
+    // The object may still be referenced by requests being verified: make it refuse them.
+    if (outcome === "expired") entry.aggregation?.expire();
+    else if (outcome === "responded") entry.aggregation?.markResponded();
+    else entry.aggregation?.markFailed();
+    clearTimeout(entry.windowTimer);
+    entry.windowTimer = undefined;
+    this.#tasks.delete(entry.info.taskIndex);
+    this.#finish(entry.info.taskIndex, outcome);
+    this.#options.metrics.openTasks.set(this.#tasks.size);
+  }
+
+  #finish(taskIndex: number, outcome: Outcome): void {
+    this.#finished.set(taskIndex, outcome);
+    if (this.#finished.size > this.#rememberFinished) {
+      const oldest = this.#finished.keys().next().value;
+      if (oldest !== undefined) this.#finished.delete(oldest);
+    }
+  }
+
+  #emit(event: TaskEvent): void {
+    try {
+      this.#options.onEvent?.(event);
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, "task event listener threw");
+    }
+  }
+
+  /** A task's public state, for `GET /v1/tasks/:taskIndex`. */
+  describeTask(taskIndex: number): TaskDescription {
+    const entry = this.#tasks.get(taskIndex);
+    if (entry === undefined) {
+      const outcome = this.#finished.get(taskIndex);
+      if (outcome === undefined) throw this.#unknownTask(taskIndex);
+      return { taskIndex, status: outcome };
+    }
+    const { info } = entry;
+    const snapshot = entry.aggregation?.snapshot();
+    return {
+      taskIndex,
+      status: snapshot?.status ?? "loading",
+      quorumNumbers: info.quorumNumbers,
+      thresholdPercentage: info.thresholdPercentage,
+      referenceBlock: info.referenceBlock.toString(),
+      lastResponseBlock: info.lastResponseBlock.toString(),
+      totalStake: snapshot?.totalStake,
+      winningDigest: snapshot?.winningDigest ?? null,
+      digests: snapshot?.groups.map((g) => ({
+        digest: g.digest,
+        response: g.response,
+        signers: Object.keys(g.signers).length,
+        signedStake: g.signedStake,
+      })),
+    };
+  }
+
+  /** Number of tasks held in memory, and of timers pending for them. */
+  get load(): { tasks: number; timers: number; submitting: number } {
+    let timers = 0;
+    let submitting = 0;
+    for (const entry of this.#tasks.values()) {
+      if (entry.windowTimer !== undefined) timers++;
+      if (entry.submitting !== undefined) submitting++;
+    }
+    return { tasks: this.#tasks.size, timers, submitting };
+  }
+
+  /** Plain data describing every task's state; equal snapshots mean nothing changed. */
+  snapshot(): AggregatorSnapshot {
+    const tasks = [...this.#tasks.values()]
+      .sort((a, b) => a.info.taskIndex - b.info.taskIndex)
+      .map(
+        (entry) =>
+          entry.aggregation?.snapshot() ?? { taskIndex: entry.info.taskIndex, status: "loading" as const },
+      );
+    return { tasks, finished: Object.fromEntries(this.#finished) };
+  }
+
+  /** Stops timers and waits for submissions in flight; no task is submitted afterwards. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const inFlight: Promise<void>[] = [];
+    for (const entry of this.#tasks.values()) {
+      clearTimeout(entry.windowTimer);
+      entry.windowTimer = undefined;
+      if (entry.submitting) inFlight.push(entry.submitting);
+    }
+    await this.#options.batcher.close();
+    await Promise.allSettled(inFlight);
+  }
+}

@@ -1,0 +1,109 @@
+import type { Logger } from "@avskit/runtime";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
+import type { Aggregator } from "./aggregator.js";
+import { AggregatorUnavailableError, type RejectionCode, ResponseRejectedError } from "./errors.js";
+import type { AggregatorMetrics } from "./metrics.js";
+import { parseTaskIndex } from "./wire.js";
+
+export interface HttpApiOptions {
+  readonly aggregator: Aggregator;
+  readonly metrics: AggregatorMetrics;
+  readonly logger: Logger;
+  /** Largest accepted request body in bytes; a signed response is about 400. */
+  readonly bodyLimit: number;
+  /** Extra health details (e.g. chain head, watcher state); healthy unless it says otherwise. */
+  readonly health?: () => { healthy: boolean; [detail: string]: unknown };
+}
+
+/** The JSON every error reply carries. */
+export interface ErrorBody {
+  readonly code: RejectionCode | "UNAVAILABLE" | "INTERNAL";
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+const FASTIFY_CODES: Readonly<Record<string, RejectionCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: "BODY_TOO_LARGE",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+};
+
+function sendError(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
+  return reply.code(status).type("application/json").send(body);
+}
+
+/**
+ * The aggregator's HTTP API (see README): `POST /v1/tasks/:taskIndex/responses` takes one
+ * operator's signed response and answers once its signature has been verified and counted
+ * (202) or refused (4xx with a code); `GET /v1/tasks/:taskIndex` and `GET /health` report state.
+ */
+export function buildHttpApi(options: HttpApiOptions): FastifyInstance {
+  const { aggregator, metrics, logger } = options;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit,
+    onProtoPoisoning: "error",
+    onConstructorPoisoning: "error",
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    // The only path parameter is a number; long URLs are refused by Node before routing.
+    routerOptions: { maxParamLength: 64 },
+  });
+
+  // JSON only: fastify would otherwise hand text/plain bodies to the handler as strings.
+  app.removeContentTypeParser("text/plain");
+
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error instanceof ResponseRejectedError) {
+      metrics.requestsRejected.inc({ code: error.code });
+      return sendError(reply, error.status, {
+        code: error.code,
+        message: error.message,
+        retryable: error.retryable,
+      });
+    }
+    if (error instanceof AggregatorUnavailableError) {
+      return sendError(reply, 503, { code: "UNAVAILABLE", message: error.message, retryable: true });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      // Fastify's own refusals: unparsable JSON, wrong content type, body too large, bad length.
+      const code = FASTIFY_CODES[error.code] ?? "INVALID_REQUEST";
+      metrics.requestsRejected.inc({ code });
+      return sendError(reply, status === 413 || status === 415 ? status : 400, {
+        code,
+        message: error.message,
+        retryable: false,
+      });
+    }
+    logger.error({ err: error }, "unexpected error while handling a request");
+    return sendError(reply, 500, { code: "INTERNAL", message: "internal error", retryable: true });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    metrics.requestsRejected.inc({ code: "ROUTE_NOT_FOUND" });
+    return sendError(reply, 404, {
+      code: "ROUTE_NOT_FOUND",
+      message: `no route ${request.method} ${request.url.slice(0, 100)}`,
+      retryable: false,
+    });
+  });
+
+  app.post("/v1/tasks/:taskIndex/responses", async (request, reply) => {
+    metrics.signaturesReceived.inc();
+    const taskIndex = parseTaskIndex((request.params as { taskIndex?: unknown }).taskIndex);
+    const accepted = await aggregator.handleResponse(taskIndex, request.body);
+    return reply.code(202).send({ accepted: true, ...accepted });
+  });
+
+  app.get("/v1/tasks/:taskIndex", async (request, reply) => {
+    const taskIndex = parseTaskIndex((request.params as { taskIndex?: unknown }).taskIndex);
+    return reply.send(aggregator.describeTask(taskIndex));
+  });
+
+  app.get("/health", async (_request, reply) => {
+    const report = { healthy: true, ...options.health?.(), ...aggregator.load };
+    return reply.code(report.healthy ? 200 : 503).send(report);
+  });
+
+  return app;
+}

@@ -1,0 +1,33 @@
+import type { Hex } from "viem";
+import type { TaskInfo } from "./task.js";
+import type { Submission } from "./task-aggregation.js";
+
+/** How a submission ended. */
+export type SubmitResult =
+  | {
+      readonly kind: "responded";
+      readonly txHash: Hex;
+      readonly gasUsed: bigint;
+      readonly blockNumber: bigint;
+    }
+  /** Someone (an earlier run of this aggregator, or another one) responded first. */
+  | { readonly kind: "already-responded" };
+
+/**
+ * Lands `respondToTask` for a submission. The chain implementation checks first whether the task
+ * was already responded, builds the signature-check input, estimates gas, manages the nonce and
+ * retries transient failures until the response window closes; it throws when it gives up.
+ */
+export interface ResponseSubmitter {
+  submit(task: TaskInfo, submission: Submission, onSent: (txHash: Hex) => void): Promise<SubmitResult>;
+}
+
+/** The chain refused a response for good (window closed, or a revert other than "already responded"). */
+export class SubmissionFailedError extends Error {
+  readonly taskIndex: number;
+  constructor(taskIndex: number, message: string, options?: ErrorOptions) {
+    super(`task ${taskIndex}: ${message}`, options);
+    this.name = "SubmissionFailedError";
+    this.taskIndex = taskIndex;
+  }
+}

@@ -1,0 +1,368 @@
+import { G1, type G1Point, G2, type G2Point, g1ToSolidity, g2ToSolidity } from "@avskit/bls";
+import type { Hex } from "viem";
+import { ResponseRejectedError } from "./errors.js";
+import type { OperatorRecord, OperatorState } from "./operator-state.js";
+import { responseDigest, type TaskResponse } from "./response.js";
+import type { TaskInfo } from "./task.js";
+
+/**
+ * collecting → threshold-reached (collection window) → submitting → responded,
+ * or → expired at any point before submitting; submitting → failed if the chain refuses.
+ */
+export type TaskStatus =
+  | "collecting"
+  | "threshold-reached"
+  | "submitting"
+  | "responded"
+  | "expired"
+  | "failed";
+
+/** An operator of the task: in at least one of its quorums at the reference block. */
+export interface TaskMember {
+  readonly record: OperatorRecord;
+  /** How many of the task's quorums it is in: its key and signature count that many times on-chain. */
+  readonly multiplicity: number;
+}
+
+/** A request that passed every check not needing the signature itself. */
+export interface AdmittedResponse {
+  readonly member: TaskMember;
+  readonly digest: Hex;
+}
+
+/** What `respondToTask` needs, for the digest that met every threshold. */
+export interface Submission {
+  readonly taskIndex: number;
+  readonly digest: Hex;
+  readonly response: TaskResponse;
+  /** Signers, ascending by operatorId. */
+  readonly signerIds: readonly Hex[];
+  /** Task members that did not sign this digest, ascending by operatorId (as the checker requires). */
+  readonly nonSigners: readonly OperatorRecord[];
+  /** Σ k_i·sigma_i over signers, k_i their multiplicity. */
+  readonly sigma: G1Point;
+  /** Σ k_i·pkG2_i over signers. */
+  readonly apkG2: G2Point;
+  readonly signedStake: ReadonlyMap<number, bigint>;
+  readonly totalStake: ReadonlyMap<number, bigint>;
+}
+
+interface CountedSignature {
+  readonly member: TaskMember;
+  readonly signature: G1Point;
+}
+
+/** Signatures for one response digest. Every field is this group's own: nothing is shared. */
+class DigestGroup {
+  readonly signers = new Map<Hex, CountedSignature>();
+  readonly signedStake = new Map<number, bigint>();
+  sigma: G1Point = G1.ZERO;
+  apkG2: G2Point = G2.ZERO;
+  constructor(
+    readonly digest: Hex,
+    readonly response: TaskResponse,
+    quorums: readonly number[],
+  ) {
+    for (const quorum of quorums) this.signedStake.set(quorum, 0n);
+  }
+
+  add(member: TaskMember, signature: G1Point): void {
+    const k = member.multiplicity;
+    this.signers.set(member.record.operatorId, { member, signature });
+    this.sigma = this.sigma.add(times(signature, k));
+    this.apkG2 = this.apkG2.add(times(member.record.pubkeyG2, k));
+    this.#addStake(member, 1n);
+  }
+
+  remove(operatorId: Hex): void {
+    const counted = this.signers.get(operatorId);
+    if (counted === undefined) return;
+    const k = counted.member.multiplicity;
+    this.signers.delete(operatorId);
+    this.sigma = this.sigma.subtract(times(counted.signature, k));
+    this.apkG2 = this.apkG2.subtract(times(counted.member.record.pubkeyG2, k));
+    this.#addStake(counted.member, -1n);
+  }
+
+  #addStake(member: TaskMember, sign: 1n | -1n): void {
+    for (const [quorum, stake] of member.record.stakes) {
+      const signed = this.signedStake.get(quorum);
+      if (signed !== undefined) this.signedStake.set(quorum, signed + sign * stake);
+    }
+  }
+}
+
+function times<P extends { add(other: P): P }>(point: P, k: number): P {
+  let sum = point;
+  for (let i = 1; i < k; i++) sum = sum.add(point);
+  return sum;
+}
+
+/**
+ * The aggregation state of one task, free of I/O: which operator answered what, the running
+ * aggregate and signed stake per digest, and the threshold decision. A rejected call leaves it
+ * exactly as it was; an accepted one changes only its own digest group.
+ */
+export class TaskAggregation {
+  readonly info: TaskInfo;
+  readonly #members = new Map<Hex, TaskMember>();
+  readonly #registered: ReadonlySet<Hex>;
+  readonly #totals = new Map<number, bigint>();
+  readonly #answered = new Map<Hex, Hex>();
+  readonly #groups = new Map<Hex, DigestGroup>();
+  #status: TaskStatus = "collecting";
+  #winner: DigestGroup | undefined;
+
+  /**
+   * @param state the operator set at the task's reference block; it must cover the task's
+   *   quorums, and may cover more (then operators only in other quorums are told apart from
+   *   unknown ones).
+   */
+  constructor(info: TaskInfo, state: OperatorState) {
+    this.info = info;
+    const taskQuorums = new Set(info.quorumNumbers);
+    for (const quorum of info.quorumNumbers) {
+      const total = state.totalStakes.get(quorum);
+      if (total === undefined)
+        throw new Error(`operator state at block ${state.blockNumber} lacks quorum ${quorum}`);
+      this.#totals.set(quorum, total);
+    }
+    for (const record of state.operators.values()) {
+      let multiplicity = 0;
+      for (const quorum of record.stakes.keys()) if (taskQuorums.has(quorum)) multiplicity++;
+      if (multiplicity > 0) this.#members.set(record.operatorId, { record, multiplicity });
+    }
+    this.#registered = new Set(state.operators.keys());
+  }
+
+  get status(): TaskStatus {
+    return this.#status;
+  }
+
+  get taskIndex(): number {
+    return this.info.taskIndex;
+  }
+
+  /** The digest that met every threshold first, once one has. */
+  get winningDigest(): Hex | undefined {
+    return this.#winner?.digest;
+  }
+
+  get winningSignerCount(): number {
+    return this.#winner?.signers.size ?? 0;
+  }
+
+  get memberCount(): number {
+    return this.#members.size;
+  }
+
+  /** Throws unless the task still takes responses. */
+  assertOpen(): void {
+    switch (this.#status) {
+      case "collecting":
+      case "threshold-reached":
+        return;
+      case "expired":
+        throw new ResponseRejectedError(
+          "TASK_EXPIRED",
+          `task ${this.taskIndex}'s response window closed after block ${this.info.lastResponseBlock}`,
+        );
+      case "failed":
+        throw new ResponseRejectedError(
+          "TASK_EXPIRED",
+          `task ${this.taskIndex} can no longer be responded to`,
+        );
+      default:
+        throw new ResponseRejectedError(
+          "TASK_ALREADY_RESPONDED",
+          `task ${this.taskIndex} has been responded to; no more signatures are needed`,
+        );
+    }
+  }
+
+  /**
+   * Every check that does not need the signature verified: task open, answer for this task,
+   * operator known and in the task's quorums, no earlier answer from it. Changes nothing.
+   */
+  admit(operatorId: Hex, response: TaskResponse): AdmittedResponse {
+    this.assertOpen();
+    if (response.referenceTaskIndex !== this.taskIndex) {
+      throw new ResponseRejectedError(
+        "TASK_MISMATCH",
+        `response.referenceTaskIndex is ${response.referenceTaskIndex} but the request is for task ${this.taskIndex}`,
+      );
+    }
+    const member = this.#members.get(operatorId);
+    if (member === undefined) {
+      if (this.#registered.has(operatorId)) {
+        throw new ResponseRejectedError(
+          "OPERATOR_NOT_IN_QUORUMS",
+          `operator ${operatorId} is in none of task ${this.taskIndex}'s quorums [${this.info.quorumNumbers.join(", ")}] at block ${this.info.referenceBlock}`,
+        );
+      }
+      throw new ResponseRejectedError(
+        "OPERATOR_UNKNOWN",
+        `operator ${operatorId} is not registered at task ${this.taskIndex}'s reference block ${this.info.referenceBlock}`,
+      );
+    }
+    if (this.#answered.has(operatorId)) {
+      throw new ResponseRejectedError(
+        "DUPLICATE_RESPONSE",
+        `operator ${operatorId} has already answered task ${this.taskIndex}`,
+      );
+    }
+    return { member, digest: responseDigest(response) };
+  }
+
+  /**
+   * Counts a signature that has been verified against `admitted.member`'s key and digest.
+   * Re-runs the admission checks first (time has passed while it was verified), so a
+   * duplicate from the same batch or a task closed meanwhile is refused without a change.
+   * Returns true when this signature made its digest the first to meet every threshold.
+   */
+  record(operatorId: Hex, response: TaskResponse, verifiedSignature: G1Point): boolean {
+    const { member, digest } = this.admit(operatorId, response);
+    let group = this.#groups.get(digest);
+    if (group === undefined) {
+      group = new DigestGroup(digest, response, this.info.quorumNumbers);
+      this.#groups.set(digest, group);
+    }
+    group.add(member, verifiedSignature);
+    this.#answered.set(operatorId, digest);
+    if (this.#status === "collecting" && this.#meetsThresholds(group)) {
+      this.#status = "threshold-reached";
+      this.#winner = group;
+      return true;
+    }
+    return false;
+  }
+
+  #meetsThresholds(group: DigestGroup): boolean {
+    if (group.signers.size === 0) return false;
+    const threshold = BigInt(this.info.thresholdPercentage);
+    for (const quorum of this.info.quorumNumbers) {
+      const signed = group.signedStake.get(quorum) ?? 0n;
+      const total = this.#totals.get(quorum) ?? 0n;
+      if (signed * 100n < total * threshold) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Ends collection and returns the winning digest's aggregate; callable once, after the
+   * threshold was reached. Signatures arriving later are refused as already responded.
+   */
+  beginSubmission(): Submission {
+    if (this.#status !== "threshold-reached" || this.#winner === undefined) {
+      throw new Error(`task ${this.taskIndex}: cannot submit in status ${this.#status}`);
+    }
+    this.#status = "submitting";
+    const group = this.#winner;
+    const byId = (a: Hex, b: Hex) => (a < b ? -1 : a > b ? 1 : 0);
+    const nonSigners = [...this.#members.values()]
+      .filter((m) => !group.signers.has(m.record.operatorId))
+      .map((m) => m.record)
+      .sort((a, b) => byId(a.operatorId, b.operatorId));
+    return {
+      taskIndex: this.taskIndex,
+      digest: group.digest,
+      response: group.response,
+      signerIds: [...group.signers.keys()].sort(byId),
+      nonSigners,
+      sigma: group.sigma,
+      apkG2: group.apkG2,
+      signedStake: new Map(group.signedStake),
+      totalStake: new Map(this.#totals),
+    };
+  }
+
+  /**
+   * The winning group's individual signatures, for the slow path taken only if the
+   * pre-submission check of the aggregate fails.
+   */
+  winningSignatures(): { operatorId: Hex; pubkeyG2: G2Point; signature: G1Point }[] {
+    const group = this.#winner;
+    if (group === undefined) return [];
+    return [...group.signers.values()].map(({ member, signature }) => ({
+      operatorId: member.record.operatorId,
+      pubkeyG2: member.record.pubkeyG2,
+      signature,
+    }));
+  }
+
+  /**
+   * Takes signatures found invalid out of the winning group (they stay counted as answered,
+   * so they cannot be resent) and reopens collection if the thresholds no longer hold.
+   * Only reached if verification let an invalid signature through, which it should never do.
+   */
+  discardFromWinner(operatorIds: readonly Hex[]): void {
+    const group = this.#winner;
+    if (group === undefined || this.#status !== "submitting") {
+      throw new Error(`task ${this.taskIndex}: nothing to discard in status ${this.#status}`);
+    }
+    for (const id of operatorIds) group.remove(id);
+    if (this.#meetsThresholds(group)) {
+      this.#status = "threshold-reached";
+    } else {
+      this.#status = "collecting";
+      this.#winner = undefined;
+    }
+  }
+
+  markResponded(): void {
+    this.#status = "responded";
+  }
+
+  /** True when it moved to expired; a task being submitted or done is left alone. */
+  expire(): boolean {
+    if (this.#status !== "collecting" && this.#status !== "threshold-reached") return false;
+    this.#status = "expired";
+    return true;
+  }
+
+  markFailed(): void {
+    this.#status = "failed";
+  }
+
+  /** A plain-data picture of everything a request could change, for logs and tests. */
+  snapshot(): TaskSnapshot {
+    return {
+      taskIndex: this.taskIndex,
+      status: this.#status,
+      winningDigest: this.#winner?.digest ?? null,
+      answered: Object.fromEntries([...this.#answered].sort(([a], [b]) => (a < b ? -1 : 1))),
+      groups: [...this.#groups.values()].map((group) => ({
+        digest: group.digest,
+        response: {
+          referenceTaskIndex: group.response.referenceTaskIndex,
+          sum: group.response.sum.toString(),
+        },
+        signers: Object.fromEntries([...group.signers].map(([id, c]) => [id, c.member.multiplicity])),
+        signedStake: Object.fromEntries([...group.signedStake].map(([q, s]) => [q, s.toString()])),
+        sigma: solidityString(g1ToSolidity(group.sigma)),
+        apkG2: solidityString(g2ToSolidity(group.apkG2)),
+      })),
+      totalStake: Object.fromEntries([...this.#totals].map(([q, s]) => [q, s.toString()])),
+    };
+  }
+}
+
+export interface TaskSnapshot {
+  taskIndex: number;
+  status: TaskStatus;
+  winningDigest: Hex | null;
+  answered: Record<string, Hex>;
+  groups: {
+    digest: Hex;
+    response: { referenceTaskIndex: number; sum: string };
+    signers: Record<string, number>;
+    signedStake: Record<string, string>;
+    sigma: unknown;
+    apkG2: unknown;
+  }[];
+  totalStake: Record<string, string>;
+}
+
+function solidityString(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
+}

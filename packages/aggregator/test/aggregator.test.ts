@@ -1,0 +1,179 @@
+import { G1, verifySignature } from "@avskit/bls";
+import { describe, expect, it } from "vitest";
+import { ResponseRejectedError } from "../src/errors.js";
+import { responseDigest } from "../src/response.js";
+import { body, harness, makeOperator, makeState, makeTask, sign, until } from "./fixtures.js";
+
+const right = { referenceTaskIndex: 7, sum: 42n };
+const wrong = { referenceTaskIndex: 7, sum: 41n };
+const ops = Array.from({ length: 6 }, (_, i) => makeOperator(i, { 0: 10n }));
+const state = makeState(100n, ops, [0]);
+
+async function code(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ResponseRejectedError) return error.code;
+    throw error;
+  }
+  return "ACCEPTED";
+}
+
+describe("aggregator", () => {
+  it("submits exactly once, however many signatures come after the threshold", async () => {
+    const h = harness(state);
+    h.aggregator.addTask(makeTask({ thresholdPercentage: 50 }));
+    const results = await Promise.all(ops.map((op) => code(h.aggregator.handleResponse(7, body(op, right)))));
+    // Concurrent arrivals share a batch: the ones counted after submission began are told it is done.
+    expect(results.filter((r) => r === "ACCEPTED").length).toBeGreaterThanOrEqual(3);
+    expect(results.every((r) => r === "ACCEPTED" || r === "TASK_ALREADY_RESPONDED")).toBe(true);
+    await until(() => h.events.some((e) => e.kind === "responded"));
+    for (const op of ops) await code(h.aggregator.handleResponse(7, body(op, right)));
+    expect(h.submitter.submissions).toHaveLength(1);
+    expect(h.events.filter((e) => e.kind === "sent")).toHaveLength(1);
+    expect(await code(h.aggregator.handleResponse(7, body(ops[0]!, right)))).toBe("TASK_ALREADY_RESPONDED");
+    expect(h.aggregator.load).toEqual({ tasks: 0, timers: 0, submitting: 0 });
+    await h.aggregator.close();
+  });
+
+  it("refuses an invalid signature with its own 4xx while valid ones in the same batch pass; it is never aggregated", async () => {
+    const h = harness(state, { maxWaitMs: 20 });
+    h.aggregator.addTask(makeTask({ thresholdPercentage: 100 }));
+    const forged = body(ops[1]!, right, sign(ops[2]!, right)); // op 2's signature claimed by op 1
+    const offKey = body(ops[3]!, right, G1.BASE.multiply(12345n)); // a valid point, not a signature
+    const results = await Promise.all([
+      code(h.aggregator.handleResponse(7, body(ops[0]!, right))),
+      code(h.aggregator.handleResponse(7, forged)),
+      code(h.aggregator.handleResponse(7, offKey)),
+      code(h.aggregator.handleResponse(7, body(ops[2]!, right))),
+    ]);
+    expect(results).toEqual(["ACCEPTED", "SIGNATURE_INVALID", "SIGNATURE_INVALID", "ACCEPTED"]);
+    const snapshot = h.aggregator.snapshot().tasks[0] as { answered: Record<string, string> };
+    expect(Object.keys(snapshot.answered).sort()).toEqual([ops[0]!.operatorId, ops[2]!.operatorId].sort());
+    // The real operators 1 and 3 can still answer, and the task completes with a valid aggregate.
+    for (const op of [ops[1]!, ops[3]!, ops[4]!, ops[5]!]) {
+      expect(await code(h.aggregator.handleResponse(7, body(op, right)))).toBe("ACCEPTED");
+    }
+    await until(() => h.submitter.submissions.length === 1);
+    const { submission } = h.submitter.submissions[0]!;
+    expect(submission.nonSigners).toHaveLength(0);
+    expect(verifySignature(submission.apkG2, submission.digest, submission.sigma)).toBe(true);
+    expect(await h.registry.getSingleMetricAsString("avskit_aggregator_signatures_invalid_total")).toContain(
+      "total 2",
+    );
+    await h.aggregator.close();
+  });
+
+  it("keeps an invalid signature out of the submission even if the batch verifier lets it through", async () => {
+    const lying = () => [] as number[];
+    const h = harness(state, { verifier: lying });
+    h.aggregator.addTask(makeTask({ thresholdPercentage: 50 }));
+    expect(await code(h.aggregator.handleResponse(7, body(ops[0]!, right, G1.BASE)))).toBe("ACCEPTED");
+    for (const op of ops.slice(1, 3)) await h.aggregator.handleResponse(7, body(op, right));
+    // The pre-submission check caught it: the threshold no longer held, nothing was submitted.
+    expect(h.submitter.submissions).toHaveLength(0);
+    await h.aggregator.handleResponse(7, body(ops[3]!, right));
+    await until(() => h.submitter.submissions.length === 1);
+    const { submission } = h.submitter.submissions[0]!;
+    expect(submission.signerIds).not.toContain(ops[0]!.operatorId);
+    expect(verifySignature(submission.apkG2, submission.digest, submission.sigma)).toBe(true);
+    await h.aggregator.close();
+  });
+
+  it("waits the collection window, counts what arrives in it, then submits the threshold digest once", async () => {
+    const h = harness(state, { collectionWindowMs: 150 });
+    h.aggregator.addTask(makeTask({ thresholdPercentage: 50 }));
+    for (const op of ops.slice(0, 3)) await h.aggregator.handleResponse(7, body(op, right));
+    expect(h.aggregator.load.timers).toBe(1);
+    await h.aggregator.handleResponse(7, body(ops[3]!, right));
+    await h.aggregator.handleResponse(7, body(ops[4]!, wrong));
+    expect(h.submitter.submissions).toHaveLength(0);
+    await until(() => h.submitter.submissions.length === 1);
+    const { submission } = h.submitter.submissions[0]!;
+    expect(submission.digest).toBe(responseDigest(right));
+    expect(submission.signerIds).toHaveLength(4);
+    expect(submission.nonSigners).toHaveLength(2);
+    await until(() => h.aggregator.load.tasks === 0);
+    expect(h.aggregator.load.timers).toBe(0);
+    await h.aggregator.close();
+  });
+
+  it("expires by block number, frees the task and its timer, and says so to late operators", async () => {
+    const h = harness(state, { collectionWindowMs: 60_000 });
+    h.aggregator.addTask(makeTask({ thresholdPercentage: 100, lastResponseBlock: 130n }));
+    h.aggregator.addTask(
+      makeTask({ taskIndex: 8, task: {}, thresholdPercentage: 10, lastResponseBlock: 140n }),
+    );
+    await h.aggregator.handleResponse(7, body(ops[0]!, right));
+    const other = { referenceTaskIndex: 8, sum: 1n };
+    await h.aggregator.handleResponse(8, body(ops[0]!, other)); // threshold reached, waiting its window
+    expect(h.aggregator.load).toMatchObject({ tasks: 2, timers: 1 });
+    h.aggregator.onBlock(129n);
+    expect(h.aggregator.load.tasks).toBe(2);
+    h.aggregator.onBlock(130n);
+    expect(h.events.filter((e) => e.kind === "expired").map((e) => e.taskIndex)).toEqual([7]);
+    expect(await code(h.aggregator.handleResponse(7, body(ops[1]!, right)))).toBe("TASK_EXPIRED");
+    // Task 8 reached its threshold: at its last block it is submitted at once rather than expire.
+    h.aggregator.onBlock(139n);
+    await until(() => h.submitter.submissions.length === 1);
+    expect(h.aggregator.load.timers).toBe(0);
+    await h.aggregator.close();
+  });
+
+  it("answers TASK_NOT_FOUND before the task is known, then accepts the operator's retry", async () => {
+    const h = harness(state);
+    expect(await code(h.aggregator.handleResponse(7, body(ops[0]!, right)))).toBe("TASK_NOT_FOUND");
+    expect(h.aggregator.snapshot()).toEqual({ tasks: [], finished: {} });
+    h.aggregator.addTask(makeTask());
+    expect(await code(h.aggregator.handleResponse(7, body(ops[0]!, right)))).toBe("ACCEPTED");
+    await h.aggregator.close();
+  });
+
+  it("retries loading the operator set after a chain error, with 503-class errors meanwhile", async () => {
+    const h = harness(state);
+    h.states.failNext = 2;
+    h.aggregator.addTask(makeTask());
+    const outcomes: string[] = [];
+    for (let attempt = 0; attempt < 4 && outcomes.at(-1) !== "ACCEPTED"; attempt++) {
+      outcomes.push(
+        await h.aggregator.handleResponse(7, body(ops[0]!, right)).then(
+          () => "ACCEPTED",
+          (error: { code: string }) => error.code,
+        ),
+      );
+    }
+    expect(outcomes[0]).toBe("UNAVAILABLE");
+    expect(outcomes.at(-1)).toBe("ACCEPTED");
+    expect(h.states.loads).toBe(3);
+    await h.aggregator.close();
+  });
+
+  it("stops after 'already responded' and records a failed submission without retrying forever", async () => {
+    const h = harness(state);
+    h.submitter.result = { kind: "already-responded" };
+    h.aggregator.addTask(makeTask({ thresholdPercentage: 10 }));
+    await h.aggregator.handleResponse(7, body(ops[0]!, right));
+    await until(() => h.events.some((e) => e.kind === "already-responded"));
+    expect(h.aggregator.load.tasks).toBe(0);
+
+    h.submitter.result = new Error("reverted: something else");
+    h.aggregator.addTask(makeTask({ taskIndex: 9, thresholdPercentage: 10 }));
+    await h.aggregator.handleResponse(9, body(ops[0]!, { referenceTaskIndex: 9, sum: 1n }));
+    await until(() => h.events.some((e) => e.kind === "failed"));
+    expect(
+      await code(h.aggregator.handleResponse(9, body(ops[1]!, { referenceTaskIndex: 9, sum: 1n }))),
+    ).toBe("TASK_EXPIRED");
+    expect(h.submitter.submissions).toHaveLength(2);
+    await h.aggregator.close();
+  });
+
+  it("drops a task someone else responded to on-chain", async () => {
+    const h = harness(state);
+    h.aggregator.addTask(makeTask({ thresholdPercentage: 100 }));
+    await h.aggregator.handleResponse(7, body(ops[0]!, right));
+    h.aggregator.markRespondedOnChain(7);
+    expect(await code(h.aggregator.handleResponse(7, body(ops[1]!, right)))).toBe("TASK_ALREADY_RESPONDED");
+    expect(h.aggregator.load.tasks).toBe(0);
+    await h.aggregator.close();
+  });
+});

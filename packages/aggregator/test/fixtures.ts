@@ -1,0 +1,161 @@
+import {
+  type BlsKeyPair,
+  type G1Point,
+  g1ToSolidity,
+  keyPairFromSecretKey,
+  operatorIdFromPublicKey,
+  signDigest,
+} from "@avskit/bls";
+import { createLogger, createMetricsRegistry } from "@avskit/runtime";
+import { type Address, type Hex, toHex } from "viem";
+import { Aggregator, type TaskEvent } from "../src/aggregator.js";
+import { type SameMessageBatchVerifier, VerificationBatcher } from "../src/batcher.js";
+import { AggregatorMetrics } from "../src/metrics.js";
+import { verifyEachSignature } from "../src/naive-verifier.js";
+import type { OperatorRecord, OperatorState, OperatorStateProvider } from "../src/operator-state.js";
+import { responseDigest, type TaskResponse } from "../src/response.js";
+import type { ResponseSubmitter, SubmitResult } from "../src/submitter.js";
+import type { TaskInfo } from "../src/task.js";
+import type { Submission } from "../src/task-aggregation.js";
+
+export interface TestOperator {
+  readonly keys: BlsKeyPair;
+  readonly record: OperatorRecord;
+  readonly operatorId: Hex;
+}
+
+/** Deterministic keys (sk = 1000 + i) so tests are repeatable. */
+export function makeOperator(i: number, stakes: Record<number, bigint>): TestOperator {
+  const keys = keyPairFromSecretKey(1000n + BigInt(i) * 7919n);
+  const operatorId = operatorIdFromPublicKey(keys.publicKeyG1).toLowerCase() as Hex;
+  const record: OperatorRecord = {
+    operatorId,
+    address: toHex(i + 1, { size: 20 }) as Address,
+    pubkeyG1: keys.publicKeyG1,
+    pubkeyG2: keys.publicKeyG2,
+    stakes: new Map(Object.entries(stakes).map(([q, s]) => [Number(q), s])),
+  };
+  return { keys, record, operatorId };
+}
+
+export function makeState(
+  blockNumber: bigint,
+  operators: readonly TestOperator[],
+  quorums: number[],
+): OperatorState {
+  const totals = new Map<number, bigint>(quorums.map((q) => [q, 0n]));
+  for (const op of operators) {
+    for (const [q, s] of op.record.stakes) totals.set(q, (totals.get(q) ?? 0n) + s);
+  }
+  return {
+    blockNumber,
+    quorumNumbers: quorums,
+    totalStakes: totals,
+    operators: new Map(operators.map((op) => [op.operatorId, op.record])),
+  };
+}
+
+export function makeTask(overrides: Partial<TaskInfo> = {}): TaskInfo {
+  return {
+    taskIndex: 7,
+    task: { taskIndex: 7 },
+    quorumNumbers: [0],
+    thresholdPercentage: 66,
+    referenceBlock: 100n,
+    lastResponseBlock: 130n,
+    seenAtMs: Date.now(),
+    ...overrides,
+  };
+}
+
+export function sign(op: TestOperator, response: TaskResponse): G1Point {
+  return signDigest(op.keys.secretKey, responseDigest(response));
+}
+
+/** The HTTP body an operator sends; numbers as decimal strings. */
+export function body(op: TestOperator, response: TaskResponse, signature: G1Point = sign(op, response)) {
+  const { X, Y } = g1ToSolidity(signature);
+  return {
+    operatorId: op.operatorId,
+    response: { referenceTaskIndex: response.referenceTaskIndex, sum: response.sum.toString() },
+    signature: { X: X.toString(), Y: `0x${Y.toString(16)}` },
+  };
+}
+
+export const silentLogger = createLogger({ name: "test", level: "silent" });
+
+/** Records submissions; resolves as told. */
+export class RecordingSubmitter implements ResponseSubmitter {
+  readonly submissions: { task: TaskInfo; submission: Submission }[] = [];
+  result: SubmitResult | Error = {
+    kind: "responded",
+    txHash: `0x${"ab".repeat(32)}`,
+    gasUsed: 200_000n,
+    blockNumber: 101n,
+  };
+  delayMs = 0;
+  async submit(task: TaskInfo, submission: Submission, onSent: (txHash: Hex) => void): Promise<SubmitResult> {
+    this.submissions.push({ task, submission });
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.result instanceof Error) throw this.result;
+    if (this.result.kind === "responded") onSent(this.result.txHash);
+    return this.result;
+  }
+}
+
+export class StaticStates implements OperatorStateProvider {
+  loads = 0;
+  failNext = 0;
+  constructor(readonly state: OperatorState) {}
+  async load(): Promise<OperatorState> {
+    this.loads++;
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error("rpc down");
+    }
+    return this.state;
+  }
+}
+
+export interface Harness {
+  readonly aggregator: Aggregator;
+  readonly submitter: RecordingSubmitter;
+  readonly states: StaticStates;
+  readonly events: TaskEvent[];
+  readonly metrics: AggregatorMetrics;
+  readonly registry: ReturnType<typeof createMetricsRegistry>;
+}
+
+export function harness(
+  state: OperatorState,
+  options: { collectionWindowMs?: number; verifier?: SameMessageBatchVerifier; maxWaitMs?: number } = {},
+): Harness {
+  const registry = createMetricsRegistry({ defaultMetrics: false });
+  const metrics = new AggregatorMetrics(registry);
+  const submitter = new RecordingSubmitter();
+  const states = new StaticStates(state);
+  const events: TaskEvent[] = [];
+  const batcher = new VerificationBatcher(options.verifier ?? verifyEachSignature, {
+    maxWaitMs: options.maxWaitMs ?? 2,
+    maxBatchSize: 256,
+    maxQueued: 4096,
+  });
+  const aggregator = new Aggregator({
+    operatorStates: states,
+    submitter,
+    batcher,
+    metrics,
+    logger: silentLogger,
+    collectionWindowMs: options.collectionWindowMs ?? 0,
+    onEvent: (event) => events.push(event),
+  });
+  return { aggregator, submitter, states, events, metrics, registry };
+}
+
+export async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
