@@ -330,6 +330,69 @@ contract BN254Test {
         _assertTrue(BN254.verifyPubkeyRegistration(h, BN254.generatorG1(), BN254.generatorG2(), h), "sk = 1");
     }
 
+    function test_verifyPubkeyRegistration_revertsOnMalformedG1() public {
+        BN254.G1Point memory h = BN254.hashToG1(keccak256("malformed G1"));
+        vm.expectRevert(BN254.ECMulFailed.selector);
+        harness.verifyPubkeyRegistration(h, BN254.G1Point(1, 3), BN254.generatorG2(), h);
+        vm.expectRevert(BN254.ECAddFailed.selector);
+        harness.verifyPubkeyRegistration(BN254.G1Point(1, 3), BN254.generatorG1(), BN254.generatorG2(), h);
+    }
+
+    function testFuzz_registrationChallenge_isPackedKeccakModR(uint256[10] memory w) public pure {
+        BN254.G2Point memory pkG2 = BN254.G2Point([w[4], w[5]], [w[6], w[7]]);
+        uint256 expected = uint256(keccak256(abi.encodePacked(w))) % R;
+        uint256 gamma = BN254.registrationChallenge(
+            BN254.G1Point(w[0], w[1]), BN254.G1Point(w[2], w[3]), pkG2, BN254.G1Point(w[8], w[9])
+        );
+        _assertEq(gamma, expected, "registration gamma");
+    }
+
+    function testFuzz_apkChallenge_isPackedKeccakModR(uint256[9] memory w) public pure {
+        BN254.G2Point memory apkG2 = BN254.G2Point([w[3], w[4]], [w[5], w[6]]);
+        uint256 expected = uint256(keccak256(abi.encodePacked(w))) % R;
+        uint256 gamma =
+            BN254.apkChallenge(bytes32(w[0]), BN254.G1Point(w[1], w[2]), apkG2, BN254.G1Point(w[7], w[8]));
+        _assertEq(gamma, expected, "apk gamma");
+    }
+
+    // ---------------------------------------------------------------- aggregate signature check
+
+    function testFuzz_verifyApkSignature(bytes32 msgHash) public view {
+        // The aggregate of sk = 1 and sk = 1 is sk = 2: apk = 2·G1, apkG2 = 2·G2.
+        BN254.G1Point memory h = BN254.hashToG1(msgHash);
+        BN254.G1Point memory sigma = BN254.plus(h, h);
+        BN254.G1Point memory apk = _g1(2);
+        (bool ok, bool valid) = BN254.verifyApkSignature(msgHash, apk, _twoG2(), sigma, 120_000);
+        _assertTrue(ok && valid, "valid aggregate");
+        // An apk that leaves out a signer (1·G1 instead of 2·G1).
+        (ok, valid) = BN254.verifyApkSignature(msgHash, BN254.generatorG1(), _twoG2(), sigma, 120_000);
+        _assertTrue(ok && !valid, "apk G1 != apk G2");
+        // A signature over another message.
+        BN254.G1Point memory other = BN254.scalarMul(BN254.hashToG1(keccak256(abi.encode(msgHash))), 2);
+        (ok, valid) = BN254.verifyApkSignature(msgHash, apk, _twoG2(), other, 120_000);
+        _assertTrue(ok && !valid, "other message");
+        // Not enough gas for the pairing: reported, not reverted.
+        (ok, valid) = BN254.verifyApkSignature(msgHash, apk, _twoG2(), sigma, 100_000);
+        _assertTrue(!ok && !valid, "pairing out of gas");
+    }
+
+    function test_verifyApkSignature_reportsMalformedG2() public view {
+        BN254.G2Point memory g = _twoG2();
+        BN254.G2Point memory swapped = BN254.G2Point([g.X[1], g.X[0]], [g.Y[1], g.Y[0]]);
+        bytes32 msgHash = keccak256("swapped");
+        BN254.G1Point memory h = BN254.hashToG1(msgHash);
+        (bool ok, bool valid) = BN254.verifyApkSignature(msgHash, _g1(2), swapped, BN254.plus(h, h), 120_000);
+        _assertTrue(!ok && !valid, "[c0, c1] G2 -> (false, false)");
+    }
+
+    function test_verifyApkSignature_revertsOnMalformedG1() public {
+        bytes32 msgHash = keccak256("malformed");
+        vm.expectRevert(BN254.ECMulFailed.selector);
+        harness.verifyApkSignature(msgHash, BN254.G1Point(1, 3), _twoG2(), BN254.generatorG1(), 120_000);
+        vm.expectRevert(BN254.ECAddFailed.selector);
+        harness.verifyApkSignature(msgHash, BN254.generatorG1(), _twoG2(), BN254.G1Point(1, 3), 120_000);
+    }
+
     function test_verifyPubkeyRegistration_rejectsZeroKey() public view {
         BN254.G1Point memory zero = BN254.G1Point(0, 0);
         BN254.G2Point memory zeroG2;
@@ -423,5 +486,37 @@ contract BN254Test {
         _assertTrue(ok, "valid signature");
         console.log("2-pair BN254.pairing gas: %s (precompile alone: 113000)", used);
         _assertTrue(used < 115_000, "2-pair pairing overhead < 2,000 gas");
+    }
+
+    function test_gas_verifyPubkeyRegistration() public view {
+        BN254.G1Point memory h = BN254.hashToG1(keccak256("registration gas"));
+        BN254.G1Point memory sigma = BN254.scalarMul(h, 2);
+        BN254.G1Point memory pkG1 = _g1(2);
+        BN254.G2Point memory pkG2 = _twoG2();
+        uint256 before = gasleft();
+        bool ok = BN254.verifyPubkeyRegistration(sigma, pkG1, pkG2, h);
+        uint256 used = before - gasleft();
+        _assertTrue(ok, "valid registration");
+        console.log("verifyPubkeyRegistration gas: %s", used);
+        // 2-pair pairing 113,000 + 2 ecMul 12,000 + 2 ecAdd 300, plus the challenge hash.
+        _assertTrue(used < 127_500, "verifyPubkeyRegistration < 127,500 gas");
+    }
+
+    function test_gas_verifyApkSignature() public view {
+        bytes32 msgHash = keccak256("apk gas");
+        BN254.G1Point memory h = BN254.hashToG1(msgHash);
+        BN254.G1Point memory sigma = BN254.plus(h, h);
+        BN254.G1Point memory apk = _g1(2);
+        BN254.G2Point memory apkG2 = _twoG2();
+        uint256 hashGas = gasleft();
+        BN254.hashToG1(msgHash);
+        hashGas -= gasleft();
+        uint256 before = gasleft();
+        (bool ok, bool valid) = BN254.verifyApkSignature(msgHash, apk, apkG2, sigma, 120_000);
+        uint256 used = before - gasleft();
+        _assertTrue(ok && valid, "valid");
+        console.log("verifyApkSignature gas: %s (of which hashToG1 of this msgHash: %s)", used, hashGas);
+        // Precompiles: 113,000 + 2 x 6,000 + 2 x 150, plus hashToG1.
+        _assertTrue(used < 127_500 + hashGas, "verifyApkSignature overhead < 2,200 gas");
     }
 }

@@ -9,6 +9,7 @@ import {
   aggregateSignatures,
   type BlsKeyPair,
   buildPubkeyRegistration,
+  CURVE_ORDER,
   FIELD_MODULUS,
   G1,
   G2,
@@ -26,7 +27,7 @@ import {
   verifyPubkeyRegistration,
 } from "@avskit/bls";
 import { network } from "hardhat";
-import { type Hex, keccak256, toHex } from "viem";
+import { encodePacked, type Hex, keccak256, toHex } from "viem";
 
 const { viem } = await network.create();
 
@@ -34,6 +35,15 @@ type Harness = Awaited<ReturnType<typeof deployHarness>>;
 
 async function deployHarness() {
   return viem.deployContract("BN254Harness");
+}
+
+function randomWord(): bigint {
+  return BigInt(toHex(randomBytes(32)));
+}
+
+/** keccak256 of the words packed as uint256s, reduced mod r: how both challenges are defined. */
+function packedChallenge(words: readonly bigint[]): bigint {
+  return BigInt(keccak256(encodePacked(Array(words.length).fill("uint256"), [...words]))) % CURVE_ORDER;
 }
 
 function randomDigest(): Hex {
@@ -266,6 +276,64 @@ describe("BN254 library ↔ @avskit/bls", () => {
         harness,
         "PairingPrecompileFailed",
       );
+    });
+  });
+
+  describe("challenges (gamma) are the packed keccak of the reference notes", () => {
+    it("registrationChallenge", async () => {
+      for (let i = 0; i < 8; i++) {
+        const w = Array.from({ length: 10 }, randomWord);
+        const onChain = await harness.read.registrationChallenge([
+          { X: w[0]!, Y: w[1]! },
+          { X: w[2]!, Y: w[3]! },
+          { X: [w[4]!, w[5]!], Y: [w[6]!, w[7]!] },
+          { X: w[8]!, Y: w[9]! },
+        ]);
+        assert.equal(onChain, packedChallenge(w));
+      }
+    });
+
+    it("apkChallenge", async () => {
+      for (let i = 0; i < 8; i++) {
+        const w = Array.from({ length: 9 }, randomWord);
+        const onChain = await harness.read.apkChallenge([
+          toHex(w[0]!, { size: 32 }),
+          { X: w[1]!, Y: w[2]! },
+          { X: [w[3]!, w[4]!], Y: [w[5]!, w[6]!] },
+          { X: w[7]!, Y: w[8]! },
+        ]);
+        assert.equal(onChain, packedChallenge(w));
+      }
+    });
+  });
+
+  describe("verifyApkSignature (the signature checker's core)", () => {
+    const signers: BlsKeyPair[] = Array.from({ length: 4 }, () => generateKeyPair());
+    const nonSigner = generateKeyPair();
+    const msgHash = randomDigest();
+    const sigma = g1ToSolidity(aggregateSignatures(signers.map((k) => signDigest(k.secretKey, msgHash))));
+    const apk = g1ToSolidity(signers.reduce((sum, k) => sum.add(k.publicKeyG1), G1.ZERO));
+    const apkG2 = g2ToSolidity(aggregateG2(signers.map((k) => k.publicKeyG2)));
+    const pairingGas = 120_000n;
+
+    const check = (m: Hex, a: SolidityG1, a2: SolidityG2, s: SolidityG1) =>
+      harness.read.verifyApkSignature([m, g1Arg(a), g2Arg(a2), g1Arg(s), pairingGas]);
+
+    it("accepts an aggregate of four signers: (true, true)", async () => {
+      assert.deepEqual(await check(msgHash, apk, apkG2, sigma), [true, true]);
+    });
+
+    it("returns (true, false) when the G1 apk still counts a non-signer", async () => {
+      const apkWithNonSigner = g1ToSolidity(g1FromSolidity(apk).add(nonSigner.publicKeyG1));
+      assert.deepEqual(await check(msgHash, apkWithNonSigner, apkG2, sigma), [true, false]);
+    });
+
+    it("returns (true, false) for another message", async () => {
+      assert.deepEqual(await check(randomDigest(), apk, apkG2, sigma), [true, false]);
+    });
+
+    it("returns (false, false) when apkG2 is encoded [c0, c1]", async () => {
+      assert.deepEqual(await check(msgHash, apk, swapG2Halves(apkG2), sigma), [false, false]);
     });
   });
 });

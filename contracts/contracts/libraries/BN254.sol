@@ -24,9 +24,8 @@ library BN254 {
     ///      squares to -beta instead, which is how hashToG1 detects "no point at this x".
     uint256 private constant SQRT_EXPONENT = 0xc19139cb84c680a6e14116da060561765e05aa45a1c72a34f082305b61f3f52;
 
-    /// @dev With the optimizer on, solc stores a repeated 32-byte constant once in the code and
-    ///      loads it with CODECOPY (~30 gas a use instead of 3), so hot functions copy FP_MODULUS
-    ///      into a local first.
+    // With the optimizer on, solc stores a repeated 32-byte constant once in the code and loads it
+    // with CODECOPY (~30 gas a use instead of 3), so hot functions copy FP_MODULUS into a local.
 
     /// @dev The curve is y^2 = x^3 + 3 over F_p.
     uint256 private constant CURVE_B = 3;
@@ -279,13 +278,14 @@ library BN254 {
     /// @notice Proof-of-possession check done when an operator registers its BLS keys: proves in
     ///         one 2-pair pairing that `sigma = sk·messagePoint` AND that `pkG1 = sk·G1`,
     ///         `pkG2 = sk·G2` share the same sk (which stops rogue-key attacks on aggregates).
-    /// @dev gamma = keccak256(sigma, pkG1, pkG2.X, pkG2.Y, messagePoint) mod r, then
+    /// @dev gamma = registrationChallenge(...), then
     ///      e(sigma + gamma·pkG1, -G2) · e(messagePoint + gamma·G1, pkG2) == 1.
     ///      The random-looking gamma makes the two equations e(sigma,-G2)e(H,pkG2) = 1 and
-    ///      e(pkG1,-G2)e(G1,pkG2) = 1 collapse into one check that a forger cannot balance.
+    ///      e(pkG1,-G2)e(G1,pkG2) = 1 collapse into one check that a forger cannot balance, since
+    ///      gamma depends on every input including sigma.
     ///      Returns false for the zero G1 key: with pkG1 = pkG2 = 0 and sigma = 0 the equation holds
     ///      trivially, so a caller that forgot to reject it would register an identity key.
-    ///      Reverts (ECMulFailed / ECAddFailed / PairingPrecompileFailed) on malformed points.
+    ///      Reverts ECMulFailed / ECAddFailed / PairingPrecompileFailed on malformed points.
     function verifyPubkeyRegistration(
         G1Point memory sigma,
         G1Point memory pkG1,
@@ -293,27 +293,144 @@ library BN254 {
         G1Point memory messagePoint
     ) internal view returns (bool) {
         if (pkG1.X == 0 && pkG1.Y == 0) return false;
-        uint256 gamma = uint256(
-            keccak256(
-                abi.encodePacked(
-                    sigma.X,
-                    sigma.Y,
-                    pkG1.X,
-                    pkG1.Y,
-                    pkG2.X[0],
-                    pkG2.X[1],
-                    pkG2.Y[0],
-                    pkG2.Y[1],
-                    messagePoint.X,
-                    messagePoint.Y
-                )
-            )
-        ) % FR_MODULUS;
-        return pairing(
-            plus(sigma, scalarMul(pkG1, gamma)),
-            negGeneratorG2(),
-            plus(messagePoint, scalarMul(generatorG1(), gamma)),
-            pkG2
-        );
+        uint256 gamma = registrationChallenge(sigma, pkG1, pkG2, messagePoint);
+        (bool success, bool result) = _gammaPairing(sigma, pkG1, pkG2, messagePoint, gamma, gasleft());
+        if (!success) revert PairingPrecompileFailed();
+        return result;
+    }
+
+    /// @notice The registration challenge, bit-exact with EigenLayer's BLSApkRegistry:
+    ///         keccak256(sigma.X, sigma.Y, pkG1.X, pkG1.Y, pkG2.X[0], pkG2.X[1], pkG2.Y[0],
+    ///         pkG2.Y[1], H.X, H.Y) mod r (ten packed 32-byte words, G2 imaginary part first).
+    function registrationChallenge(
+        G1Point memory sigma,
+        G1Point memory pkG1,
+        G2Point memory pkG2,
+        G1Point memory messagePoint
+    ) internal pure returns (uint256 gamma) {
+        assembly ("memory-safe") {
+            let buf := mload(0x40)
+            mstore(buf, mload(sigma))
+            mstore(add(buf, 0x20), mload(add(sigma, 0x20)))
+            mstore(add(buf, 0x40), mload(pkG1))
+            mstore(add(buf, 0x60), mload(add(pkG1, 0x20)))
+            let x := mload(pkG2)
+            let y := mload(add(pkG2, 0x20))
+            mstore(add(buf, 0x80), mload(x))
+            mstore(add(buf, 0xa0), mload(add(x, 0x20)))
+            mstore(add(buf, 0xc0), mload(y))
+            mstore(add(buf, 0xe0), mload(add(y, 0x20)))
+            mstore(add(buf, 0x100), mload(messagePoint))
+            mstore(add(buf, 0x120), mload(add(messagePoint, 0x20)))
+            gamma := mod(keccak256(buf, 0x140), FR_MODULUS)
+        }
+    }
+
+    /// @notice The aggregate-signature check of EigenLayer's BLSSignatureChecker, on its own:
+    ///         with gamma = apkChallenge(msgHash, apk, apkG2, sigma), checks
+    ///         e(sigma + gamma·apk, -G2) · e(hashToG1(msgHash) + gamma·G1, apkG2) == 1, which proves
+    ///         that sigma is a signature over msgHash by the key whose G1 and G2 forms are apk, apkG2.
+    /// @param pairingGas Gas forwarded to the pairing precompile (113,000 is exactly enough).
+    /// @return pairingSuccessful false if the pairing precompile failed (malformed apkG2, e.g.
+    ///         [c0, c1] order, or out of pairingGas); then signatureIsValid is false too.
+    /// @return signatureIsValid  true iff the pairing product is 1.
+    /// @dev Reverts ECMulFailed / ECAddFailed if apk or sigma is not a valid G1 encoding. Builds the
+    ///      precompile inputs in place past the free memory pointer, with no intermediate points.
+    function verifyApkSignature(
+        bytes32 msgHash,
+        G1Point memory apk,
+        G2Point memory apkG2,
+        G1Point memory sigma,
+        uint256 pairingGas
+    ) internal view returns (bool pairingSuccessful, bool signatureIsValid) {
+        uint256 gamma = apkChallenge(msgHash, apk, apkG2, sigma);
+        return _gammaPairing(sigma, apk, apkG2, hashToG1(msgHash), gamma, pairingGas);
+    }
+
+    /// @notice The aggregate-signature challenge, bit-exact with EigenLayer's BLSSignatureChecker:
+    ///         keccak256(msgHash, apk.X, apk.Y, apkG2.X[0], apkG2.X[1], apkG2.Y[0], apkG2.Y[1],
+    ///         sigma.X, sigma.Y) mod r (nine packed 32-byte words).
+    function apkChallenge(bytes32 msgHash, G1Point memory apk, G2Point memory apkG2, G1Point memory sigma)
+        internal
+        pure
+        returns (uint256 gamma)
+    {
+        assembly ("memory-safe") {
+            let buf := mload(0x40)
+            mstore(buf, msgHash)
+            mstore(add(buf, 0x20), mload(apk))
+            mstore(add(buf, 0x40), mload(add(apk, 0x20)))
+            let x := mload(apkG2)
+            let y := mload(add(apkG2, 0x20))
+            mstore(add(buf, 0x60), mload(x))
+            mstore(add(buf, 0x80), mload(add(x, 0x20)))
+            mstore(add(buf, 0xa0), mload(y))
+            mstore(add(buf, 0xc0), mload(add(y, 0x20)))
+            mstore(add(buf, 0xe0), mload(sigma))
+            mstore(add(buf, 0x100), mload(add(sigma, 0x20)))
+            gamma := mod(keccak256(buf, 0x120), FR_MODULUS)
+        }
+    }
+
+    /// @dev e(sigma + gamma·pkG1, -G2) · e(message + gamma·G1, pkG2) == 1 with the four ecMul/ecAdd
+    ///      results written straight into the 12-word pairing input (past the free memory
+    ///      pointer, never allocated). Reverts ECMulFailed / ECAddFailed for invalid G1 inputs;
+    ///      a pairing failure is returned as success = false.
+    function _gammaPairing(
+        G1Point memory sigma,
+        G1Point memory pkG1,
+        G2Point memory pkG2,
+        G1Point memory message,
+        uint256 gamma,
+        uint256 gasLimit
+    ) private view returns (bool success, bool result) {
+        bool mulOk;
+        bool addOk;
+        assembly ("memory-safe") {
+            // input: 12 words for the pairing; s: 5 scratch words after it, laid out as
+            // [A.X, A.Y, B.X, B.Y, gamma] so ecMul reads B ‖ gamma into B and ecAdd reads A ‖ B.
+            let input := mload(0x40)
+            let s := add(input, 0x180)
+            let b := add(s, 0x40)
+            mstore(add(s, 0x80), gamma)
+
+            // input[0..1] = sigma + gamma·pkG1
+            mstore(s, mload(sigma))
+            mstore(add(s, 0x20), mload(add(sigma, 0x20)))
+            mstore(b, mload(pkG1))
+            mstore(add(b, 0x20), mload(add(pkG1, 0x20)))
+            mulOk := staticcall(gas(), 0x07, b, 0x60, b, 0x40)
+            addOk := staticcall(gas(), 0x06, s, 0x80, input, 0x40)
+
+            // input[2..5] = -G2
+            mstore(add(input, 0x40), G2_X_IM)
+            mstore(add(input, 0x60), G2_X_RE)
+            mstore(add(input, 0x80), NEG_G2_Y_IM)
+            mstore(add(input, 0xa0), NEG_G2_Y_RE)
+
+            // input[6..7] = message + gamma·G1
+            mstore(s, mload(message))
+            mstore(add(s, 0x20), mload(add(message, 0x20)))
+            mstore(b, 1)
+            mstore(add(b, 0x20), 2)
+            mulOk := and(mulOk, staticcall(gas(), 0x07, b, 0x60, b, 0x40))
+            addOk := and(addOk, staticcall(gas(), 0x06, s, 0x80, add(input, 0xc0), 0x40))
+
+            // input[8..11] = pkG2
+            let x := mload(pkG2)
+            let y := mload(add(pkG2, 0x20))
+            mstore(add(input, 0x100), mload(x))
+            mstore(add(input, 0x120), mload(add(x, 0x20)))
+            mstore(add(input, 0x140), mload(y))
+            mstore(add(input, 0x160), mload(add(y, 0x20)))
+
+            if and(mulOk, addOk) {
+                mstore(0x00, 0)
+                success := staticcall(gasLimit, 0x08, input, 0x180, 0x00, 0x20)
+                result := and(success, eq(mload(0x00), 1))
+            }
+        }
+        if (!mulOk) revert ECMulFailed();
+        if (!addOk) revert ECAddFailed();
     }
 }

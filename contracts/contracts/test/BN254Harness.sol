@@ -106,4 +106,35 @@ contract BN254Harness {
     ) external view returns (bool) {
         return BN254.verifyPubkeyRegistration(sigma, pkG1, pkG2, messagePoint);
     }
+
+    /// @notice BN254.registrationChallenge(sigma, pkG1, pkG2, messagePoint).
+    function registrationChallenge(
+        BN254.G1Point memory sigma,
+        BN254.G1Point memory pkG1,
+        BN254.G2Point memory pkG2,
+        BN254.G1Point memory messagePoint
+    ) external pure returns (uint256) {
+        return BN254.registrationChallenge(sigma, pkG1, pkG2, messagePoint);
+    }
+
+    /// @notice BN254.apkChallenge(msgHash, apk, apkG2, sigma).
+    function apkChallenge(
+        bytes32 msgHash,
+        BN254.G1Point memory apk,
+        BN254.G2Point memory apkG2,
+        BN254.G1Point memory sigma
+    ) external pure returns (uint256) {
+        return BN254.apkChallenge(msgHash, apk, apkG2, sigma);
+    }
+
+    /// @notice BN254.verifyApkSignature(msgHash, apk, apkG2, sigma, pairingGas).
+    function verifyApkSignature(
+        bytes32 msgHash,
+        BN254.G1Point memory apk,
+        BN254.G2Point memory apkG2,
+        BN254.G1Point memory sigma,
+        uint256 pairingGas
+    ) external view returns (bool pairingSuccessful, bool signatureIsValid) {
+        return BN254.verifyApkSignature(msgHash, apk, apkG2, sigma, pairingGas);
+    }
 }
