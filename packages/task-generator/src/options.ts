@@ -1,0 +1,192 @@
+import {
+  addOptions,
+  type ConfigOf,
+  loggingOptions,
+  type OptionSpecs,
+  opt,
+  resolveConfig,
+} from "@avskit/runtime";
+import { Command } from "commander";
+import { z } from "zod";
+
+/** Every option has an `AVSKIT_TASK_GENERATOR_*` env var (e.g. AVSKIT_TASK_GENERATOR_INTERVAL). */
+export const ENV_PREFIX = "AVSKIT_TASK_GENERATOR_";
+
+/** EigenLayer numbers quorums 0..191. */
+const MAX_QUORUM = 191;
+
+/** Largest operand: two of them still sum to at most 2^256 - 2, so a + b never overflows a uint256. */
+export const MAX_OPERAND_LIMIT = (1n << 255n) - 1n;
+
+const operandBound = () =>
+  z.union([z.string(), z.number(), z.bigint()]).transform((value, ctx) => {
+    const text = String(value).trim();
+    if (!/^[0-9]+$/.test(text)) {
+      ctx.addIssue({ code: "custom", message: "must be a whole number" });
+      return z.NEVER;
+    }
+    const bound = BigInt(text);
+    if (bound < 1n || bound > MAX_OPERAND_LIMIT) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be between 1 and 2^255 - 1 (so that a + b fits in a uint256)",
+      });
+      return z.NEVER;
+    }
+    return bound;
+  });
+
+/** Distinct quorum numbers, sorted ascending as the contracts want them. */
+const quorumList = () =>
+  opt
+    .list(opt.int(0, MAX_QUORUM))
+    .pipe(z.array(z.number()).min(1, "needs at least one quorum"))
+    .transform((quorums, ctx) => {
+      const sorted = [...new Set(quorums)].sort((x, y) => x - y);
+      if (sorted.length !== quorums.length) {
+        ctx.addIssue({ code: "custom", message: "lists a quorum twice" });
+        return z.NEVER;
+      }
+      return sorted;
+    });
+
+const positiveDuration = () =>
+  opt.duration().refine((ms) => ms > 0, "must be longer than 0 (examples: 20s, 500ms, 1m)");
+
+/** `host:port`, or `none` to serve no metrics endpoint. */
+const metricsAddress = () => z.union([z.literal("none").transform(() => undefined), opt.listenAddress()]);
+
+export const taskGeneratorOptionSpecs = {
+  rpcUrl: {
+    flag: "--rpc-url",
+    value: "url",
+    description: "JSON-RPC endpoint of the chain",
+    schema: opt.url(),
+    default: "http://127.0.0.1:8545",
+  },
+  deploymentsDir: {
+    flag: "--deployments-dir",
+    value: "dir",
+    description:
+      "folder of deployments/<chainId>.json, where the TaskManager address is read from (default: $AVSKIT_DEPLOYMENTS_DIR or ./deployments)",
+    schema: opt.string(),
+  },
+  taskManagerAddr: {
+    flag: "--task-manager-addr",
+    value: "address",
+    description: "TaskManager (proxy) address; overrides the deployments file",
+    schema: opt.address(),
+  },
+  ecdsaPrivateKey: {
+    flag: "--ecdsa-private-key",
+    value: "hex",
+    description:
+      "private key of an account with the task-generator role (prefer the env var: flags show in `ps`)",
+    schema: opt.hex32(),
+    secret: true,
+  },
+  ecdsaKeystorePath: {
+    flag: "--ecdsa-keystore-path",
+    value: "file",
+    description: "encrypted keystore of that account (Web3 Secret Storage v3)",
+    schema: opt.string(),
+  },
+  ecdsaKeystorePassword: {
+    flag: "--ecdsa-keystore-password",
+    value: "password",
+    description: "keystore password (set it through the env var; never logged)",
+    schema: z.string(),
+    secret: true,
+  },
+  ecdsaKeystorePasswordFile: {
+    flag: "--ecdsa-keystore-password-file",
+    value: "file",
+    description: "file holding the keystore password (one trailing newline is ignored)",
+    schema: opt.string(),
+  },
+  interval: {
+    flag: "--interval",
+    value: "duration",
+    description: "time between tasks (20s, 500ms, 1m); the first task is posted at once",
+    schema: positiveDuration(),
+    default: "20s",
+  },
+  thresholdPercentage: {
+    flag: "--threshold-percentage",
+    value: "percent",
+    description: "share of each quorum's stake (1..100) that must sign a response",
+    schema: opt.int(1, 100),
+    default: "67",
+  },
+  quorums: {
+    flag: "--quorums",
+    value: "numbers",
+    description:
+      "quorums that must sign each task (comma-separated); every quorum of the deployment when omitted",
+    schema: quorumList(),
+  },
+  maxOperand: {
+    flag: "--max-operand",
+    value: "n",
+    description: "operands are drawn uniformly from 0..n (at most 2^255 - 1, so the sum fits in a uint256)",
+    schema: operandBound(),
+    default: "1000000000",
+  },
+  maxTasks: {
+    flag: "--max-tasks",
+    value: "n",
+    description: "stop after posting this many tasks (runs until stopped when omitted)",
+    schema: opt.int(1),
+  },
+  txTimeout: {
+    flag: "--tx-timeout",
+    value: "duration",
+    description: "longest wait for a task's transaction to be mined; later ticks are skipped meanwhile",
+    schema: positiveDuration(),
+    default: "60s",
+  },
+  pollInterval: {
+    flag: "--poll-interval",
+    value: "duration",
+    description: "how often to poll for the receipt",
+    schema: positiveDuration(),
+    default: "500ms",
+  },
+  metricsAddr: {
+    flag: "--metrics-addr",
+    value: "host:port",
+    description: "where to serve /metrics and /health (port 0 picks a free one), or none",
+    schema: metricsAddress(),
+    default: "127.0.0.1:9091",
+  },
+  ...loggingOptions,
+} as const satisfies OptionSpecs;
+
+export type TaskGeneratorConfig = ConfigOf<typeof taskGeneratorOptionSpecs>;
+
+/** Raw option values keyed like the config (e.g. `{ interval: "5s", quorums: [0, 1] }`), as a user would give them. */
+export type TaskGeneratorConfigInput = Partial<Record<keyof typeof taskGeneratorOptionSpecs, unknown>>;
+
+/** The commander command with every option (and `--config <file>`), without an action. */
+export function taskGeneratorCommand(): Command {
+  const command = new Command("avskit-task-generator")
+    .description("Posts a task with random operands to the TaskManager every --interval.")
+    .showHelpAfterError();
+  return addOptions(command, taskGeneratorOptionSpecs, ENV_PREFIX);
+}
+
+/**
+ * Validates option values given in code (as the devnet does when it runs the generator
+ * in-process) exactly as the CLI validates flags: same schemas, same defaults, env vars and
+ * `config` file honoured, ConfigError naming the flag.
+ */
+export function resolveTaskGeneratorConfig(
+  values: TaskGeneratorConfigInput & { config?: string } = {},
+  env: NodeJS.ProcessEnv = {},
+): TaskGeneratorConfig {
+  const command = taskGeneratorCommand();
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined) command.setOptionValue(key, value);
+  }
+  return resolveConfig(command, taskGeneratorOptionSpecs, ENV_PREFIX, env);
+}
