@@ -54,7 +54,16 @@ const positiveDuration = () =>
   opt.duration().refine((ms) => ms > 0, "must be longer than 0 (examples: 20s, 500ms, 1m)");
 
 /** `host:port`, or `none` to serve no metrics endpoint. */
-const metricsAddress = () => z.union([z.literal("none").transform(() => undefined), opt.listenAddress()]);
+const metricsAddress = () =>
+  z.string().transform((value, ctx) => {
+    if (value === "none") return undefined;
+    const parsed = opt.listenAddress().safeParse(value);
+    if (!parsed.success) {
+      ctx.addIssue({ code: "custom", message: `${parsed.error.issues[0]?.message ?? "invalid"}, or none` });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
 
 export const taskGeneratorOptionSpecs = {
   rpcUrl: {

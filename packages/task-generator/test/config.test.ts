@@ -57,6 +57,7 @@ describe("task generator config", () => {
     ["maxTasks", "0", "--max-tasks", "must be ≥ 1"],
     ["taskManagerAddr", "0x1234", "--task-manager-addr", "20-byte address"],
     ["rpcUrl", "localhost", "--rpc-url", "must be a URL"],
+    ["metricsAddr", "9091", "--metrics-addr", "not host:port (example: 127.0.0.1:9090), or none"],
   ])("refuses %s=%s naming %s", (key, value, flag, problem) => {
     const error = configError(() => resolveTaskGeneratorConfig({ [key]: value }));
     expect(error.flag).toBe(flag);
