@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IDelegationManager} from "../interfaces/IDelegationManager.sol";
+import {IRegistryCoordinator} from "../interfaces/IRegistryCoordinator.sol";
+import {IStakeRegistry} from "../interfaces/IStakeRegistry.sol";
+import {IStrategy} from "../interfaces/IStrategy.sol";
+import {BlockHistory} from "../libraries/BlockHistory.sol";
+import {StakeRegistryStorage} from "./StakeRegistryStorage.sol";
+
+/// @title StakeRegistry
+/// @notice Weights operators per quorum from their delegated shares and keeps block-stamped
+///         stake histories (per operator and per quorum total), one slot per entry.
+/// @dev Deployed behind a TransparentUpgradeableProxy; has no initializer (quorums are created
+///      through the coordinator). Updates within one block overwrite that block's entry, and an
+///      unchanged stake writes nothing.
+contract StakeRegistry is StakeRegistryStorage {
+    /// @notice The shares array returned by the delegation contract has the wrong length.
+    error SharesLengthMismatch();
+    /// @notice A weight does not fit in uint96.
+    error WeightOverflow(address operator);
+
+    /// @dev A quorum's weighting rule, loaded from storage once per batch.
+    struct Weighting {
+        IStrategy[] strategies;
+        uint96[] multipliers;
+        uint96 minimumStake;
+    }
+
+    modifier onlyRegistryCoordinator() {
+        if (msg.sender != registryCoordinator) revert OnlyRegistryCoordinator();
+        _;
+    }
+
+    modifier onlyCoordinatorOwner() {
+        if (msg.sender != IRegistryCoordinator(registryCoordinator).owner()) revert OnlyRegistryCoordinatorOwner();
+        _;
+    }
+
+    modifier quorumExists(uint8 quorumNumber) {
+        if (_totalStakeHistory[quorumNumber].length == 0) revert QuorumDoesNotExist(quorumNumber);
+        _;
+    }
+
+    /// @param registryCoordinator_ The coordinator (its proxy) allowed to record stakes.
+    /// @param delegation_ Where operator shares are read.
+    constructor(address registryCoordinator_, IDelegationManager delegation_)
+        StakeRegistryStorage(registryCoordinator_, delegation_)
+    {}
+
+    // ------------------------------------------------------------------ coordinator only
+
+    /// @inheritdoc IStakeRegistry
+    function registerOperator(address operator, bytes32 operatorId, bytes calldata quorumNumbers)
+        external
+        onlyRegistryCoordinator
+        returns (uint96[] memory operatorStakes, uint96[] memory totalStakes)
+    {
+        uint256 length = quorumNumbers.length;
+        operatorStakes = new uint96[](length);
+        totalStakes = new uint96[](length);
+        for (uint256 i = 0; i < length; ++i) {
+            uint8 quorumNumber = uint8(quorumNumbers[i]);
+            _requireQuorumExists(quorumNumber);
+            uint96 weight = _weightOf(quorumNumber, operator);
+            uint96 minimumStake = minimumStakeForQuorum[quorumNumber];
+            if (weight < minimumStake) revert BelowMinimumStakeRequirement(quorumNumber, weight, minimumStake);
+            int256 delta = _recordOperatorStake(operatorId, quorumNumber, weight);
+            operatorStakes[i] = weight;
+            totalStakes[i] = _recordTotalStakeDelta(quorumNumber, delta);
+        }
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function deregisterOperator(bytes32 operatorId, bytes calldata quorumNumbers) external onlyRegistryCoordinator {
+        for (uint256 i = 0; i < quorumNumbers.length; ++i) {
+            uint8 quorumNumber = uint8(quorumNumbers[i]);
+            _requireQuorumExists(quorumNumber);
+            _recordTotalStakeDelta(quorumNumber, _recordOperatorStake(operatorId, quorumNumber, 0));
+        }
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function updateOperatorStake(address operator, bytes32 operatorId, bytes calldata quorumNumbers)
+        external
+        onlyRegistryCoordinator
+        returns (uint256 quorumsToRemove)
+    {
+        for (uint256 i = 0; i < quorumNumbers.length; ++i) {
+            uint8 quorumNumber = uint8(quorumNumbers[i]);
+            _requireQuorumExists(quorumNumber);
+            uint96 weight = _weightOf(quorumNumber, operator);
+            if (weight < minimumStakeForQuorum[quorumNumber]) {
+                weight = 0;
+                quorumsToRemove |= uint256(1) << quorumNumber;
+            }
+            _recordTotalStakeDelta(quorumNumber, _recordOperatorStake(operatorId, quorumNumber, weight));
+        }
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function updateOperatorsStake(address[] calldata operators, bytes32[] calldata operatorIds, uint8 quorumNumber)
+        external
+        onlyRegistryCoordinator
+        quorumExists(quorumNumber)
+        returns (bool[] memory belowMinimum)
+    {
+        uint256 count = operators.length;
+        if (operatorIds.length != count) revert InputLengthMismatch();
+        belowMinimum = new bool[](count);
+        Weighting memory weighting = _loadWeighting(quorumNumber);
+        int256 totalDelta = 0;
+        for (uint256 i = 0; i < count; ++i) {
+            uint96 weight = _weight(weighting.strategies, weighting.multipliers, operators[i]);
+            if (weight < weighting.minimumStake) {
+                weight = 0;
+                belowMinimum[i] = true;
+            }
+            totalDelta += _recordOperatorStake(operatorIds[i], quorumNumber, weight);
+        }
+        _recordTotalStakeDelta(quorumNumber, totalDelta);
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function initializeQuorum(uint8 quorumNumber, uint96 minimumStake, StrategyParams[] calldata strategyParams)
+        external
+        onlyRegistryCoordinator
+    {
+        StakeUpdate[] storage totalHistory = _totalStakeHistory[quorumNumber];
+        if (totalHistory.length != 0) revert QuorumAlreadyExists(quorumNumber);
+        if (strategyParams.length == 0) revert NoStrategies();
+        totalHistory.push(StakeUpdate({updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, stake: 0}));
+        _addStrategies(quorumNumber, strategyParams);
+        _setMinimumStake(quorumNumber, minimumStake);
+        emit QuorumCreated(quorumNumber);
+    }
+
+    // ------------------------------------------------------------------ coordinator owner only
+
+    /// @inheritdoc IStakeRegistry
+    function setMinimumStakeForQuorum(uint8 quorumNumber, uint96 minimumStake)
+        external
+        onlyCoordinatorOwner
+        quorumExists(quorumNumber)
+    {
+        _setMinimumStake(quorumNumber, minimumStake);
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function addStrategies(uint8 quorumNumber, StrategyParams[] calldata strategyParams)
+        external
+        onlyCoordinatorOwner
+        quorumExists(quorumNumber)
+    {
+        if (strategyParams.length == 0) revert NoStrategies();
+        _addStrategies(quorumNumber, strategyParams);
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function removeStrategies(uint8 quorumNumber, uint256[] calldata indicesToRemove)
+        external
+        onlyCoordinatorOwner
+        quorumExists(quorumNumber)
+    {
+        StrategyParams[] storage params = _strategyParams[quorumNumber];
+        uint256 count = indicesToRemove.length;
+        if (count == 0) revert InputLengthMismatch();
+        if (count >= params.length) revert NoStrategies();
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 index = indicesToRemove[i];
+            if (i > 0 && index >= indicesToRemove[i - 1]) revert IndicesNotDescending();
+            if (index >= params.length) revert StrategyIndexOutOfRange(index);
+            IStrategy strategy = params[index].strategy;
+            params[index] = params[params.length - 1];
+            params.pop();
+            emit StrategyRemovedFromQuorum(quorumNumber, strategy);
+            emit StrategyMultiplierUpdated(quorumNumber, strategy, 0);
+        }
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function modifyStrategyParams(uint8 quorumNumber, uint256[] calldata strategyIndices, uint96[] calldata newMultipliers)
+        external
+        onlyCoordinatorOwner
+        quorumExists(quorumNumber)
+    {
+        uint256 count = strategyIndices.length;
+        if (count == 0 || newMultipliers.length != count) revert InputLengthMismatch();
+        StrategyParams[] storage params = _strategyParams[quorumNumber];
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 index = strategyIndices[i];
+            if (index >= params.length) revert StrategyIndexOutOfRange(index);
+            if (newMultipliers[i] == 0) revert ZeroMultiplier();
+            params[index].multiplier = newMultipliers[i];
+            emit StrategyMultiplierUpdated(quorumNumber, params[index].strategy, newMultipliers[i]);
+        }
+    }
+
+    // ------------------------------------------------------------------ views: configuration
+
+    /// @inheritdoc IStakeRegistry
+    function strategyParamsLength(uint8 quorumNumber) external view returns (uint256) {
+        return _strategyParams[quorumNumber].length;
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function strategyParamsByIndex(uint8 quorumNumber, uint256 index) external view returns (StrategyParams memory) {
+        return _strategyParams[quorumNumber][index];
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getStrategyParams(uint8 quorumNumber) external view returns (StrategyParams[] memory) {
+        return _strategyParams[quorumNumber];
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function weightOfOperatorForQuorum(uint8 quorumNumber, address operator)
+        external
+        view
+        quorumExists(quorumNumber)
+        returns (uint96)
+    {
+        return _weightOf(quorumNumber, operator);
+    }
+
+    // ------------------------------------------------------------------ views: histories
+
+    /// @inheritdoc IStakeRegistry
+    function getCurrentStake(bytes32 operatorId, uint8 quorumNumber) external view returns (uint96) {
+        StakeUpdate[] storage history = _operatorStakeHistory[operatorId][quorumNumber];
+        uint256 length = history.length;
+        return length == 0 ? 0 : history[length - 1].stake;
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getCurrentTotalStake(uint8 quorumNumber) external view returns (uint96) {
+        StakeUpdate[] storage history = _totalStakeHistory[quorumNumber];
+        uint256 length = history.length;
+        return length == 0 ? 0 : history[length - 1].stake;
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getStakeHistory(bytes32 operatorId, uint8 quorumNumber) external view returns (StakeUpdate[] memory) {
+        return _operatorStakeHistory[operatorId][quorumNumber];
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getStakeHistoryLength(bytes32 operatorId, uint8 quorumNumber) external view returns (uint256) {
+        return _operatorStakeHistory[operatorId][quorumNumber].length;
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getStakeUpdateAtIndex(uint8 quorumNumber, bytes32 operatorId, uint256 index)
+        external
+        view
+        returns (StakeUpdate memory)
+    {
+        return _operatorStakeHistory[operatorId][quorumNumber][index];
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getTotalStakeHistoryLength(uint8 quorumNumber) external view returns (uint256) {
+        return _totalStakeHistory[quorumNumber].length;
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getTotalStakeUpdateAtIndex(uint8 quorumNumber, uint256 index) external view returns (StakeUpdate memory) {
+        return _totalStakeHistory[quorumNumber][index];
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getStakeAtBlockNumber(bytes32 operatorId, uint8 quorumNumber, uint32 blockNumber)
+        external
+        view
+        returns (uint96)
+    {
+        StakeUpdate[] storage history = _operatorStakeHistory[operatorId][quorumNumber];
+        (bool found, uint256 index) = _search(history, blockNumber);
+        return found ? history[index].stake : 0;
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getStakeUpdateIndexAtBlockNumber(bytes32 operatorId, uint8 quorumNumber, uint32 blockNumber)
+        external
+        view
+        returns (uint32)
+    {
+        (bool found, uint256 index) = _search(_operatorStakeHistory[operatorId][quorumNumber], blockNumber);
+        if (!found) revert BlockHistory.NoHistoryAtBlock(blockNumber);
+        return uint32(index);
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getStakeAtBlockNumberAndIndex(uint8 quorumNumber, uint32 blockNumber, bytes32 operatorId, uint256 index)
+        external
+        view
+        returns (uint96)
+    {
+        return _operatorStakeAt(operatorId, quorumNumber, blockNumber, index);
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getTotalStakeAtBlockNumberFromIndex(uint8 quorumNumber, uint32 blockNumber, uint256 index)
+        external
+        view
+        returns (uint96)
+    {
+        return _totalStakeAt(quorumNumber, blockNumber, index);
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getTotalStakeIndicesAtBlockNumber(uint32 blockNumber, bytes calldata quorumNumbers)
+        external
+        view
+        returns (uint32[] memory indices)
+    {
+        indices = new uint32[](quorumNumbers.length);
+        for (uint256 i = 0; i < quorumNumbers.length; ++i) {
+            uint8 quorumNumber = uint8(quorumNumbers[i]);
+            _requireQuorumExists(quorumNumber);
+            (bool found, uint256 index) = _search(_totalStakeHistory[quorumNumber], blockNumber);
+            if (!found) revert BlockHistory.NoHistoryAtBlock(blockNumber);
+            indices[i] = uint32(index);
+        }
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getTotalAndOperatorStakesAtBlockNumber(
+        bytes calldata quorumNumbers,
+        uint32 blockNumber,
+        uint32[] calldata totalStakeIndices,
+        bytes32[][] calldata operatorIdsPerQuorum,
+        uint32[][] calldata stakeIndicesPerQuorum
+    ) external view returns (uint96[] memory totalStakes, uint96[] memory operatorStakeSums) {
+        uint256 quorumCount = quorumNumbers.length;
+        if (
+            totalStakeIndices.length != quorumCount || operatorIdsPerQuorum.length != quorumCount
+                || stakeIndicesPerQuorum.length != quorumCount
+        ) revert InputLengthMismatch();
+        totalStakes = new uint96[](quorumCount);
+        operatorStakeSums = new uint96[](quorumCount);
+        for (uint256 i = 0; i < quorumCount; ++i) {
+            uint8 quorumNumber = uint8(quorumNumbers[i]);
+            totalStakes[i] = _totalStakeAt(quorumNumber, blockNumber, totalStakeIndices[i]);
+            // A subset of the quorum's operators never outweighs the quorum's total.
+            operatorStakeSums[i] =
+                _sumStakesAt(quorumNumber, blockNumber, operatorIdsPerQuorum[i], stakeIndicesPerQuorum[i]);
+        }
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _requireQuorumExists(uint8 quorumNumber) internal view {
+        if (_totalStakeHistory[quorumNumber].length == 0) revert QuorumDoesNotExist(quorumNumber);
+    }
+
+    function _setMinimumStake(uint8 quorumNumber, uint96 minimumStake) internal {
+        minimumStakeForQuorum[quorumNumber] = minimumStake;
+        emit MinimumStakeForQuorumUpdated(quorumNumber, minimumStake);
+    }
+
+    function _addStrategies(uint8 quorumNumber, StrategyParams[] calldata newParams) internal {
+        StrategyParams[] storage params = _strategyParams[quorumNumber];
+        uint256 existing = params.length;
+        if (existing + newParams.length > MAX_STRATEGIES_PER_QUORUM) revert TooManyStrategies();
+        for (uint256 i = 0; i < newParams.length; ++i) {
+            IStrategy strategy = newParams[i].strategy;
+            if (newParams[i].multiplier == 0) revert ZeroMultiplier();
+            for (uint256 j = 0; j < existing + i; ++j) {
+                if (params[j].strategy == strategy) revert DuplicateStrategy(strategy);
+            }
+            params.push(newParams[i]);
+            emit StrategyAddedToQuorum(quorumNumber, strategy);
+            emit StrategyMultiplierUpdated(quorumNumber, strategy, newParams[i].multiplier);
+        }
+    }
+
+    /// @dev Strategies, multipliers and minimum stake of a quorum, loaded once for a batch.
+    function _loadWeighting(uint8 quorumNumber) internal view returns (Weighting memory weighting) {
+        StrategyParams[] storage params = _strategyParams[quorumNumber];
+        uint256 count = params.length;
+        weighting.strategies = new IStrategy[](count);
+        weighting.multipliers = new uint96[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            StrategyParams memory p = params[i];
+            weighting.strategies[i] = p.strategy;
+            weighting.multipliers[i] = p.multiplier;
+        }
+        weighting.minimumStake = minimumStakeForQuorum[quorumNumber];
+    }
+
+    function _weightOf(uint8 quorumNumber, address operator) internal view returns (uint96) {
+        Weighting memory weighting = _loadWeighting(quorumNumber);
+        return _weight(weighting.strategies, weighting.multipliers, operator);
+    }
+
+    /// @dev Σ shares_i · multiplier_i / 1e18, each term rounded down (as EigenLayer's middleware does).
+    function _weight(IStrategy[] memory strategies, uint96[] memory multipliers, address operator)
+        internal
+        view
+        returns (uint96)
+    {
+        uint256[] memory shares = delegation.getOperatorShares(operator, strategies);
+        if (shares.length != strategies.length) revert SharesLengthMismatch();
+        uint256 weight = 0;
+        for (uint256 i = 0; i < shares.length; ++i) {
+            weight += shares[i] * multipliers[i] / WEIGHTING_DIVISOR;
+        }
+        if (weight > type(uint96).max) revert WeightOverflow(operator);
+        return uint96(weight);
+    }
+
+    /// @dev Records `newStake` for the operator; returns the change. No write (and no event) if
+    ///      unchanged, except the first entry, which is always written.
+    function _recordOperatorStake(bytes32 operatorId, uint8 quorumNumber, uint96 newStake)
+        internal
+        returns (int256 delta)
+    {
+        StakeUpdate[] storage history = _operatorStakeHistory[operatorId][quorumNumber];
+        uint256 length = history.length;
+        uint96 previous = 0;
+        if (length == 0) {
+            history.push(
+                StakeUpdate({updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, stake: newStake})
+            );
+        } else {
+            previous = history[length - 1].stake;
+            if (previous == newStake) return 0;
+            _writeStake(history, length, newStake);
+        }
+        emit OperatorStakeUpdate(operatorId, quorumNumber, newStake);
+        return int256(uint256(newStake)) - int256(uint256(previous));
+    }
+
+    /// @dev Applies `delta` to the quorum total; returns the new total.
+    function _recordTotalStakeDelta(uint8 quorumNumber, int256 delta) internal returns (uint96 total) {
+        StakeUpdate[] storage history = _totalStakeHistory[quorumNumber];
+        uint256 length = history.length;
+        total = history[length - 1].stake;
+        if (delta == 0) return total;
+        // Totals are sums of recorded stakes, so they can never go negative or exceed uint96 sums.
+        total = SafeCast.toUint96(SafeCast.toUint256(int256(uint256(total)) + delta));
+        _writeStake(history, length, total);
+    }
+
+    /// @dev Same block: overwrite the last entry. Otherwise close it and append a new one.
+    function _writeStake(StakeUpdate[] storage history, uint256 length, uint96 stake) private {
+        StakeUpdate storage last = history[length - 1];
+        uint32 blockNumber = uint32(block.number);
+        if (last.updateBlockNumber == blockNumber) {
+            last.stake = stake;
+        } else {
+            last.nextUpdateBlockNumber = blockNumber;
+            history.push(StakeUpdate({updateBlockNumber: blockNumber, nextUpdateBlockNumber: 0, stake: stake}));
+        }
+    }
+
+    /// @dev Index-checked read without the array-length SLOAD; a read past the end yields an
+    ///      all-zero entry, which checkEntryAt rejects.
+    function _operatorStakeAt(bytes32 operatorId, uint8 quorumNumber, uint32 blockNumber, uint256 index)
+        internal
+        view
+        returns (uint96)
+    {
+        StakeUpdate memory update = _unsafeAt(_operatorStakeHistory[operatorId][quorumNumber], index);
+        BlockHistory.checkEntryAt(update.updateBlockNumber, update.nextUpdateBlockNumber, blockNumber, index);
+        return update.stake;
+    }
+
+    /// @dev Same as _operatorStakeAt for the quorum total.
+    function _totalStakeAt(uint8 quorumNumber, uint32 blockNumber, uint256 index) internal view returns (uint96) {
+        StakeUpdate memory update = _unsafeAt(_totalStakeHistory[quorumNumber], index);
+        BlockHistory.checkEntryAt(update.updateBlockNumber, update.nextUpdateBlockNumber, blockNumber, index);
+        return update.stake;
+    }
+
+    /// @dev Storage pointer to entry `index` of `history`, without a bounds check.
+    function _unsafeAt(StakeUpdate[] storage history, uint256 index) private pure returns (StakeUpdate storage entry) {
+        assembly ("memory-safe") {
+            mstore(0x00, history.slot)
+            entry.slot := add(keccak256(0x00, 0x20), index)
+        }
+    }
+
+    /// @dev Σ stakes of `operatorIds` in the quorum at `blockNumber`, each index-checked.
+    function _sumStakesAt(
+        uint8 quorumNumber,
+        uint32 blockNumber,
+        bytes32[] calldata operatorIds,
+        uint32[] calldata stakeIndices
+    ) internal view returns (uint96) {
+        uint256 count = operatorIds.length;
+        if (stakeIndices.length != count) revert InputLengthMismatch();
+        uint256 sum = 0;
+        for (uint256 j = 0; j < count; ++j) {
+            sum += _operatorStakeAt(operatorIds[j], quorumNumber, blockNumber, stakeIndices[j]);
+        }
+        return uint96(sum);
+    }
+
+    /// @dev Index of the last entry with updateBlockNumber <= blockNumber.
+    function _search(StakeUpdate[] storage history, uint32 blockNumber)
+        internal
+        view
+        returns (bool found, uint256 index)
+    {
+        uint256 low = 0;
+        uint256 high = history.length;
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            if (history[mid].updateBlockNumber <= blockNumber) low = mid + 1;
+            else high = mid;
+        }
+        if (low == 0) return (false, 0);
+        return (true, low - 1);
+    }
+}

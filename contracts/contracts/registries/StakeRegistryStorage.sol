@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
+import {IDelegationManager} from "../interfaces/IDelegationManager.sol";
+import {IStakeRegistry} from "../interfaces/IStakeRegistry.sol";
+
+/// @title StakeRegistryStorage
+/// @notice State of the stake registry, kept apart from its logic for upgrade safety.
+abstract contract StakeRegistryStorage is Initializable, IStakeRegistry {
+    /// @notice Multipliers are fixed-point with 18 decimals.
+    uint256 public constant WEIGHTING_DIVISOR = 1e18;
+    /// @notice Upper bound on strategies per quorum (bounds the gas of every stake read).
+    uint256 public constant MAX_STRATEGIES_PER_QUORUM = 32;
+
+    /// @inheritdoc IStakeRegistry
+    address public immutable registryCoordinator;
+    /// @inheritdoc IStakeRegistry
+    IDelegationManager public immutable delegation;
+
+    /// @inheritdoc IStakeRegistry
+    mapping(uint8 quorumNumber => uint96) public minimumStakeForQuorum;
+    /// @dev Per quorum, total stake history. Empty = quorum does not exist.
+    mapping(uint8 quorumNumber => StakeUpdate[]) internal _totalStakeHistory;
+    /// @dev Per operator and quorum, stake history.
+    mapping(bytes32 operatorId => mapping(uint8 quorumNumber => StakeUpdate[])) internal _operatorStakeHistory;
+    /// @dev Per quorum, strategies and multipliers.
+    mapping(uint8 quorumNumber => StrategyParams[]) internal _strategyParams;
+
+    uint256[46] private __gap;
+
+    /// @param registryCoordinator_ The coordinator (its proxy) allowed to record stakes.
+    /// @param delegation_ Where operator shares are read (IDelegationManager.getOperatorShares).
+    constructor(address registryCoordinator_, IDelegationManager delegation_) {
+        registryCoordinator = registryCoordinator_;
+        delegation = delegation_;
+        _disableInitializers();
+    }
+}

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
+import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
+import {BLSSignatureChecker} from "../checker/BLSSignatureChecker.sol";
+import {IBLSApkRegistry} from "../interfaces/IBLSApkRegistry.sol";
+import {IBLSSignatureChecker} from "../interfaces/IBLSSignatureChecker.sol";
+import {IDelegationManager} from "../interfaces/IDelegationManager.sol";
+import {IRegistryCoordinator} from "../interfaces/IRegistryCoordinator.sol";
+import {IStakeRegistry} from "../interfaces/IStakeRegistry.sol";
+import {ITaskManager} from "../interfaces/ITaskManager.sol";
+import {BN254} from "../libraries/BN254.sol";
+import {QuorumBitmap} from "../libraries/QuorumBitmap.sol";
+import {TaskManagerStorage} from "./TaskManagerStorage.sol";
+
+/// @title TaskManager
+/// @notice The "sum two integers" AVS. Stores only hashes of tasks and responses; everything an
+///         off-chain party needs is in the events.
+/// @dev Deployed behind a TransparentUpgradeableProxy. Roles (OpenZeppelin AccessControl):
+///      DEFAULT_ADMIN_ROLE (grants roles, toggles the stale-stake guard), TASK_GENERATOR_ROLE,
+///      AGGREGATOR_ROLE.
+contract TaskManager is Initializable, AccessControlUpgradeable, BLSSignatureChecker, TaskManagerStorage {
+    /// @notice Quorum numbers of a task name a quorum that does not exist.
+    error UnknownQuorum();
+
+    /// @notice Sets the registries (proxies), the delegation contract and the windows (in blocks)
+    ///         as immutables, and locks the implementation.
+    constructor(
+        IRegistryCoordinator registryCoordinator_,
+        IStakeRegistry stakeRegistry_,
+        IBLSApkRegistry blsApkRegistry_,
+        IDelegationManager delegation_,
+        uint32 taskResponseWindowBlock,
+        uint32 taskChallengeWindowBlock
+    )
+        BLSSignatureChecker(registryCoordinator_, stakeRegistry_, blsApkRegistry_, delegation_)
+        TaskManagerStorage(taskResponseWindowBlock, taskChallengeWindowBlock)
+    {
+        _disableInitializers();
+    }
+
+    /// @notice Initializes the proxy: `admin` gets DEFAULT_ADMIN_ROLE; `aggregator` and
+    ///         `taskGenerator` (each skipped if zero) get their roles.
+    function initialize(address admin, address aggregator, address taskGenerator) external initializer {
+        __AccessControl_init();
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        if (aggregator != address(0)) _grantRole(AGGREGATOR_ROLE, aggregator);
+        if (taskGenerator != address(0)) _grantRole(TASK_GENERATOR_ROLE, taskGenerator);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev quorumThresholdPercentage must be 1..100; quorumNumbers non-empty, strictly ascending
+    ///      and existing.
+    function createNewTask(uint256 a, uint256 b, uint32 quorumThresholdPercentage, bytes calldata quorumNumbers)
+        external
+        onlyRole(TASK_GENERATOR_ROLE)
+    {
+        if (quorumThresholdPercentage == 0 || quorumThresholdPercentage > 100) {
+            revert InvalidQuorumThreshold(quorumThresholdPercentage);
+        }
+        unchecked {
+            if (a + b < a) revert TaskInputsOverflow();
+        }
+        uint256 bitmap = QuorumBitmap.fromNumbersCalldata(quorumNumbers);
+        if (bitmap == 0) revert EmptyQuorumNumbers();
+        if (bitmap >> registryCoordinator.quorumCount() != 0) revert UnknownQuorum();
+
+        Task memory task = Task({
+            a: a,
+            b: b,
+            taskCreatedBlock: uint32(block.number),
+            quorumThresholdPercentage: quorumThresholdPercentage,
+            quorumNumbers: quorumNumbers
+        });
+        uint32 taskIndex = latestTaskNum;
+        allTaskHashes[taskIndex] = keccak256(abi.encode(task));
+        latestTaskNum = taskIndex + 1;
+        emit NewTaskCreated(taskIndex, task);
+    }
+
+    /// @inheritdoc ITaskManager
+    function respondToTask(
+        Task calldata task,
+        TaskResponse calldata taskResponse,
+        IBLSSignatureChecker.NonSignerStakesAndSignature calldata nonSignerStakesAndSignature
+    ) external onlyRole(AGGREGATOR_ROLE) {
+        uint32 taskIndex = taskResponse.referenceTaskIndex;
+        if (keccak256(abi.encode(task)) != allTaskHashes[taskIndex]) revert WrongTaskHash(taskIndex);
+        if (allTaskResponses[taskIndex] != bytes32(0)) revert TaskAlreadyResponded(taskIndex);
+        uint32 deadline = task.taskCreatedBlock + TASK_RESPONSE_WINDOW_BLOCK;
+        if (block.number > deadline) revert ResponseTooLate(taskIndex, deadline);
+
+        (QuorumStakeTotals memory stakeTotals, bytes32 signatoryRecordHash) = checkSignatures(
+            keccak256(abi.encode(taskResponse)), task.quorumNumbers, task.taskCreatedBlock, nonSignerStakesAndSignature
+        );
+        for (uint256 i = 0; i < task.quorumNumbers.length; ++i) {
+            uint96 signed = stakeTotals.signedStakeForQuorum[i];
+            uint96 total = stakeTotals.totalStakeForQuorum[i];
+            // An empty quorum cannot vouch for anything.
+            if (total == 0 || uint256(signed) * 100 < uint256(total) * task.quorumThresholdPercentage) {
+                revert InsufficientStake(uint8(task.quorumNumbers[i]), signed, total);
+            }
+        }
+
+        TaskResponseMetadata memory metadata =
+            TaskResponseMetadata({taskRespondedBlock: uint32(block.number), hashOfNonSigners: signatoryRecordHash});
+        allTaskResponses[taskIndex] = keccak256(abi.encode(taskResponse, metadata));
+        emit TaskResponded(taskResponse, metadata);
+    }
+
+    /// @inheritdoc ITaskManager
+    function raiseAndResolveChallenge(
+        Task calldata task,
+        TaskResponse calldata taskResponse,
+        TaskResponseMetadata calldata taskResponseMetadata,
+        BN254.G1Point[] calldata pubkeysOfNonSigningOperators
+    ) external {
+        uint32 taskIndex = taskResponse.referenceTaskIndex;
+        if (keccak256(abi.encode(task)) != allTaskHashes[taskIndex]) revert WrongTaskHash(taskIndex);
+        bytes32 recorded = allTaskResponses[taskIndex];
+        if (recorded == bytes32(0) || recorded != keccak256(abi.encode(taskResponse, taskResponseMetadata))) {
+            revert WrongTaskResponse(taskIndex);
+        }
+        if (taskChallenged[taskIndex]) revert TaskAlreadyChallenged(taskIndex);
+        uint32 deadline = taskResponseMetadata.taskRespondedBlock + TASK_CHALLENGE_WINDOW_BLOCK;
+        if (block.number > deadline) revert ChallengeWindowClosed(taskIndex, deadline);
+
+        // The non-signers must be the ones the response was accepted with: the slasher derives the
+        // signers (to punish) as the task's quorums at taskCreatedBlock minus these.
+        bytes32[] memory nonSignerIds = new bytes32[](pubkeysOfNonSigningOperators.length);
+        for (uint256 i = 0; i < nonSignerIds.length; ++i) {
+            nonSignerIds[i] = keccak256(abi.encodePacked(pubkeysOfNonSigningOperators[i].X, pubkeysOfNonSigningOperators[i].Y));
+        }
+        if (keccak256(abi.encodePacked(task.taskCreatedBlock, nonSignerIds)) != taskResponseMetadata.hashOfNonSigners) {
+            revert WrongNonSignerPubkeys(taskIndex);
+        }
+
+        taskChallenged[taskIndex] = true;
+        // createNewTask rejected inputs whose sum overflows.
+        if (taskResponse.sum == task.a + task.b) {
+            emit TaskChallengedUnsuccessfully(taskIndex, msg.sender);
+        } else {
+            taskSuccessfullyChallenged[taskIndex] = true;
+            emit TaskChallengedSuccessfully(taskIndex, msg.sender);
+        }
+    }
+
+    /// @dev The stale-stake guard belongs to the admin.
+    function _authorizeCheckerAdmin() internal view override {
+        _checkRole(DEFAULT_ADMIN_ROLE);
+    }
+}
