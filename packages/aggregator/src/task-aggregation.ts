@@ -243,7 +243,8 @@ export class TaskAggregation {
     for (const quorum of this.info.quorumNumbers) {
       const signed = group.signedStake.get(quorum) ?? 0n;
       const total = this.#totals.get(quorum) ?? 0n;
-      if (signed * 100n < total * threshold) return false;
+      // As the task manager: an empty quorum cannot vouch for anything.
+      if (total === 0n || signed * 100n < total * threshold) return false;
     }
     return true;
   }

@@ -81,7 +81,7 @@ describe("aggregator", () => {
   });
 
   it("waits the collection window, counts what arrives in it, then submits the threshold digest once", async () => {
-    const h = harness(state, { collectionWindowMs: 150 });
+    const h = harness(state, { collectionWindowMs: 1000 });
     h.aggregator.addTask(makeTask({ thresholdPercentage: 50 }));
     for (const op of ops.slice(0, 3)) await h.aggregator.handleResponse(7, body(op, right));
     expect(h.aggregator.load.timers).toBe(1);

@@ -10,8 +10,8 @@ import { createLogger, createMetricsRegistry } from "@avskit/runtime";
 import { type Address, type Hex, toHex } from "viem";
 import { Aggregator, type TaskEvent } from "../src/aggregator.js";
 import { type SameMessageBatchVerifier, VerificationBatcher } from "../src/batcher.js";
+import { verifyBatchOfSameMessage } from "../src/fast-verifier.js";
 import { AggregatorMetrics } from "../src/metrics.js";
-import { verifyEachSignature } from "../src/naive-verifier.js";
 import type { OperatorRecord, OperatorState, OperatorStateProvider } from "../src/operator-state.js";
 import { responseDigest, type TaskResponse } from "../src/response.js";
 import type { ResponseSubmitter, SubmitResult } from "../src/submitter.js";
@@ -135,7 +135,7 @@ export function harness(
   const submitter = new RecordingSubmitter();
   const states = new StaticStates(state);
   const events: TaskEvent[] = [];
-  const batcher = new VerificationBatcher(options.verifier ?? verifyEachSignature, {
+  const batcher = new VerificationBatcher(options.verifier ?? verifyBatchOfSameMessage, {
     maxWaitMs: options.maxWaitMs ?? 2,
     maxBatchSize: 256,
     maxQueued: 4096,

@@ -58,7 +58,7 @@ function randomJson(depth = 0): unknown {
 const hostileNumbers = [
   -1,
   1.5,
-  1e400,
+  Number.MAX_VALUE,
   "1e400",
   "-5",
   "01",
@@ -220,6 +220,8 @@ function generate(): Case {
           "\u0000",
           JSON.stringify(base).slice(0, int(200)),
           "[".repeat(2000),
+          JSON.stringify(base).replace('"referenceTaskIndex":7', '"referenceTaskIndex":1e400'),
+          JSON.stringify(base).replace('"referenceTaskIndex":7', `"referenceTaskIndex":${"9".repeat(3000)}`),
           `${"[".repeat(1500)}${"]".repeat(1500)}`,
         ]),
         codes: ["INVALID_REQUEST"],

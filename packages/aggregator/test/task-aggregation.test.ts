@@ -48,6 +48,16 @@ describe("thresholds", () => {
     expect(agg.record(other.operatorId, right, sign(other, right))).toBe(true);
   });
 
+  it("never meets a quorum with no stake, as the task manager refuses it", () => {
+    const lone = makeOperator(13, { 0: 10n });
+    const agg = new TaskAggregation(
+      makeTask({ quorumNumbers: [0, 1], thresholdPercentage: 1 }),
+      makeState(100n, [lone], [0, 1]),
+    );
+    expect(agg.record(lone.operatorId, right, sign(lone, right))).toBe(false);
+    expect(agg.status).toBe("collecting");
+  });
+
   it("reports the threshold once, even as more signatures arrive", () => {
     const agg = new TaskAggregation(makeTask({ thresholdPercentage: 30 }), state);
     const reached = ops.map((op) => agg.record(op.operatorId, right, sign(op, right)));
