@@ -1,5 +1,24 @@
+export { ALL_ERRORS_ABI } from "./chain/abis.js";
+export {
+  type AvsContracts,
+  type ContractSource,
+  NoContractError,
+  resolveAvsContracts,
+} from "./chain/contracts.js";
+export {
+  type ContractCall,
+  type DecodedRevert,
+  decodeRevert,
+  sendTransaction,
+} from "./chain/transactions.js";
 export { type CliIo, toJson } from "./cli/io.js";
 export { buildProgram, EXIT, runCli } from "./cli/program.js";
+export {
+  fundOperator,
+  type ProvisionedOperator,
+  type ProvisionOperatorOptions,
+  provisionDevnetOperator,
+} from "./devnet/provision.js";
 export * from "./errors.js";
 export {
   type BlsKeyInfo,
@@ -31,3 +50,48 @@ export {
   resolveKeyFile,
 } from "./keys/key-files.js";
 export { isUnreadable, type KeyListEntry, listKeys, type UnreadableKey } from "./keys/list-keys.js";
+export {
+  type DeregisterOperatorOptions,
+  type DeregisterOperatorResult,
+  deregisterOperator,
+} from "./registration/deregister.js";
+export {
+  bitmapOf,
+  quorumNumbersFromBytes,
+  quorumNumbersToBytes,
+  quorumsInBitmap,
+} from "./registration/quorums.js";
+export {
+  type Deposit,
+  defaultStrategies,
+  type RegisterOperatorOptions,
+  type RegisterOperatorResult,
+  registerOperator,
+  underlyingToken,
+} from "./registration/register.js";
+export {
+  type AvsRegistrationStatus,
+  getOperatorStatus,
+  type OperatorStatusReport,
+  type QuorumStatus,
+} from "./registration/status.js";
+export {
+  classifyReply,
+  postSignedResponse,
+  responseUrl,
+  type SendOutcome,
+  type SignedResponseBody,
+} from "./run/aggregator-client.js";
+export { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./run/backoff.js";
+export { REQUEST_KINDS, type RequestKind, requestBody } from "./run/faults.js";
+export { createOperatorMetrics, type OperatorMetrics } from "./run/metrics.js";
+export {
+  type OperatorConfig,
+  type OperatorEvent,
+  type OperatorTestingOptions,
+  type RunningOperator,
+  type SkipReason,
+  startOperator,
+} from "./run/operator.js";
+export { computeSum, responseDigest, type Task, type TaskResponse, wrongSum } from "./run/task.js";
+export { TaskWatcher, type TaskWatcherOptions } from "./run/task-watcher.js";

@@ -1,8 +1,10 @@
 import { ConfigError } from "@avskit/runtime";
 import { Command, CommanderError } from "commander";
 import { InvalidKeyNameError, InvalidUsageError } from "../errors.js";
+import { addChainCommands } from "./chain-commands.js";
 import type { CliIo } from "./io.js";
 import { addKeysCommands } from "./keys-commands.js";
+import { addRunCommand } from "./run-command.js";
 
 /** Exit codes: 0 done, 1 the action failed, 2 the command line or configuration is wrong. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -19,6 +21,8 @@ export function buildProgram(io: CliIo): Command {
     })
     .showHelpAfterError("(add --help for usage)");
   addKeysCommands(program, io);
+  addChainCommands(program, io);
+  addRunCommand(program, io);
   return program;
 }
 
