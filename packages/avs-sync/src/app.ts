@@ -59,6 +59,8 @@ export interface MainIo {
   readonly onMetricsServer?: (server: RunningServer) => void;
   /** Replaces the JSON-RPC chain (tests of the control flow only). */
   readonly connect?: (account: Account | undefined) => Promise<SyncChain>;
+  /** Wraps the connected chain, e.g. to act between a read and a write (the race test). */
+  readonly wrapChain?: (chain: SyncChain) => SyncChain;
 }
 
 const DESCRIPTION =
@@ -221,15 +223,19 @@ async function runService(
     }
 
     let chain: SyncChain | undefined;
-    const connect =
+    const connectChain =
       io.connect ??
-      ((acct) =>
+      ((acct: Account | undefined) =>
         connectSyncChain({
           config,
           account: acct,
           logger,
           ...(io.pollingIntervalMs !== undefined ? { pollingIntervalMs: io.pollingIntervalMs } : {}),
         }));
+    const connect = async (acct: Account | undefined): Promise<SyncChain> => {
+      const connected = await connectChain(acct);
+      return io.wrapChain ? io.wrapChain(connected) : connected;
+    };
     const runOnce = async () => {
       const startedAt = new Date();
       let report: SyncReport;
