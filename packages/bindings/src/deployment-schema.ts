@@ -58,6 +58,17 @@ export const quorumStrategySchema = z.strictObject({
   multiplier: positiveUint96Schema,
 });
 
+const bipsSchema = z.number({ error: "expected a number" }).int().min(0).max(65_535);
+
+/** The registry coordinator's per-quorum operator-set limits (churn rules). */
+export const operatorSetParamsSchema = z.strictObject({
+  maxOperatorCount: z.number({ error: "expected a number" }).int().positive().max(0xffff_ffff),
+  /** A newcomer may replace an operator whose stake is below this many BIPs of the newcomer's... */
+  kickBIPsOfOperatorStake: bipsSchema,
+  /** ...and below this many BIPs of the quorum's total stake. */
+  kickBIPsOfTotalStake: bipsSchema,
+});
+
 export const quorumSchema = z.strictObject({
   quorumNumber: z
     .number({ error: "expected a number" })
@@ -66,7 +77,7 @@ export const quorumSchema = z.strictObject({
     .max(MAX_QUORUM_COUNT - 1),
   /** Weight an operator needs to be in the quorum. */
   minimumStake: uint96Schema,
-  maxOperatorCount: z.number({ error: "expected a number" }).int().positive(),
+  operatorSetParams: operatorSetParamsSchema,
   strategies: z.array(quorumStrategySchema).min(1, { error: "a quorum needs at least one strategy" }),
 });
 
@@ -82,6 +93,10 @@ export const restakingSchema = z.strictObject({
 export const rolesSchema = z.strictObject({
   /** Owns the AVS contracts and every ProxyAdmin. */
   owner: addressSchema,
+  /** Signs approvals for registrations that kick an operator out of a full quorum. */
+  churnApprover: addressSchema,
+  /** May eject operators from quorums. */
+  ejector: addressSchema,
   taskGenerators: z.array(addressSchema),
   aggregators: z.array(addressSchema),
 });

@@ -33,20 +33,34 @@ function validJson(): DeploymentJson {
       {
         quorumNumber: 0,
         minimumStake: "1000000000000000000",
-        maxOperatorCount: 32,
+        operatorSetParams: {
+          maxOperatorCount: 32,
+          kickBIPsOfOperatorStake: 11_000,
+          kickBIPsOfTotalStake: 1_001,
+        },
         strategies: [{ strategy: a(4), token: a(5), multiplier: "1000000000000000000" }],
       },
       {
         quorumNumber: 1,
         minimumStake: "0",
-        maxOperatorCount: 32,
+        operatorSetParams: {
+          maxOperatorCount: 32,
+          kickBIPsOfOperatorStake: 11_000,
+          kickBIPsOfTotalStake: 1_001,
+        },
         strategies: [
           { strategy: a(6), token: a(7), multiplier: "1000000000000000000" },
           { strategy: a(8), token: a(9), multiplier: "2000000000000000000" },
         ],
       },
     ],
-    roles: { owner: a(0xa), taskGenerators: [a(0xb)], aggregators: [a(0xc)] },
+    roles: {
+      owner: a(0xa),
+      churnApprover: a(0xd),
+      ejector: a(0xe),
+      taskGenerators: [a(0xb)],
+      aggregators: [a(0xc)],
+    },
   };
 }
 
@@ -212,9 +226,21 @@ describe("parseDeployment", () => {
       },
     ],
     [
-      "quorums[0].maxOperatorCount",
+      "quorums[0].operatorSetParams.maxOperatorCount",
       (j) => {
-        j.quorums[0]!.maxOperatorCount = 0;
+        j.quorums[0]!.operatorSetParams.maxOperatorCount = 0;
+      },
+    ],
+    [
+      "quorums[1].operatorSetParams.kickBIPsOfTotalStake",
+      (j) => {
+        j.quorums[1]!.operatorSetParams.kickBIPsOfTotalStake = 70_000;
+      },
+    ],
+    [
+      "roles.ejector",
+      (j) => {
+        delete (j.roles as Partial<typeof j.roles>).ejector;
       },
     ],
     [
