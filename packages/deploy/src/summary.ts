@@ -1,0 +1,41 @@
+import type { Deployment } from "@avskit/bindings";
+import { formatUnits } from "viem";
+
+/** A plain-text table of every address in a deployment, for terminals and logs. */
+export function formatDeploymentSummary(deployment: Deployment, path?: string): string {
+  const rows: [string, string][] = [];
+  for (const [name, contract] of Object.entries(deployment.contracts)) {
+    rows.push([name, contract.proxy]);
+    rows.push([`  implementation`, contract.implementation]);
+    rows.push([`  proxyAdmin`, contract.proxyAdmin]);
+  }
+  const { restaking } = deployment;
+  rows.push([`delegationManager (${restaking.source})`, restaking.delegationManager]);
+  if (restaking.strategyManager)
+    rows.push([`strategyManager (${restaking.source})`, restaking.strategyManager]);
+  rows.push([`avsDirectory (${restaking.source})`, restaking.avsDirectory]);
+  for (const quorum of deployment.quorums) {
+    quorum.strategies.forEach((strategy, i) => {
+      const weight = `x${formatUnits(strategy.multiplier, 18)}`;
+      rows.push([`quorum ${quorum.quorumNumber} strategy ${i} (${weight})`, strategy.strategy]);
+      rows.push([`  token`, strategy.token]);
+    });
+  }
+  const { roles } = deployment;
+  rows.push(["owner", roles.owner], ["churnApprover", roles.churnApprover], ["ejector", roles.ejector]);
+  for (const address of roles.taskGenerators) rows.push(["taskGenerator", address]);
+  for (const address of roles.aggregators) rows.push(["aggregator", address]);
+  const width = Math.max(...rows.map(([name]) => name.length));
+  const header =
+    `chain ${deployment.chainId}, block ${deployment.deployedAt.blockNumber}, deployer ${deployment.deployer}` +
+    (path ? `\nrecorded in ${path}` : "");
+  const quorums = deployment.quorums
+    .map(
+      (quorum) =>
+        `quorum ${quorum.quorumNumber}: minimum stake ${formatUnits(quorum.minimumStake, 18)}, ` +
+        `${quorum.strategies.length} ${quorum.strategies.length === 1 ? "strategy" : "strategies"}, ` +
+        `max ${quorum.operatorSetParams.maxOperatorCount} operators`,
+    )
+    .join("\n");
+  return `${header}\n${rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join("\n")}\n${quorums}\n`;
+}
