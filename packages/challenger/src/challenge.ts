@@ -1,4 +1,4 @@
-import { iTaskManagerAbi as taskManagerAbi } from "@avskit/bindings";
+import { taskManagerAbi } from "@avskit/bindings";
 import type { ReadClient, WriteClient } from "@avskit/runtime";
 import { type Address, type Hash, isAddressEqual, parseEventLogs } from "viem";
 import type { G1Point } from "./record-hash.js";

@@ -155,7 +155,7 @@ class ChallengeLoop {
   }
 
   async #poll(): Promise<void> {
-    const head = await this.#client.getBlockNumber();
+    const head = await this.#client.getBlockNumber({ cacheTime: 0 });
     if (!this.#scanner) {
       // Anything responded earlier than one challenge window ago can no longer be challenged.
       const startBlock =

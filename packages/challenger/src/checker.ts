@@ -1,4 +1,4 @@
-import { iTaskManagerAbi as taskManagerAbi } from "@avskit/bindings";
+import { taskManagerAbi } from "@avskit/bindings";
 import type { Logger, ReadClient, WriteClient } from "@avskit/runtime";
 import type { Address, Hash } from "viem";
 import { ChallengeRevertedError, sendChallenge } from "./challenge.js";

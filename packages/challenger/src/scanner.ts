@@ -1,4 +1,4 @@
-import { iTaskManagerAbi as taskManagerAbi } from "@avskit/bindings";
+import { taskManagerAbi } from "@avskit/bindings";
 import type { ReadClient } from "@avskit/runtime";
 import type { Address, Hash, Hex } from "viem";
 

@@ -1,4 +1,4 @@
-import { loadDeployment, iTaskManagerAbi as taskManagerAbi } from "@avskit/bindings";
+import { loadDeployment, taskManagerAbi } from "@avskit/bindings";
 import type { ReadClient } from "@avskit/runtime";
 import type { Address } from "viem";
 import { TaskManagerNotDeployedError } from "./errors.js";
