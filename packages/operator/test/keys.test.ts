@@ -257,7 +257,7 @@ describe("keys (ECDSA)", () => {
   it("creates a geth-style keystore, lists its address without the password, and opens it with the password", async () => {
     const dir = freshDir();
     const created = await cli(
-      ["keys", "create", "tx", "--key-type", "ecdsa", "--keys-dir", dir, "--insecure-kdf", "--json"],
+      ["keys", "create", "tx", "--type", "ecdsa", "--keys-dir", dir, "--insecure-kdf", "--json"],
       {
         env: ecdsaEnv(),
       },

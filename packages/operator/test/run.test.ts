@@ -1,4 +1,7 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { taskManagerAbi } from "@avskit/bindings";
 import { createLogger } from "@avskit/runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -332,6 +335,53 @@ describe("the CLI's run command", () => {
     expect(result.code, result.out).toBe(0);
     const taskIndex = await taskIndexPromise;
     expect(aggregator.requestsFor(taskIndex, bob.operatorId).find((r) => r.status === 202)?.sum).toBe(42n);
+  });
+
+  it("runs as a separate process (the built bin) and exits 0 on SIGTERM", async () => {
+    // The devnet starts operators this way; this needs `npm run build` (turbo builds before tests).
+    const bin = fileURLToPath(new URL("../dist/src/cli.js", import.meta.url));
+    if (!existsSync(bin)) throw new Error(`${bin} is missing: build the package first (npm run build)`);
+    const child = spawn(
+      process.execPath,
+      [bin, "run", "--bls-key", "alice", "--metrics-address", "127.0.0.1:0"],
+      {
+        env: {
+          ...process.env,
+          AVSKIT_RPC_URL: t.rpcUrl,
+          AVSKIT_DEPLOYMENTS_DIR: t.deploymentsDir,
+          AVSKIT_KEYS_DIR: join(t.dir, "keys"),
+          AVSKIT_AGGREGATOR_URL: aggregator.url,
+          AVSKIT_BLS_KEY_PASSWORD: PASSWORD,
+          AVSKIT_POLL_INTERVAL: "100ms",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      await waitFor(
+        "the process to start watching",
+        () => output.includes('"msg":"operator running"'),
+        20_000,
+      );
+      const taskIndex = await createTask(6n, 7n, [1]);
+      await waitFor("the process's answer", () =>
+        aggregator.requestsFor(taskIndex, alice.operatorId).find((r) => r.status === 202),
+      );
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(output).toContain('"msg":"operator stopped"');
+      expect(output).not.toContain(PASSWORD);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 
   it("labels the misbehaviour options as test-only in --help and validates them", async () => {

@@ -59,6 +59,19 @@ const importSpecs = {
   },
 } as const;
 
+/** `--type` is accepted for `--key-type` (the shorter name people reach for first). */
+function addTypeAlias(command: Command): void {
+  command.option("--type <type>", "same as --key-type");
+  command.hook("preAction", (self) => {
+    const alias = self.getOptionValue("type") as string | undefined;
+    if (alias === undefined) return;
+    if (self.getOptionValue("keyType") !== undefined && self.getOptionValue("keyType") !== alias) {
+      throw new InvalidUsageError("--type and --key-type disagree: give one");
+    }
+    self.setOptionValue("keyType", alias);
+  });
+}
+
 function passwordSource(type: KeyType, file: string | undefined, stdin: boolean): SecretSource {
   return {
     what: `the ${type.toUpperCase()} key password`,
@@ -91,6 +104,7 @@ export function addKeysCommands(program: Command, io: CliIo): void {
     .argument("<name>", "key name: letters, digits, '.', '_' or '-'")
     .option("--password-stdin", "read the password from standard input")
     .option("--json", "print JSON");
+  addTypeAlias(create);
   addOptions(create, createSpecs, ENV_PREFIX).addHelpText("after", SECRETS_HELP);
   create.action(async (name: string, flags: { passwordStdin?: boolean; json?: boolean }) => {
     const config = resolveConfig(create, createSpecs, ENV_PREFIX, io.env);
@@ -111,6 +125,7 @@ export function addKeysCommands(program: Command, io: CliIo): void {
     .option("--password-stdin", "read the password from standard input")
     .option("--secret-stdin", "read the secret key to import from standard input")
     .option("--json", "print JSON");
+  addTypeAlias(imports);
   addOptions(imports, importSpecs, ENV_PREFIX).addHelpText(
     "after",
     `${SECRETS_HELP}
@@ -181,6 +196,7 @@ The secret key (BLS: 0x-hex or decimal; ECDSA: 64 hex digits) comes from --secre
     .argument("<name>", "key name")
     .option("--password-stdin", "read the password from standard input")
     .option("--json", "print JSON");
+  addTypeAlias(show);
   addOptions(show, showSpecs, ENV_PREFIX).addHelpText("after", SECRETS_HELP);
   show.action(async (name: string, flags: { passwordStdin?: boolean; json?: boolean }) => {
     const config = resolveConfig(show, showSpecs, ENV_PREFIX, io.env);
