@@ -237,7 +237,7 @@ describe("avs-sync on anvil", () => {
     async function freshRacer(): Promise<TestOperator> {
       const operator = newOperator();
       mining = startMiner(() => 1);
-      await prepareOperators(avs, [operator], 0, 2n * E18);
+      await prepareOperators(avs, [operator], [0], 2n * E18);
       await mining.stop();
       return operator;
     }

@@ -238,27 +238,25 @@ export async function sendRegistration(
   return { what: `registration of ${operator.address}`, hash };
 }
 
-/** Everything short of the AVS registration: tokens deposited, operator in the delegation contract. */
+/**
+ * Everything short of the AVS registration: `stake` deposited in the first strategy of each of
+ * `stakeQuorums`, and the operator registered in the delegation contract.
+ */
 export async function prepareOperators(
   ctx: AvsContext,
   operators: readonly TestOperator[],
-  quorum: number,
+  stakeQuorums: readonly number[],
   stake: bigint,
 ) {
-  await fund(
-    ctx,
-    operators.map((o) => o.address),
-  );
-  await mint(
-    ctx,
-    quorum,
-    operators.map((o) => o.address),
-    stake,
-  );
+  const addresses = operators.map((o) => o.address);
+  await fund(ctx, addresses);
+  for (const quorum of stakeQuorums) await mint(ctx, quorum, addresses, stake);
   const steps = (
     await Promise.all(
       operators.map(async (operator) => {
-        const deposit = await sendDeposit(ctx, operator.account, quorum, stake);
+        const deposits = [];
+        for (const quorum of stakeQuorums)
+          deposits.push(...(await sendDeposit(ctx, operator.account, quorum, stake)));
         const asOperator = await ctx.sender.call(
           operator.account,
           ctx.deployment.restaking.delegationManager,
@@ -274,21 +272,21 @@ export async function prepareOperators(
           ],
           { gas: 300_000n },
         );
-        return [...deposit, { what: `registerAsOperator by ${operator.address}`, hash: asOperator }];
+        return [...deposits, { what: `registerAsOperator by ${operator.address}`, hash: asOperator }];
       }),
     )
   ).flat();
   await ctx.sender.confirm(steps);
 }
 
-/** Creates `count` operators, each with `stake` deposited in `quorum`'s first strategy, registered in `quorums`. */
+/** Creates `count` operators, each with `stake` in every quorum of `quorums`, registered in them. */
 export async function registerOperators(
   ctx: AvsContext,
   count: number,
-  options: { quorums: readonly number[]; stake: bigint; stakeQuorum?: number },
+  options: { quorums: readonly number[]; stake: bigint },
 ): Promise<TestOperator[]> {
   const operators = Array.from({ length: count }, newOperator);
-  await prepareOperators(ctx, operators, options.stakeQuorum ?? options.quorums[0] ?? 0, options.stake);
+  await prepareOperators(ctx, operators, options.quorums, options.stake);
   const registrations = await Promise.all(
     operators.map((operator) => sendRegistration(ctx, operator, options.quorums)),
   );
