@@ -1,0 +1,50 @@
+export { allContractErrors, withAllErrors } from "./abi.js";
+export { batchingClient, type StartTestAvsOptions, startTestAvs, type TestAvs } from "./avs.js";
+export {
+  buildCheckInput,
+  type CheckInput,
+  type CheckInputRequest,
+  type NonSignerStakesAndSignature,
+  type OperatorAtBlock,
+  operatorsAtBlock,
+  type QuorumStakeExpectation,
+  signAll,
+} from "./check-input.js";
+export {
+  IntegrationError,
+  InvalidHelperInputError,
+  TransactionRevertedError,
+  UnexpectedChainStateError,
+} from "./errors.js";
+export { type HashToG1Hint, hashToG1Hint, hashToG1Tries, NO_HASH_HINT } from "./hash-hint.js";
+export {
+  delegateFromNewStaker,
+  depositStake,
+  E18,
+  newOperatorIdentity,
+  type OperatorIdentity,
+  type OperatorSpec,
+  prepareOperators,
+  quorumNumbersBytes,
+  type RegistrationArgs,
+  type RegistrationOptions,
+  registerOperatorCallArgs,
+  registerOperators,
+  registerWithAvs,
+  registrationArgs,
+  type StakeAmount,
+  sortedAddresses,
+  strategyOf,
+  type TestOperator,
+} from "./operators.js";
+export { revertErrorArgs, revertErrorName } from "./revert.js";
+export { type SentTx, type TestClient, type TxCall, TxSender } from "./sender.js";
+export {
+  type CreatedTask,
+  createTask,
+  type RespondedTask,
+  respondToTask,
+  type Task,
+  type TaskResponse,
+  taskResponseDigest,
+} from "./tasks.js";

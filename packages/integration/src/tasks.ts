@@ -1,0 +1,95 @@
+import { taskManagerAbi } from "@avskit/bindings";
+import { encodeAbiParameters, type Hex, keccak256, parseEventLogs, type TransactionReceipt } from "viem";
+import type { TestAvs } from "./avs.js";
+import type { NonSignerStakesAndSignature } from "./check-input.js";
+import { UnexpectedChainStateError } from "./errors.js";
+import { quorumNumbersBytes } from "./operators.js";
+
+/** ITaskManager.Task as emitted in NewTaskCreated. */
+export interface Task {
+  a: bigint;
+  b: bigint;
+  taskCreatedBlock: number;
+  quorumThresholdPercentage: number;
+  quorumNumbers: Hex;
+}
+
+/** ITaskManager.TaskResponse: what operators sign (hashed). */
+export interface TaskResponse {
+  referenceTaskIndex: number;
+  sum: bigint;
+}
+
+export interface CreatedTask {
+  readonly taskIndex: number;
+  readonly task: Task;
+  readonly receipt: TransactionReceipt;
+}
+
+/** Creates a task as the task generator and returns it as the NewTaskCreated event carries it. */
+export async function createTask(
+  avs: TestAvs,
+  input: { a: bigint; b: bigint; thresholdPercentage: number; quorums: readonly number[] },
+): Promise<CreatedTask> {
+  const sent = await avs.sender.sendLabelled("createNewTask", avs.taskGenerator, {
+    to: avs.deployment.contracts.taskManager.proxy,
+    abi: taskManagerAbi,
+    functionName: "createNewTask",
+    args: [input.a, input.b, input.thresholdPercentage, quorumNumbersBytes(input.quorums)],
+    gas: 500_000n,
+  });
+  const [receipt] = await avs.sender.confirm([sent]);
+  const [event] = parseEventLogs({ abi: taskManagerAbi, eventName: "NewTaskCreated", logs: receipt!.logs });
+  if (!event) throw new UnexpectedChainStateError(`createNewTask ${sent.hash} emitted no NewTaskCreated`);
+  return { taskIndex: event.args.taskIndex, task: { ...event.args.task }, receipt: receipt! };
+}
+
+/** keccak256(abi.encode(TaskResponse)): the digest operators sign and checkSignatures verifies. */
+export function taskResponseDigest(response: TaskResponse): Hex {
+  return keccak256(
+    encodeAbiParameters(
+      [
+        {
+          type: "tuple",
+          components: [
+            { name: "referenceTaskIndex", type: "uint32" },
+            { name: "sum", type: "uint256" },
+          ],
+        },
+      ],
+      [response],
+    ),
+  );
+}
+
+export interface RespondedTask {
+  readonly receipt: TransactionReceipt;
+  /** TaskResponded's metadata. */
+  readonly taskRespondedBlock: number;
+  readonly hashOfNonSigners: Hex;
+}
+
+/** Sends respondToTask as the aggregator (explicit gas: no estimate) and waits for success. */
+export async function respondToTask(
+  avs: TestAvs,
+  task: Task,
+  response: TaskResponse,
+  params: NonSignerStakesAndSignature,
+  gas = 5_000_000n,
+): Promise<RespondedTask> {
+  const sent = await avs.sender.sendLabelled("respondToTask", avs.aggregator, {
+    to: avs.deployment.contracts.taskManager.proxy,
+    abi: taskManagerAbi,
+    functionName: "respondToTask",
+    args: [task, response, params],
+    gas,
+  });
+  const [receipt] = await avs.sender.confirm([sent]);
+  const [event] = parseEventLogs({ abi: taskManagerAbi, eventName: "TaskResponded", logs: receipt!.logs });
+  if (!event) throw new UnexpectedChainStateError(`respondToTask ${sent.hash} emitted no TaskResponded`);
+  return {
+    receipt: receipt!,
+    taskRespondedBlock: event.args.taskResponseMetadata.taskRespondedBlock,
+    hashOfNonSigners: event.args.taskResponseMetadata.hashOfNonSigners,
+  };
+}
