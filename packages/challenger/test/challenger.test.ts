@@ -15,6 +15,8 @@ import {
 } from "../src/index.js";
 import { AvsStage, type StagedOperator } from "./support/avs.js";
 import { captureLogs, waitFor } from "./support/logs.js";
+import { runCli } from "./support/process.js";
+import { TcpProxy } from "./support/tcp-proxy.js";
 
 let chain: RunningChain;
 let deploymentsDir: string;
@@ -221,5 +223,64 @@ describe("challenger on anvil", () => {
     });
     await challenger.stop();
     running = undefined;
+  });
+
+  it("runs as a process from env vars alone, challenges, and stops cleanly on SIGTERM", async () => {
+    const { taskGenerator, aggregator } = chain.roles;
+    const [first, second] = operators as [StagedOperator, StagedOperator, StagedOperator];
+    const cli = runCli([], {
+      AVSKIT_CHALLENGER_RPC_URL: chain.rpcUrl,
+      AVSKIT_CHALLENGER_DEPLOYMENTS_DIR: deploymentsDir,
+      AVSKIT_CHALLENGER_ECDSA_PRIVATE_KEY: chain.anvil.accounts[8]!.privateKey,
+      AVSKIT_CHALLENGER_POLL_INTERVAL: "200ms",
+      AVSKIT_CHALLENGER_METRICS_ADDR: "none",
+    });
+    try {
+      await waitFor(
+        () => cli.lines.some((line) => line.msg === "challenger started"),
+        15_000,
+        "the process to start",
+      );
+      const wrong = await stage.createTask(taskGenerator, 3n, 4n, QUORUM_0, 60);
+      await stage.respond(aggregator, wrong, 8n, [first, second], operators);
+      await waitFor(
+        () => cli.lines.some((line) => line.msg === "challenge succeeded: the response was proven wrong"),
+        15_000,
+        "the process's challenge",
+      );
+      expect(await readFlag("taskSuccessfullyChallenged", wrong.taskIndex)).toBe(true);
+    } finally {
+      cli.child.kill("SIGTERM");
+    }
+    expect(await cli.exited).toBe(0);
+    expect(cli.lines.find((line) => line.msg === "challenger stopped")).toMatchObject({ reason: "signal" });
+  });
+
+  it("survives the RPC endpoint going away and settles what was responded meanwhile", async () => {
+    const { taskGenerator, aggregator } = chain.roles;
+    const [first, second] = operators as [StagedOperator, StagedOperator, StagedOperator];
+    const proxy = new TcpProxy(chain.anvil.port);
+    await proxy.up();
+    const { challenger, lines, settled } = await start({ rpcUrl: proxy.url });
+    running = challenger;
+    try {
+      await waitFor(() => challenger.status().lastScannedBlock !== undefined, 10_000, "the first poll");
+      await proxy.down();
+      const wrong = await stage.createTask(taskGenerator, 9n, 9n, QUORUM_0, 60);
+      await stage.respond(aggregator, wrong, 19n, [first, second], operators);
+      await waitFor(() => challenger.status().consecutivePollFailures >= 2, 10_000, "failed polls");
+      expect(lines.some((line) => line.msg === "RPC endpoint unavailable; retrying on the next poll")).toBe(
+        true,
+      );
+      expect(challenger.status().running).toBe(true);
+      await proxy.up();
+      await waitFor(() => settled.has(wrong.taskIndex), 15_000, "the response settled after the outage");
+      expect(settled.get(wrong.taskIndex)).toMatchObject({ kind: "challenged", proven: true });
+      expect(challenger.status().consecutivePollFailures).toBe(0);
+    } finally {
+      await challenger.stop();
+      running = undefined;
+      await proxy.down();
+    }
   });
 });

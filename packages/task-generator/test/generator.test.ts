@@ -16,6 +16,7 @@ import {
   UnknownQuorumError,
 } from "../src/index.js";
 import { captureLogs, waitFor } from "./support/logs.js";
+import { runCli } from "./support/process.js";
 import { rpc } from "./support/rpc.js";
 import { TcpProxy } from "./support/tcp-proxy.js";
 
@@ -260,5 +261,23 @@ describe("task generator on anvil", () => {
     await expect(
       startTaskGenerator(config({ taskManagerAddr: chain.roles.deployer.address, quorums: "0" })),
     ).rejects.toBeInstanceOf(TaskManagerNotDeployedError);
+  });
+
+  it("runs as a process from env vars alone and stops cleanly on SIGTERM", async () => {
+    const cli = runCli([], {
+      AVSKIT_TASK_GENERATOR_RPC_URL: chain.rpcUrl,
+      AVSKIT_TASK_GENERATOR_DEPLOYMENTS_DIR: deploymentsDir,
+      AVSKIT_TASK_GENERATOR_ECDSA_PRIVATE_KEY: chain.roles.taskGenerator.privateKey,
+      AVSKIT_TASK_GENERATOR_INTERVAL: "300ms",
+      AVSKIT_TASK_GENERATOR_METRICS_ADDR: "none",
+    });
+    try {
+      await waitFor(() => cli.lines.some((line) => line.msg === "task created"), 15_000, "a task from the process");
+    } finally {
+      cli.child.kill("SIGTERM");
+    }
+    expect(await cli.exited).toBe(0);
+    expect(cli.lines.find((line) => line.msg === "task generator stopped")).toMatchObject({ reason: "signal" });
+    expect(JSON.stringify(cli.lines)).not.toContain(chain.roles.taskGenerator.privateKey.slice(2));
   });
 });
