@@ -272,12 +272,18 @@ describe("task generator on anvil", () => {
       AVSKIT_TASK_GENERATOR_METRICS_ADDR: "none",
     });
     try {
-      await waitFor(() => cli.lines.some((line) => line.msg === "task created"), 15_000, "a task from the process");
+      await waitFor(
+        () => cli.lines.some((line) => line.msg === "task created"),
+        15_000,
+        "a task from the process",
+      );
     } finally {
       cli.child.kill("SIGTERM");
     }
     expect(await cli.exited).toBe(0);
-    expect(cli.lines.find((line) => line.msg === "task generator stopped")).toMatchObject({ reason: "signal" });
+    expect(cli.lines.find((line) => line.msg === "task generator stopped")).toMatchObject({
+      reason: "signal",
+    });
     expect(JSON.stringify(cli.lines)).not.toContain(chain.roles.taskGenerator.privateKey.slice(2));
   });
 });
