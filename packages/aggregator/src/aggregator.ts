@@ -139,7 +139,11 @@ export class Aggregator {
   /** The task was responded on-chain by someone (seen in a TaskResponded event). */
   markRespondedOnChain(taskIndex: number): void {
     const entry = this.#tasks.get(taskIndex);
-    if (entry === undefined || entry.submitting !== undefined) return;
+    if (entry === undefined) {
+      if (!this.#finished.has(taskIndex)) this.#finish(taskIndex, "responded");
+      return;
+    }
+    if (entry.submitting !== undefined) return;
     this.#emit({ kind: "already-responded", taskIndex });
     this.#drop(entry, "responded");
   }

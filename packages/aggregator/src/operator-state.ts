@@ -24,6 +24,8 @@ export interface OperatorState {
   readonly totalStakes: ReadonlyMap<number, bigint>;
   /** Every operator in at least one of `quorumNumbers`, by operatorId. */
   readonly operators: ReadonlyMap<Hex, OperatorRecord>;
+  /** Operators registered at the block only in other quorums (only used to word refusals). */
+  readonly otherRegistered?: ReadonlySet<Hex>;
 }
 
 /** Loads operator states (the chain implementation caches by block and quorums). */

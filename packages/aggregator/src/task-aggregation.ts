@@ -45,6 +45,8 @@ export interface Submission {
   readonly apkG2: G2Point;
   readonly signedStake: ReadonlyMap<number, bigint>;
   readonly totalStake: ReadonlyMap<number, bigint>;
+  /** Per task quorum (in order), the sum of its operators' G1 keys at the reference block. */
+  readonly quorumApks: readonly G1Point[];
 }
 
 interface CountedSignature {
@@ -108,6 +110,7 @@ export class TaskAggregation {
   readonly #members = new Map<Hex, TaskMember>();
   readonly #registered: ReadonlySet<Hex>;
   readonly #totals = new Map<number, bigint>();
+  readonly #quorumApks: G1Point[];
   readonly #answered = new Map<Hex, Hex>();
   readonly #groups = new Map<Hex, DigestGroup>();
   #status: TaskStatus = "collecting";
@@ -132,7 +135,13 @@ export class TaskAggregation {
       for (const quorum of record.stakes.keys()) if (taskQuorums.has(quorum)) multiplicity++;
       if (multiplicity > 0) this.#members.set(record.operatorId, { record, multiplicity });
     }
-    this.#registered = new Set(state.operators.keys());
+    this.#quorumApks = info.quorumNumbers.map((quorum) => {
+      let apk = G1.ZERO;
+      for (const { record } of this.#members.values())
+        if (record.stakes.has(quorum)) apk = apk.add(record.pubkeyG1);
+      return apk;
+    });
+    this.#registered = new Set([...state.operators.keys(), ...(state.otherRegistered ?? [])]);
   }
 
   get status(): TaskStatus {
@@ -274,6 +283,7 @@ export class TaskAggregation {
       apkG2: group.apkG2,
       signedStake: new Map(group.signedStake),
       totalStake: new Map(this.#totals),
+      quorumApks: [...this.#quorumApks],
     };
   }
 

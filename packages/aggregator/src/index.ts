@@ -1,0 +1,49 @@
+export {
+  type AcceptedResponse,
+  Aggregator,
+  type AggregatorOptions,
+  type AggregatorSnapshot,
+  type TaskEvent,
+} from "./aggregator.js";
+export {
+  type BatcherOptions,
+  type BatchReport,
+  type PendingSignature,
+  type SameMessageBatchVerifier,
+  VerificationBatcher,
+} from "./batcher.js";
+export { type AvsContracts, discoverContracts, quorumBytes } from "./chain/contracts.js";
+export { ChainOperatorStates } from "./chain/operator-states.js";
+export { ChainSubmitter } from "./chain/submitter.js";
+export { type OnChainTask, readTaskLogs, TaskWatcher, taskInfoFromEvent } from "./chain/task-events.js";
+export { runAggregatorCli } from "./cli-main.js";
+export {
+  AggregatorUnavailableError,
+  REJECTIONS,
+  type RejectionCode,
+  ResponseRejectedError,
+} from "./errors.js";
+export { verifyBatchOfSameMessage } from "./fast-verifier.js";
+export { buildHttpApi, type ErrorBody } from "./http.js";
+export { AggregatorMetrics } from "./metrics.js";
+export { verifyEachSignature } from "./naive-verifier.js";
+export type { OperatorRecord, OperatorState, OperatorStateProvider } from "./operator-state.js";
+export {
+  type AggregatorConfig,
+  type AggregatorConfigInput,
+  aggregatorCommand,
+  aggregatorOptionSpecs,
+  ENV_PREFIX,
+  resolveAggregatorConfig,
+} from "./options.js";
+export { responseDigest, type TaskResponse } from "./response.js";
+export {
+  type AggregatorDeps,
+  NotAnAggregatorError,
+  type RunningAggregator,
+  startAggregator,
+} from "./service.js";
+export { type ResponseSubmitter, SubmissionFailedError, type SubmitResult } from "./submitter.js";
+export type { TaskInfo } from "./task.js";
+export { type Submission, TaskAggregation, type TaskStatus } from "./task-aggregation.js";
+export { parseSignedResponse, parseTaskIndex, type SignedResponse, type SignedResponseBody } from "./wire.js";
