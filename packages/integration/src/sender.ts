@@ -39,8 +39,9 @@ const MAX_PRIORITY_FEE_PER_GAS = 1_000_000_000n;
 
 /**
  * Sends many transactions fast: each is signed locally with an explicit nonce, gas limit and
- * fees and handed to the node without waiting for it to be mined (anvil mines each on arrival
- * with automine). With a batching HTTP transport, concurrent sends go out as one JSON-RPC batch.
+ * fees and handed to the node without waiting for it to be mined (anvil's automine mines on
+ * arrival; the transactions of one JSON-RPC batch may share a block). With a batching HTTP
+ * transport, concurrent sends go out as one JSON-RPC batch.
  * Transactions of one account are ordered by nonce; nothing orders those of different accounts,
  * so confirm one wave before sending a wave that depends on it.
  */
