@@ -46,7 +46,7 @@ export const syncOptionSpecs = {
     flag: "--operator-state-retriever-addr",
     value: "address",
     description:
-      "OperatorStateRetriever address; when given, quorum operator lists are read through it (accepted for parity with the Go worker)",
+      "accepted so that the Go worker's configurations keep working; not needed (operator lists come from the IndexRegistry)",
     schema: opt.address(),
   },
   serviceManagerAddr: {

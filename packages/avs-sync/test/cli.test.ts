@@ -1,4 +1,10 @@
-import type { RunningServer } from "@avskit/runtime";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { encryptEcdsaKeystore, type RunningServer } from "@avskit/runtime";
 import { describe, expect, it } from "vitest";
 import { EXIT, main } from "../src/app.js";
 import { ENV_PREFIX, syncOptionSpecs } from "../src/options.js";
@@ -118,6 +124,39 @@ describe("configuration errors exit 2 before anything runs, naming the flag and 
   });
 });
 
+describe("signer from a keystore", () => {
+  it("loads it with the password from the env var or a file, and names a wrong password", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "avs-sync-keystore-"));
+    try {
+      const keystore = join(dir, "key.json");
+      const passwordFile = join(dir, "password");
+      await writeFile(keystore, JSON.stringify(await encryptEcdsaKeystore(KEY, "s3cret", { n: 1024 })));
+      await writeFile(passwordFile, "s3cret\n");
+      const args = [...BASE, "--sync-interval", "0", "--ecdsa-keystore-path", keystore];
+      const fromEnv = await run(args, {
+        env: { AVS_SYNC_ECDSA_KEYSTORE_PASSWORD: "s3cret" },
+        chain: chainWithStaleQuorum(),
+      });
+      expect(fromEnv.code).toBe(EXIT.ok);
+      const signer = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+      expect(fromEnv.logs[0]).toMatchObject({ msg: "avs-sync starting", signer });
+      expect(JSON.stringify(fromEnv.logs)).not.toContain("s3cret");
+      const fromFile = await run([...args, "--ecdsa-keystore-password-file", passwordFile], {
+        chain: chainWithStaleQuorum(),
+      });
+      expect(fromFile.code).toBe(EXIT.ok);
+      const wrong = await run(args, { env: { AVS_SYNC_ECDSA_KEYSTORE_PASSWORD: "nope" } });
+      expect(wrong.code).toBe(EXIT.usage);
+      expect(wrong.err).toContain(`wrong password for the keystore ${keystore}`);
+      const none = await run(args);
+      expect(none.code).toBe(EXIT.usage);
+      expect(none.err).toContain("AVS_SYNC_ECDSA_KEYSTORE_PASSWORD");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("once mode exit codes", () => {
   it("exits 0 when every quorum was updated or current", async () => {
     const chain = chainWithStaleQuorum();
@@ -221,6 +260,41 @@ describe("daemon mode", () => {
     expect(code).toBe(EXIT.ok);
     expect(logs.at(-1)).toMatchObject({ msg: "avs-sync stopped", reason: "stop requested" });
     expect(logs.at(-1)?.failedRuns).toBe(2);
+  });
+});
+
+describe("the built bin", () => {
+  const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "src", "cli.js");
+
+  it("in daemon mode survives a dead endpoint, and SIGTERM stops it with exit 0 and a final line", async () => {
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build)`);
+    const child = spawn(
+      process.execPath,
+      [cli, "--eth-http-url", "http://127.0.0.1:1", "--metrics-addr", "none", "--sync-interval", "100ms"],
+      {
+        env: { ...process.env, AVS_SYNC_ECDSA_PRIVATE_KEY: KEY, AVS_SYNC_RETRY_INITIAL_BACKOFF: "10ms" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+    });
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+    await waitFor(() => output.split("sync run finished").length > 2, 20_000);
+    child.kill("SIGTERM");
+    const code = await closed;
+    expect(code, output).toBe(EXIT.ok);
+    const lines = output
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    // The signal may land between runs or during one (then the line lists what was not done).
+    expect(lines.at(-1)).toMatchObject({
+      msg: expect.stringMatching(/^avs-sync stopped/),
+      reason: "SIGTERM",
+    });
+    expect(Number(lines.at(-1)?.failedRuns)).toBeGreaterThanOrEqual(2);
   });
 });
 
