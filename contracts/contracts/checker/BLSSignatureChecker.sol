@@ -65,25 +65,28 @@ abstract contract BLSSignatureChecker is IBLSSignatureChecker {
         uint256 quorumCount = quorumNumbers.length;
         if (quorumCount == 0) revert EmptyQuorumNumbers();
         if (referenceBlockNumber >= block.number) revert ReferenceBlockNotInPast(referenceBlockNumber, block.number);
+        uint256 nonSignerCount = params.nonSignerPubkeys.length;
         if (
             params.quorumApks.length != quorumCount || params.quorumApkIndices.length != quorumCount
                 || params.totalStakeIndices.length != quorumCount || params.nonSignerStakeIndices.length != quorumCount
-                || params.nonSignerPubkeys.length != params.nonSignerQuorumBitmapIndices.length
+                || params.nonSignerQuorumBitmapIndices.length != nonSignerCount
         ) revert InputArrayLengthMismatch();
         uint256 quorumBitmap = QuorumBitmap.fromNumbersCalldata(quorumNumbers);
 
-        BN254.G1Point memory apk = _sumQuorumApks(quorumNumbers, referenceBlockNumber, params);
+        (uint256 apkX, uint256 apkY) = _sumQuorumApks(quorumNumbers, referenceBlockNumber, params);
 
-        bytes32[] memory nonSignerIds;
-        bytes32[][] memory nonSignerIdsPerQuorum;
-        (apk, nonSignerIds, nonSignerIdsPerQuorum) =
-            _subtractNonSigners(apk, quorumNumbers, quorumBitmap, referenceBlockNumber, params);
+        bytes32[] memory nonSignerIds = new bytes32[](nonSignerCount);
+        uint256[] memory nonSignerBitmaps;
+        if (nonSignerCount != 0) {
+            nonSignerBitmaps = _nonSignerBitmaps(nonSignerIds, quorumBitmap, referenceBlockNumber, params);
+            (apkX, apkY) = _subtractNonSigners(apkX, apkY, nonSignerBitmaps, params.nonSignerPubkeys);
+        }
 
-        stakeTotals = _stakeTotals(quorumNumbers, referenceBlockNumber, params, nonSignerIdsPerQuorum);
+        stakeTotals = _stakeTotals(quorumNumbers, referenceBlockNumber, params, nonSignerIds, nonSignerBitmaps);
 
         if (staleStakesForbidden) _requireFreshStakes(quorumNumbers, referenceBlockNumber);
 
-        _verifyAggregate(msgHash, apk, params);
+        _verifyAggregate(msgHash, apkX, apkY, params);
 
         signatoryRecordHash = keccak256(abi.encodePacked(referenceBlockNumber, nonSignerIds));
     }
@@ -96,72 +99,77 @@ abstract contract BLSSignatureChecker is IBLSSignatureChecker {
         bytes calldata quorumNumbers,
         uint32 referenceBlockNumber,
         NonSignerStakesAndSignature calldata params
-    ) internal view returns (BN254.G1Point memory apk) {
+    ) internal view returns (uint256 apkX, uint256 apkY) {
         bytes24[] memory apkHashes =
             blsApkRegistry.getApkHashesAtBlockNumber(quorumNumbers, referenceBlockNumber, params.quorumApkIndices);
-        for (uint256 i = 0; i < quorumNumbers.length; ++i) {
-            BN254.G1Point memory quorumApk = params.quorumApks[i];
-            if (bytes24(BN254.hashG1Point(quorumApk)) != apkHashes[i]) revert InvalidQuorumApk(uint8(quorumNumbers[i]));
-            apk = i == 0 ? quorumApk : BN254.plus(apk, quorumApk);
+        BN254.G1Point[] calldata quorumApks = params.quorumApks;
+        for (uint256 i = 0; i < quorumApks.length; ++i) {
+            uint256 x = quorumApks[i].X;
+            uint256 y = quorumApks[i].Y;
+            bytes32 apkHash;
+            assembly ("memory-safe") {
+                mstore(0x00, x)
+                mstore(0x20, y)
+                apkHash := keccak256(0x00, 0x40)
+            }
+            if (bytes24(apkHash) != apkHashes[i]) revert InvalidQuorumApk(uint8(quorumNumbers[i]));
+            if (i == 0) (apkX, apkY) = (x, y);
+            else (apkX, apkY) = BN254Ext.add(apkX, apkY, x, y);
         }
     }
 
-    /// @dev apk - Σ k·pk over the non-signers (k = task quorums the non-signer was in), after
-    ///      checking they are strictly ascending by operatorId; also sorts them per quorum for the
-    ///      stake lookup.
-    function _subtractNonSigners(
-        BN254.G1Point memory apk,
-        bytes calldata quorumNumbers,
+    /// @dev Fills `nonSignerIds` (checking strict ascending order) and returns each non-signer's
+    ///      quorum bitmap at the reference block restricted to the task's quorums (one registry call).
+    function _nonSignerBitmaps(
+        bytes32[] memory nonSignerIds,
         uint256 quorumBitmap,
         uint32 referenceBlockNumber,
         NonSignerStakesAndSignature calldata params
-    )
-        internal
-        view
-        returns (BN254.G1Point memory, bytes32[] memory nonSignerIds, bytes32[][] memory nonSignerIdsPerQuorum)
-    {
-        uint256 count = params.nonSignerPubkeys.length;
-        nonSignerIds = new bytes32[](count);
-        nonSignerIdsPerQuorum = new bytes32[][](quorumNumbers.length);
-        if (count == 0) return (apk, nonSignerIds, nonSignerIdsPerQuorum);
-
-        for (uint256 i = 0; i < count; ++i) {
-            BN254.G1Point calldata pk = params.nonSignerPubkeys[i];
-            bytes32 operatorId = keccak256(abi.encodePacked(pk.X, pk.Y));
-            if (i != 0 && operatorId <= nonSignerIds[i - 1]) revert NonSignersNotSorted(i);
+    ) internal view returns (uint256[] memory bitmaps) {
+        BN254.G1Point[] calldata pubkeys = params.nonSignerPubkeys;
+        bytes32 previous = bytes32(0);
+        for (uint256 i = 0; i < pubkeys.length; ++i) {
+            uint256 x = pubkeys[i].X;
+            uint256 y = pubkeys[i].Y;
+            bytes32 operatorId;
+            assembly ("memory-safe") {
+                mstore(0x00, x)
+                mstore(0x20, y)
+                operatorId := keccak256(0x00, 0x40)
+            }
+            if (i != 0 && operatorId <= previous) revert NonSignersNotSorted(i);
             nonSignerIds[i] = operatorId;
+            previous = operatorId;
         }
-        uint256[] memory bitmaps = registryCoordinator.getQuorumBitmapsAtBlockNumber(
+        bitmaps = registryCoordinator.getQuorumBitmapsAtBlockNumber(
             nonSignerIds, referenceBlockNumber, params.nonSignerQuorumBitmapIndices
         );
-
-        BN254.G1Point memory nonSignerSum;
-        for (uint256 i = 0; i < count; ++i) {
+        for (uint256 i = 0; i < bitmaps.length; ++i) {
             uint256 inTask = bitmaps[i] & quorumBitmap;
             if (inTask == 0) revert NonSignerNotInQuorums(nonSignerIds[i]);
             bitmaps[i] = inTask;
-            BN254.G1Point memory pk = params.nonSignerPubkeys[i];
-            uint256 multiplicity = QuorumBitmap.count(inTask);
-            if (multiplicity != 1) pk = BN254.scalarMulTiny(pk, multiplicity);
-            nonSignerSum = i == 0 ? pk : BN254.plus(nonSignerSum, pk);
         }
-        apk = BN254.plus(apk, BN254.negate(nonSignerSum));
+    }
 
-        for (uint256 q = 0; q < quorumNumbers.length; ++q) {
-            uint8 quorumNumber = uint8(quorumNumbers[q]);
-            uint256 inQuorum = params.nonSignerStakeIndices[q].length;
-            bytes32[] memory ids = new bytes32[](inQuorum);
-            uint256 filled = 0;
-            for (uint256 i = 0; i < count; ++i) {
-                if ((bitmaps[i] >> quorumNumber) & 1 == 1) {
-                    if (filled == inQuorum) revert InputArrayLengthMismatch();
-                    ids[filled++] = nonSignerIds[i];
-                }
-            }
-            if (filled != inQuorum) revert InputArrayLengthMismatch();
-            nonSignerIdsPerQuorum[q] = ids;
+    /// @dev apk - Σ k_i·pk_i, k_i = number of the task's quorums non-signer i was in.
+    function _subtractNonSigners(
+        uint256 apkX,
+        uint256 apkY,
+        uint256[] memory bitmaps,
+        BN254.G1Point[] calldata pubkeys
+    ) internal view returns (uint256, uint256) {
+        uint256 sumX;
+        uint256 sumY;
+        for (uint256 i = 0; i < pubkeys.length; ++i) {
+            uint256 x = pubkeys[i].X;
+            uint256 y = pubkeys[i].Y;
+            uint256 multiplicity = QuorumBitmap.count(bitmaps[i]);
+            if (multiplicity != 1) (x, y) = BN254Ext.mulSmall(x, y, multiplicity);
+            if (i == 0) (sumX, sumY) = (x, y);
+            else (sumX, sumY) = BN254Ext.add(sumX, sumY, x, y);
         }
-        return (apk, nonSignerIds, nonSignerIdsPerQuorum);
+        (sumX, sumY) = BN254Ext.negate(sumX, sumY);
+        return BN254Ext.add(apkX, apkY, sumX, sumY);
     }
 
     /// @dev Total and signed stake per quorum (one registry call).
@@ -169,17 +177,23 @@ abstract contract BLSSignatureChecker is IBLSSignatureChecker {
         bytes calldata quorumNumbers,
         uint32 referenceBlockNumber,
         NonSignerStakesAndSignature calldata params,
-        bytes32[][] memory nonSignerIdsPerQuorum
+        bytes32[] memory nonSignerIds,
+        uint256[] memory nonSignerBitmaps
     ) internal view returns (QuorumStakeTotals memory stakeTotals) {
         (uint96[] memory totalStakes, uint96[] memory nonSignerStakes) = stakeRegistry
-            .getTotalAndOperatorStakesAtBlockNumber(
-            quorumNumbers, referenceBlockNumber, params.totalStakeIndices, nonSignerIdsPerQuorum, params.nonSignerStakeIndices
+            .getTotalAndNonSignerStakesAtBlockNumber(
+            quorumNumbers,
+            referenceBlockNumber,
+            params.totalStakeIndices,
+            nonSignerIds,
+            nonSignerBitmaps,
+            params.nonSignerStakeIndices
         );
-        stakeTotals.totalStakeForQuorum = totalStakes;
-        // Reuse the array: signed = total - non-signing.
+        // Reuse the array: signed = total - non-signing (a subset never exceeds the total).
         for (uint256 i = 0; i < totalStakes.length; ++i) {
             nonSignerStakes[i] = totalStakes[i] - nonSignerStakes[i];
         }
+        stakeTotals.totalStakeForQuorum = totalStakes;
         stakeTotals.signedStakeForQuorum = nonSignerStakes;
     }
 
@@ -195,43 +209,27 @@ abstract contract BLSSignatureChecker is IBLSSignatureChecker {
     }
 
     /// @dev e(sigma + γ·apk, -G2) · e(H + γ·G1, apkG2) == 1.
-    function _verifyAggregate(bytes32 msgHash, BN254.G1Point memory apk, NonSignerStakesAndSignature calldata params)
+    function _verifyAggregate(bytes32 msgHash, uint256 apkX, uint256 apkY, NonSignerStakesAndSignature calldata params)
         internal
         view
     {
-        BN254.G1Point memory messagePoint = _messagePoint(msgHash, params.hashHint);
-        uint256 gamma = uint256(
-            keccak256(
-                abi.encodePacked(
-                    msgHash,
-                    apk.X,
-                    apk.Y,
-                    params.apkG2.X[0],
-                    params.apkG2.X[1],
-                    params.apkG2.Y[0],
-                    params.apkG2.Y[1],
-                    params.sigma.X,
-                    params.sigma.Y
-                )
-            )
-        ) % BN254.FR_MODULUS;
-        (bool success, bool valid) = BN254.safePairing(
-            BN254.plus(params.sigma, BN254.scalarMul(apk, gamma)),
-            BN254.negGeneratorG2(),
-            BN254.plus(messagePoint, BN254.scalarMul(BN254.generatorG1(), gamma)),
-            params.apkG2,
-            PAIRING_EQUALITY_CHECK_GAS
+        (uint256 hX, uint256 hY) = _messagePoint(msgHash, params.hashHint);
+        (bool success, bool valid) = BN254Ext.checkAggregate(
+            msgHash, apkX, apkY, params.apkG2, params.sigma, hX, hY, PAIRING_EQUALITY_CHECK_GAS
         );
         if (!success) revert PairingPrecompileFailed();
         if (!valid) revert InvalidSignature();
     }
 
-    /// @dev H = hashToG1(msgHash), from the witness when given, else computed.
-    function _messagePoint(bytes32 msgHash, HashToG1Hint calldata hint) internal view returns (BN254.G1Point memory) {
-        if (hint.y == 0 && hint.nonResidueRoots.length == 0) return BN254.hashToG1(msgHash);
-        (bool valid, BN254.G1Point memory point) =
-            BN254Ext.hashToG1WithHint(msgHash, hint.nonResidueRoots, hint.y, hint.yRoot);
+    /// @dev H = hashToG1(msgHash), from the witness when given, else computed (modexp).
+    function _messagePoint(bytes32 msgHash, HashToG1Hint calldata hint) internal view returns (uint256, uint256) {
+        uint256 y = hint.y;
+        if (y == 0 && hint.nonResidueRoots.length == 0) {
+            BN254.G1Point memory point = BN254.hashToG1(msgHash);
+            return (point.X, point.Y);
+        }
+        (bool valid, uint256 x) = BN254Ext.hashToG1WithHint(msgHash, hint.nonResidueRoots, y, hint.yRoot);
         if (!valid) revert InvalidHashHint();
-        return point;
+        return (x, y);
     }
 }

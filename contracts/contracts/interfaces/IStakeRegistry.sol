@@ -192,15 +192,17 @@ interface IStakeRegistry {
         view
         returns (uint32[] memory);
 
-    /// @notice The signature checker's one call: per quorum i, the total stake at `blockNumber`
-    ///         (read at `totalStakeIndices[i]`) and the sum of the stakes at `blockNumber` of the
-    ///         operators `operatorIdsPerQuorum[i]` (read at `stakeIndicesPerQuorum[i]`). Every read
-    ///         is index-checked against `blockNumber`.
-    function getTotalAndOperatorStakesAtBlockNumber(
+    /// @notice The signature checker's one call. Per quorum i: the total stake at `blockNumber`
+    ///         (read at `totalStakeIndices[i]`), and the sum of the stakes at `blockNumber` of the
+    ///         non-signers whose bitmap (`nonSignerQuorumBitmaps`) includes the quorum, taken in
+    ///         order and read at `nonSignerStakeIndices[i][0..]` (which must match them exactly).
+    ///         Every read is index-checked against `blockNumber`.
+    function getTotalAndNonSignerStakesAtBlockNumber(
         bytes calldata quorumNumbers,
         uint32 blockNumber,
         uint32[] calldata totalStakeIndices,
-        bytes32[][] calldata operatorIdsPerQuorum,
-        uint32[][] calldata stakeIndicesPerQuorum
-    ) external view returns (uint96[] memory totalStakes, uint96[] memory operatorStakeSums);
+        bytes32[] calldata nonSignerIds,
+        uint256[] calldata nonSignerQuorumBitmaps,
+        uint32[][] calldata nonSignerStakeIndices
+    ) external view returns (uint96[] memory totalStakes, uint96[] memory nonSignerStakes);
 }

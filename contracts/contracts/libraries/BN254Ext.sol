@@ -4,9 +4,11 @@ pragma solidity ^0.8.30;
 import {BN254} from "./BN254.sol";
 
 /// @title BN254Ext
-/// @notice Witness-checked hashToG1: verifies that a point is EigenLayer's try-and-increment
-///         hashToG1(digest) with a few mulmods, instead of one modexp (4,016 gas since EIP-7883)
-///         per attempt. Also computes the witness, for views that build a signature-check input.
+/// @notice Gas-lean BN254 helpers for the signature checker's hot path, on stack values and
+///         calldata instead of memory structs: point addition, small multiples, the aggregate
+///         signature check, and a witness-checked hashToG1 that verifies a point is EigenLayer's
+///         try-and-increment hashToG1(digest) with a few mulmods instead of one modexp (4,016 gas
+///         since EIP-7883) per attempt. Also computes that witness, for views.
 /// @dev Why the witness is sound (p ≡ 3 mod 4, so -1 is not a square mod p):
 ///      - x_i was skipped by hashToG1 iff beta_i = x_i^3 + 3 is not a square. beta_i is never 0
 ///        (G1 has odd prime order, so no point has y = 0). If -beta_i = w^2 then beta_i is not a
@@ -17,26 +19,129 @@ import {BN254} from "./BN254.sol";
 library BN254Ext {
     /// @dev (p + 1) / 4.
     uint256 private constant SQRT_EXPONENT = 0xc19139cb84c680a6e14116da060561765e05aa45a1c72a34f082305b61f3f52;
+    uint256 private constant P = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
+    uint256 private constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// @dev -G2 in EIP-197 order (imaginary part first).
+    uint256 private constant G2_X_IM = 11559732032986387107991004021392285783925812861821192530917403151452391805634;
+    uint256 private constant G2_X_RE = 10857046999023057135944570762232829481370756359578518086990519993285655852781;
+    uint256 private constant NEG_G2_Y_IM = 17805874995975841540914202342111839520379459829704422454583296818431106115052;
+    uint256 private constant NEG_G2_Y_RE = 13392588948715843804641432497768002650278120570034223513918757245338268106653;
+
+    /// @notice (x1, y1) + (x2, y2) through ecAdd. Reverts BN254.ECAddFailed for invalid points.
+    function add(uint256 x1, uint256 y1, uint256 x2, uint256 y2) internal view returns (uint256 x, uint256 y) {
+        bool ok;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, x1)
+            mstore(add(m, 0x20), y1)
+            mstore(add(m, 0x40), x2)
+            mstore(add(m, 0x60), y2)
+            ok := staticcall(gas(), 0x06, m, 0x80, m, 0x40)
+            x := mload(m)
+            y := mload(add(m, 0x20))
+        }
+        if (!ok) revert BN254.ECAddFailed();
+    }
+
+    /// @notice k·(x, y) for a small k >= 1 by double-and-add over ecAdd (cheaper than ecMul's
+    ///         6,000 gas while k < 2^5 or so). Reverts BN254.ECAddFailed for an invalid point.
+    function mulSmall(uint256 x, uint256 y, uint256 k) internal view returns (uint256 rx, uint256 ry) {
+        bool started = false;
+        while (true) {
+            if (k & 1 == 1) {
+                if (started) (rx, ry) = add(rx, ry, x, y);
+                else (rx, ry, started) = (x, y, true);
+            }
+            k >>= 1;
+            if (k == 0) break;
+            (x, y) = add(x, y, x, y);
+        }
+    }
+
+    /// @notice -(x, y); the point at infinity (0, 0) stays itself.
+    function negate(uint256 x, uint256 y) internal pure returns (uint256, uint256) {
+        if (x == 0 && y == 0) return (0, 0);
+        return (x, (P - (y % P)) % P);
+    }
+
+    /// @notice EigenLayer's aggregate check e(sigma + γ·apk, -G2) · e(H + γ·G1, apkG2) == 1 with
+    ///         γ = keccak256(msgHash, apk, apkG2, sigma) mod r, where H = (hX, hY) = hashToG1(msgHash).
+    /// @return success false if the pairing precompile failed (malformed apkG2 or out of pairingGas).
+    /// @return valid true iff the product is 1.
+    /// @dev Reverts BN254.ECMulFailed / BN254.ECAddFailed if sigma (or apk) is not a valid G1 point.
+    function checkAggregate(
+        bytes32 msgHash,
+        uint256 apkX,
+        uint256 apkY,
+        BN254.G2Point calldata apkG2,
+        BN254.G1Point calldata sigma,
+        uint256 hX,
+        uint256 hY,
+        uint256 pairingGas
+    ) internal view returns (bool success, bool valid) {
+        bool mulOk;
+        bool addOk;
+        assembly ("memory-safe") {
+            // m: 12-word pairing input; s: 4 scratch words after it. Nothing is allocated.
+            let m := mload(0x40)
+            let s := add(m, 0x180)
+            mstore(m, msgHash)
+            mstore(add(m, 0x20), apkX)
+            mstore(add(m, 0x40), apkY)
+            calldatacopy(add(m, 0x60), apkG2, 0x80)
+            calldatacopy(add(m, 0xe0), sigma, 0x40)
+            let gamma := mod(keccak256(m, 0x120), R)
+
+            // m[0..1] = sigma + γ·apk
+            mstore(s, apkX)
+            mstore(add(s, 0x20), apkY)
+            mstore(add(s, 0x40), gamma)
+            mulOk := staticcall(gas(), 0x07, s, 0x60, s, 0x40)
+            calldatacopy(add(s, 0x40), sigma, 0x40)
+            addOk := staticcall(gas(), 0x06, s, 0x80, m, 0x40)
+            // m[2..5] = -G2
+            mstore(add(m, 0x40), G2_X_IM)
+            mstore(add(m, 0x60), G2_X_RE)
+            mstore(add(m, 0x80), NEG_G2_Y_IM)
+            mstore(add(m, 0xa0), NEG_G2_Y_RE)
+            // m[6..7] = H + γ·G1
+            mstore(s, 1)
+            mstore(add(s, 0x20), 2)
+            mstore(add(s, 0x40), gamma)
+            mulOk := and(mulOk, staticcall(gas(), 0x07, s, 0x60, s, 0x40))
+            mstore(add(s, 0x40), hX)
+            mstore(add(s, 0x60), hY)
+            addOk := and(addOk, staticcall(gas(), 0x06, s, 0x80, add(m, 0xc0), 0x40))
+            // m[8..11] = apkG2
+            calldatacopy(add(m, 0x100), apkG2, 0x80)
+
+            if and(mulOk, addOk) {
+                mstore(0x00, 0)
+                success := staticcall(pairingGas, 0x08, m, 0x180, 0x00, 0x20)
+                valid := and(success, eq(mload(0x00), 1))
+            }
+        }
+        if (!mulOk) revert BN254.ECMulFailed();
+        if (!addOk) revert BN254.ECAddFailed();
+    }
 
     /// @notice Whether (x, y) with x = digest mod p + nonResidueRoots.length is hashToG1(digest),
-    ///         given the witnesses. Returns the point when it is.
+    ///         given the witnesses. Returns x (meaningful only when valid).
     function hashToG1WithHint(bytes32 digest, uint256[] calldata nonResidueRoots, uint256 y, uint256 yRoot)
         internal
         pure
-        returns (bool valid, BN254.G1Point memory point)
+        returns (bool valid, uint256 x)
     {
-        uint256 p = BN254.FP_MODULUS;
-        uint256 x = uint256(digest) % p;
+        x = uint256(digest) % P;
         uint256 skipped = nonResidueRoots.length;
         for (uint256 i = 0; i < skipped; ++i) {
-            uint256 beta = addmod(mulmod(mulmod(x, x, p), x, p), 3, p);
+            uint256 beta = addmod(mulmod(mulmod(x, x, P), x, P), 3, P);
             uint256 w = nonResidueRoots[i];
-            if (beta == 0 || mulmod(w, w, p) != p - beta) return (false, point);
-            x = addmod(x, 1, p);
+            if (beta == 0 || mulmod(w, w, P) != P - beta) return (false, x);
+            x = addmod(x, 1, P);
         }
-        uint256 betaFinal = addmod(mulmod(mulmod(x, x, p), x, p), 3, p);
-        if (y >= p || mulmod(y, y, p) != betaFinal || mulmod(yRoot, yRoot, p) != y) return (false, point);
-        return (true, BN254.G1Point(x, y));
+        uint256 betaFinal = addmod(mulmod(mulmod(x, x, P), x, P), 3, P);
+        valid = y < P && mulmod(y, y, P) == betaFinal && mulmod(yRoot, yRoot, P) == y;
     }
 
     /// @notice The witness hashToG1WithHint accepts for `digest` (uses modexp; for views).
@@ -73,7 +178,7 @@ library BN254Ext {
             mstore(add(input, 0x40), 0x20)
             mstore(add(input, 0x60), a)
             mstore(add(input, 0x80), SQRT_EXPONENT)
-            mstore(add(input, 0xa0), 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47)
+            mstore(add(input, 0xa0), P)
             ok := staticcall(gas(), 0x05, input, 0xc0, 0x00, 0x20)
             result := mload(0x00)
         }

@@ -326,26 +326,31 @@ contract StakeRegistry is StakeRegistryStorage {
     }
 
     /// @inheritdoc IStakeRegistry
-    function getTotalAndOperatorStakesAtBlockNumber(
+    function getTotalAndNonSignerStakesAtBlockNumber(
         bytes calldata quorumNumbers,
         uint32 blockNumber,
         uint32[] calldata totalStakeIndices,
-        bytes32[][] calldata operatorIdsPerQuorum,
-        uint32[][] calldata stakeIndicesPerQuorum
-    ) external view returns (uint96[] memory totalStakes, uint96[] memory operatorStakeSums) {
+        bytes32[] calldata nonSignerIds,
+        uint256[] calldata nonSignerQuorumBitmaps,
+        uint32[][] calldata nonSignerStakeIndices
+    ) external view returns (uint96[] memory totalStakes, uint96[] memory nonSignerStakes) {
         uint256 quorumCount = quorumNumbers.length;
         if (
-            totalStakeIndices.length != quorumCount || operatorIdsPerQuorum.length != quorumCount
-                || stakeIndicesPerQuorum.length != quorumCount
+            totalStakeIndices.length != quorumCount || nonSignerStakeIndices.length != quorumCount
+                || nonSignerQuorumBitmaps.length != nonSignerIds.length
         ) revert InputLengthMismatch();
         totalStakes = new uint96[](quorumCount);
-        operatorStakeSums = new uint96[](quorumCount);
+        nonSignerStakes = new uint96[](quorumCount);
         for (uint256 i = 0; i < quorumCount; ++i) {
             uint8 quorumNumber = uint8(quorumNumbers[i]);
             totalStakes[i] = _totalStakeAt(quorumNumber, blockNumber, totalStakeIndices[i]);
-            // A subset of the quorum's operators never outweighs the quorum's total.
-            operatorStakeSums[i] =
-                _sumStakesAt(quorumNumber, blockNumber, operatorIdsPerQuorum[i], stakeIndicesPerQuorum[i]);
+            if (nonSignerIds.length != 0) {
+                nonSignerStakes[i] = _sumNonSignerStakes(
+                    quorumNumber, blockNumber, nonSignerIds, nonSignerQuorumBitmaps, nonSignerStakeIndices[i]
+                );
+            } else if (nonSignerStakeIndices[i].length != 0) {
+                revert InputLengthMismatch();
+            }
         }
     }
 
@@ -483,19 +488,24 @@ contract StakeRegistry is StakeRegistryStorage {
         }
     }
 
-    /// @dev Σ stakes of `operatorIds` in the quorum at `blockNumber`, each index-checked.
-    function _sumStakesAt(
+    /// @dev Σ stakes at `blockNumber` of the non-signers whose bitmap has `quorumNumber`, in
+    ///      order, each read at the next index of `stakeIndices` (which must be used up exactly).
+    function _sumNonSignerStakes(
         uint8 quorumNumber,
         uint32 blockNumber,
-        bytes32[] calldata operatorIds,
+        bytes32[] calldata nonSignerIds,
+        uint256[] calldata bitmaps,
         uint32[] calldata stakeIndices
     ) internal view returns (uint96) {
-        uint256 count = operatorIds.length;
-        if (stakeIndices.length != count) revert InputLengthMismatch();
+        uint256 used = 0;
         uint256 sum = 0;
-        for (uint256 j = 0; j < count; ++j) {
-            sum += _operatorStakeAt(operatorIds[j], quorumNumber, blockNumber, stakeIndices[j]);
+        for (uint256 j = 0; j < nonSignerIds.length; ++j) {
+            if ((bitmaps[j] >> quorumNumber) & 1 == 0) continue;
+            if (used == stakeIndices.length) revert InputLengthMismatch();
+            sum += _operatorStakeAt(nonSignerIds[j], quorumNumber, blockNumber, stakeIndices[used]);
+            ++used;
         }
+        if (used != stakeIndices.length) revert InputLengthMismatch();
         return uint96(sum);
     }
 
