@@ -151,9 +151,20 @@ export function buildDeployCommand(io: CliIo = defaultIo): Command {
       ).default("10"),
     )
     .showHelpAfterError()
-    .action(async (options: CliOptions) => {
+    .action(async (options: CliOptions, command: Command) => {
+      options.redeploy = booleanFlag(command, "redeploy", "AVSKIT_REDEPLOY");
       await runDeploy(options, io);
     });
+}
+
+/**
+ * Commander turns a boolean flag on whenever its variable exists, whatever its value; here
+ * `AVSKIT_REDEPLOY=0` (or false, no, empty) means off.
+ */
+export function booleanFlag(command: Command, key: string, env: string): boolean {
+  const value = command.getOptionValue(key) === true;
+  if (command.getOptionValueSource(key) !== "env") return value;
+  return !/^(|0|false|no|off)$/i.test((process.env[env] ?? "").trim());
 }
 
 function restakingFrom(options: CliOptions): RestakingConfig {

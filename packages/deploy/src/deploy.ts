@@ -7,9 +7,11 @@ import {
   iDelegationManagerAbi,
   indexRegistryAbi,
   indexRegistryBytecode,
+  parseDeployment,
   proxyAdminAbi,
   registryCoordinatorAbi,
   registryCoordinatorBytecode,
+  serializeDeployment,
   serviceManagerAbi,
   serviceManagerBytecode,
   stakeRegistryAbi,
@@ -497,7 +499,7 @@ export async function deployAvs(options: DeployAvsOptions): Promise<Deployment> 
     `deployed in ${runner.transactions} transactions, ${runner.gasUsed.toLocaleString("en-US")} gas, ` +
       `last block ${block.number}`,
   );
-  return {
+  const deployment: Deployment = {
     format: "avskit-deployment-1",
     chainId,
     deployer,
@@ -522,6 +524,8 @@ export async function deployAvs(options: DeployAvsOptions): Promise<Deployment> 
       aggregators: config.aggregators,
     },
   };
+  // Round-trip through the schema: validates what we record and checksums every address.
+  return parseDeployment(JSON.parse(serializeDeployment(deployment)), "the new deployment");
 }
 
 export interface DeployAndRecordOptions extends DeployAvsOptions {

@@ -1,4 +1,5 @@
 export { chainFor, publicClientFor, readChainId, rpcUrlOf } from "./chain.js";
+export { booleanFlag, buildDeployCommand, type CliIo, runDeployCli } from "./cli-program.js";
 export {
   checkQuorums,
   DEFAULT_OPERATOR_SET_PARAMS,

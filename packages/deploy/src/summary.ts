@@ -1,6 +1,13 @@
 import type { Deployment } from "@avskit/bindings";
 import { formatUnits } from "viem";
 
+const E18 = 10n ** 18n;
+
+/** Stakes and multipliers are 1e18-scaled: show 10000000000000000000 as "10e18". */
+function scaled(value: bigint): string {
+  return value % E18 === 0n && value !== 0n ? `${value / E18}e18` : `${formatUnits(value, 18)}e18`;
+}
+
 /** A plain-text table of every address in a deployment, for terminals and logs. */
 export function formatDeploymentSummary(deployment: Deployment, path?: string): string {
   const rows: [string, string][] = [];
@@ -16,7 +23,7 @@ export function formatDeploymentSummary(deployment: Deployment, path?: string): 
   rows.push([`avsDirectory (${restaking.source})`, restaking.avsDirectory]);
   for (const quorum of deployment.quorums) {
     quorum.strategies.forEach((strategy, i) => {
-      const weight = `x${formatUnits(strategy.multiplier, 18)}`;
+      const weight = `multiplier ${scaled(strategy.multiplier)}`;
       rows.push([`quorum ${quorum.quorumNumber} strategy ${i} (${weight})`, strategy.strategy]);
       rows.push([`  token`, strategy.token]);
     });
@@ -32,7 +39,7 @@ export function formatDeploymentSummary(deployment: Deployment, path?: string): 
   const quorums = deployment.quorums
     .map(
       (quorum) =>
-        `quorum ${quorum.quorumNumber}: minimum stake ${formatUnits(quorum.minimumStake, 18)}, ` +
+        `quorum ${quorum.quorumNumber}: minimum stake ${scaled(quorum.minimumStake)}, ` +
         `${quorum.strategies.length} ${quorum.strategies.length === 1 ? "strategy" : "strategies"}, ` +
         `max ${quorum.operatorSetParams.maxOperatorCount} operators`,
     )

@@ -9,6 +9,7 @@ import {
   decodeErrorResult,
   encodeDeployData,
   encodeFunctionData,
+  getAddress,
   type Hex,
   isHex,
   type PublicClient,
@@ -223,7 +224,7 @@ export class TxRunner {
     return mined.map(({ step, receipt }) => {
       if (!receipt.contractAddress)
         throw new DeployStepError(step, "the receipt has no contract address", receipt.transactionHash);
-      return receipt.contractAddress;
+      return getAddress(receipt.contractAddress);
     });
   }
 }

@@ -88,3 +88,28 @@ describe("avskit-deploy CLI", () => {
     expect((await run(["--no-such-flag"], env)).code).toBe(1);
   });
 });
+
+describe("booleanFlag", () => {
+  it("reads AVSKIT_REDEPLOY=0/false/empty as off and anything else as on; the flag wins", async () => {
+    const { Command, Option } = await import("commander");
+    const { booleanFlag } = await import("../src/cli-program.js");
+    const parse = (argv: string[], value: string | undefined) => {
+      const saved = process.env.AVSKIT_REDEPLOY;
+      if (value === undefined) delete process.env.AVSKIT_REDEPLOY;
+      else process.env.AVSKIT_REDEPLOY = value;
+      try {
+        const command = new Command().addOption(new Option("--redeploy").env("AVSKIT_REDEPLOY"));
+        command.parse(argv, { from: "user" });
+        return booleanFlag(command, "redeploy", "AVSKIT_REDEPLOY");
+      } finally {
+        if (saved === undefined) delete process.env.AVSKIT_REDEPLOY;
+        else process.env.AVSKIT_REDEPLOY = saved;
+      }
+    };
+    expect(parse([], undefined)).toBe(false);
+    expect(parse([], "1")).toBe(true);
+    expect(parse([], "true")).toBe(true);
+    for (const off of ["0", "false", "NO", ""]) expect(parse([], off)).toBe(false);
+    expect(parse(["--redeploy"], "0")).toBe(true);
+  });
+});
