@@ -1,4 +1,10 @@
-import { DeployError, formatDeploymentSummary, loadQuorumFile, type QuorumConfig } from "@avskit/deploy";
+import {
+  booleanFlag,
+  DeployError,
+  formatDeploymentSummary,
+  loadQuorumFile,
+  type QuorumConfig,
+} from "@avskit/deploy";
 import { Command, Option } from "commander";
 import { type Address, getAddress, isAddress } from "viem";
 import { DEVNET_DEPLOYMENTS_DIR, type RunningChain, startChain } from "./chain.js";
@@ -108,7 +114,8 @@ export function buildChainCommand(
     )
     .addOption(option("--anvil-logs", "print anvil's own output", "AVSKIT_ANVIL_LOGS"))
     .showHelpAfterError()
-    .action(async (options: ChainCliOptions) => {
+    .action(async (options: ChainCliOptions, command: Command) => {
+      options.anvilLogs = booleanFlag(command, "anvilLogs", "AVSKIT_ANVIL_LOGS");
       const port =
         number(options.port, "--port", (n) => Number.isInteger(n) && n >= 0 && n <= 65_535) ?? 8545;
       const blockTime = number(options.blockTime, "--block-time", (n) => Number.isFinite(n) && n > 0);
