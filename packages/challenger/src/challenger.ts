@@ -29,6 +29,8 @@ export interface ChallengerDeps {
   readonly account?: Account;
   /** Called with each settled response (tests and the devnet's progress view use it). */
   readonly onSettled?: (taskIndex: number, settlement: Settlement) => void;
+  /** How long stop() waits for a challenge transaction already sent (default 10 s). */
+  readonly shutdownGraceMs?: number;
 }
 
 export interface ChallengerStatus {
@@ -126,9 +128,26 @@ class ChallengeLoop {
     this.#running = this.#run();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops after the current step. A challenge already sent is waited for up to `graceMs`; past
+   * that the loop is abandoned (the transaction may still be mined) and the log says so.
+   */
+  async stop(graceMs: number): Promise<void> {
     this.#abort.abort();
-    await this.#running;
+    const running = this.#running;
+    if (!running) return;
+    const grace = new AbortController();
+    const outcome = await Promise.race([
+      running.then(() => "finished" as const),
+      sleep(graceMs, grace.signal).then(() => "abandoned" as const),
+    ]);
+    grace.abort();
+    if (outcome === "abandoned") {
+      this.#logger.warn(
+        { graceMs },
+        "abandoned the current step at shutdown; a challenge transaction already sent may still be mined",
+      );
+    }
   }
 
   async #run(): Promise<void> {
@@ -157,11 +176,9 @@ class ChallengeLoop {
   async #poll(): Promise<void> {
     const head = await this.#client.getBlockNumber({ cacheTime: 0 });
     if (!this.#scanner) {
-      // Anything responded earlier than one challenge window ago can no longer be challenged.
-      const startBlock =
-        head > BigInt(this.#target.challengeWindowBlocks)
-          ? head - BigInt(this.#target.challengeWindowBlocks)
-          : 0n;
+      // A response in block R can be challenged up to block R + window; the next block is head + 1.
+      const firstOpen = head + 1n - BigInt(this.#target.challengeWindowBlocks);
+      const startBlock = firstOpen > 0n ? firstOpen : 0n;
       this.#scanner = new ResponseScanner({
         client: this.#client,
         taskManager: this.#target.taskManager,
@@ -196,13 +213,16 @@ class ChallengeLoop {
       const deadline = responded.metadata.taskRespondedBlock + this.#target.challengeWindowBlocks;
       if (head + 1n > BigInt(deadline)) {
         this.#pending.delete(taskIndex);
-        this.#checker.drop(taskIndex);
+        const verdict = this.#checker.drop(taskIndex);
         this.#settledCount += 1;
-        this.#metrics.challengesFailed.inc({ reason: "window-closed" });
+        this.#metrics.responsesExpired.inc();
+        // Only a response known to be wrong is a missed challenge; an unchecked one may be right.
+        if (verdict === "wrong") this.#metrics.challengesFailed.inc({ reason: "window-closed" });
         this.#logger.warn(
-          { taskIndex, deadlineBlock: deadline, head: Number(head) },
+          { taskIndex, verdict: verdict ?? "unchecked", deadlineBlock: deadline, head: Number(head) },
           "challenge window closed before the response was settled",
         );
+        this.#onSettled?.(taskIndex, { kind: "expired", verdict });
         continue;
       }
       let settlement: Settlement;
@@ -300,8 +320,10 @@ export async function startChallenger(
   const stop = (reason = "stop requested"): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ reason }, "challenger stopping");
-      await loop.stop();
-      await opsServer?.close();
+      await loop.stop(deps.shutdownGraceMs ?? 10_000);
+      await opsServer
+        ?.close()
+        .catch((error: unknown) => logger.warn({ err: error }, "closing the ops server failed"));
       logger.info({ reason, ...loop.status, running: false }, "challenger stopped");
       resolveDone();
     })();

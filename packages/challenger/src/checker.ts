@@ -15,7 +15,9 @@ export type Settlement =
   | { readonly kind: "challenged"; readonly proven: boolean; readonly hash: Hash }
   | { readonly kind: "already-challenged"; readonly proven: boolean }
   | { readonly kind: "refused"; readonly errorName: string }
-  | { readonly kind: "unrecoverable"; readonly reason: string };
+  | { readonly kind: "unrecoverable"; readonly reason: string }
+  /** The challenge window closed first (after an RPC outage, say); the verdict if it was known. */
+  | { readonly kind: "expired"; readonly verdict: "correct" | "wrong" | undefined };
 
 export interface CheckerDeps {
   readonly client: ReadClient;
@@ -65,9 +67,11 @@ export class ResponseChecker {
     }
   }
 
-  /** Forgets a response's verdict without settling it (its window closed). */
-  drop(taskIndex: number): void {
+  /** Forgets a response without settling it (its window closed); returns its verdict if known. */
+  drop(taskIndex: number): "correct" | "wrong" | undefined {
+    const verdict = this.#verdicts.get(taskIndex);
     this.#verdicts.delete(taskIndex);
+    return verdict;
   }
 
   async #settle(responded: RespondedTask): Promise<Settlement> {

@@ -8,6 +8,7 @@ export interface ChallengerMetrics {
   readonly challengesFailed: Counter<"reason">;
   readonly lastScannedBlock: Gauge;
   readonly pendingResponses: Gauge;
+  readonly responsesExpired: Counter;
 }
 
 export function createChallengerMetrics(registry: Registry = createMetricsRegistry()): ChallengerMetrics {
@@ -31,13 +32,18 @@ export function createChallengerMetrics(registry: Registry = createMetricsRegist
     }),
     challengesFailed: new Counter({
       name: "avskit_challenger_challenges_failed_total",
-      help: "Wrong responses not proven wrong by this challenger, by reason (custom error, window-closed, non-signers-unavailable, unsuccessful, ...)",
+      help: "Wrong responses not proven wrong by this challenger, by reason (the contract's custom error, window-closed, non-signers-unavailable, task-not-found, unsuccessful, reverted)",
       labelNames: ["reason"],
       registers: [registry],
     }),
     lastScannedBlock: new Gauge({
       name: "avskit_challenger_last_scanned_block",
       help: "Last block whose TaskResponded events were read",
+      registers: [registry],
+    }),
+    responsesExpired: new Counter({
+      name: "avskit_challenger_responses_expired_total",
+      help: "Responses whose challenge window closed before they could be settled (e.g. during an RPC outage)",
       registers: [registry],
     }),
     pendingResponses: new Gauge({

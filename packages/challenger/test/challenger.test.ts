@@ -56,6 +56,16 @@ async function challengeEvents(fromBlock: bigint) {
   });
 }
 
+/** Waits until the challenger has read up to the current head and settled everything it found. */
+async function firstPollSettled(challenger: Challenger): Promise<void> {
+  const head = Number(await stage.client.getBlockNumber({ cacheTime: 0 }));
+  await waitFor(
+    () => (challenger.status().lastScannedBlock ?? -1) >= head && challenger.status().pending === 0,
+    15_000,
+    "the first poll to settle what it found",
+  );
+}
+
 function readFlag(functionName: "taskChallenged" | "taskSuccessfullyChallenged", taskIndex: number) {
   return stage.client.readContract({
     address: taskManager,
@@ -264,7 +274,7 @@ describe("challenger on anvil", () => {
     const { challenger, lines, settled } = await start({ rpcUrl: proxy.url });
     running = challenger;
     try {
-      await waitFor(() => challenger.status().lastScannedBlock !== undefined, 10_000, "the first poll");
+      await firstPollSettled(challenger);
       await proxy.down();
       const wrong = await stage.createTask(taskGenerator, 9n, 9n, QUORUM_0, 60);
       await stage.respond(aggregator, wrong, 19n, [first, second], operators);
@@ -277,6 +287,41 @@ describe("challenger on anvil", () => {
       await waitFor(() => settled.has(wrong.taskIndex), 15_000, "the response settled after the outage");
       expect(settled.get(wrong.taskIndex)).toMatchObject({ kind: "challenged", proven: true });
       expect(challenger.status().consecutivePollFailures).toBe(0);
+    } finally {
+      await challenger.stop();
+      running = undefined;
+      await proxy.down();
+    }
+  });
+
+  it("gives up on a response whose window closed during an outage, without counting it as a missed challenge", async () => {
+    const { taskGenerator, aggregator } = chain.roles;
+    const [first, second] = operators as [StagedOperator, StagedOperator, StagedOperator];
+    const window = await stage.client.readContract({
+      address: taskManager,
+      abi: taskManagerAbi,
+      functionName: "TASK_CHALLENGE_WINDOW_BLOCK",
+    });
+    // Earlier tests' responses leave the window first, so only this test's response is tracked.
+    await stage.client.request({ method: "anvil_mine" as never, params: [toHex(window + 1)] as never });
+    const proxy = new TcpProxy(chain.anvil.port);
+    await proxy.up();
+    const { challenger, settled } = await start({ rpcUrl: proxy.url });
+    running = challenger;
+    try {
+      await firstPollSettled(challenger);
+      await proxy.down();
+      const wrong = await stage.createTask(taskGenerator, 6n, 6n, QUORUM_0, 60);
+      await stage.respond(aggregator, wrong, 13n, [first, second], operators);
+      await stage.client.request({ method: "anvil_mine" as never, params: [toHex(window + 1)] as never });
+      await proxy.up();
+      await waitFor(() => settled.has(wrong.taskIndex), 15_000, "the response given up");
+      expect(settled.get(wrong.taskIndex)).toEqual({ kind: "expired", verdict: undefined });
+      expect(await readFlag("taskChallenged", wrong.taskIndex)).toBe(false);
+      const metrics = await challenger.metrics.registry.metrics();
+      expect(metrics).toContain("avskit_challenger_responses_expired_total 1");
+      expect(metrics).toContain("avskit_challenger_challenges_sent_total 0");
+      expect(metrics).not.toContain('reason="window-closed"');
     } finally {
       await challenger.stop();
       running = undefined;

@@ -85,7 +85,9 @@ export async function startTaskGenerator(
     stopping ??= (async () => {
       logger.info({ reason }, "task generator stopping");
       await loop.stop();
-      await opsServer?.close();
+      await opsServer
+        ?.close()
+        .catch((error: unknown) => logger.warn({ err: error }, "closing the ops server failed"));
       logger.info({ reason, ...loop.status, running: false }, "task generator stopped");
       resolveDone();
     })();
