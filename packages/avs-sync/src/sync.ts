@@ -206,13 +206,16 @@ async function runUpdate(
       }
       if (signal.aborted) return { kind: "interrupted", target: task.target, quorums, tries: attempt - 1 };
       const gasLimit = (estimatedGas * BigInt(100 + options.gasMarginPercent)) / 100n;
+      const sendStarted = Date.now();
       const txHash = await prepared.send(gasLimit);
       log.info(
         { txHash, operators, stale: prepared.stale.length, gasLimit: gasLimit.toString() },
         "update sent",
       );
       // Once sent, the outcome is waited for even during shutdown: exiting now would leave it unknown.
-      const outcome = await chain.waitForOutcome(txHash, options.writerTimeoutMs);
+      // The writer timeout covers the send and the receipt wait together.
+      const receiptBudgetMs = Math.max(1_000, options.writerTimeoutMs - (Date.now() - sendStarted));
+      const outcome = await chain.waitForOutcome(txHash, receiptBudgetMs);
       if (outcome.status === "reverted") {
         metrics.reverted();
         throw new TxRevertedError(txHash, outcome.blockNumber, task.target);
