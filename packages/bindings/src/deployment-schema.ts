@@ -48,6 +48,8 @@ export const avsContractsSchema = z.strictObject({
   indexRegistry: proxiedContractSchema,
   serviceManager: proxiedContractSchema,
   taskManager: proxiedContractSchema,
+  /** Stateless views over the registries (operator sets, signature-check indices); not proxied. */
+  operatorStateRetriever: addressSchema,
 });
 
 export const quorumStrategySchema = z.strictObject({
@@ -135,5 +137,15 @@ export type Deployment = z.output<typeof deploymentSchema>;
 /** The JSON form of a deployment, as stored in `deployments/<chainId>.json`. */
 export type DeploymentJson = z.input<typeof deploymentSchema>;
 export type ProxiedContract = Deployment["contracts"]["registryCoordinator"];
+/** Names of the contracts behind proxies, in deployment order. */
+export const PROXIED_CONTRACTS = [
+  "registryCoordinator",
+  "stakeRegistry",
+  "blsApkRegistry",
+  "indexRegistry",
+  "serviceManager",
+  "taskManager",
+] as const satisfies readonly (keyof Deployment["contracts"])[];
+export type ProxiedContractName = (typeof PROXIED_CONTRACTS)[number];
 export type Quorum = Deployment["quorums"][number];
 export type QuorumStrategy = Quorum["strategies"][number];

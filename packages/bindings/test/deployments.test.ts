@@ -27,6 +27,7 @@ function validJson(): DeploymentJson {
       indexRegistry: proxied(0x40),
       serviceManager: proxied(0x50),
       taskManager: proxied(0x60),
+      operatorStateRetriever: a(0x70),
     },
     restaking: { source: "stand-in", delegationManager: a(1), strategyManager: a(2), avsDirectory: a(3) },
     quorums: [
@@ -235,6 +236,12 @@ describe("parseDeployment", () => {
       "quorums[1].operatorSetParams.kickBIPsOfTotalStake",
       (j) => {
         j.quorums[1]!.operatorSetParams.kickBIPsOfTotalStake = 70_000;
+      },
+    ],
+    [
+      "contracts.operatorStateRetriever",
+      (j) => {
+        j.contracts.operatorStateRetriever = "0x1";
       },
     ],
     [
