@@ -7,6 +7,10 @@ import {
   iDelegationManagerAbi,
   indexRegistryAbi,
   indexRegistryBytecode,
+  operatorStateRetrieverAbi,
+  operatorStateRetrieverBytecode,
+  PROXIED_CONTRACTS,
+  type ProxiedContractName,
   parseDeployment,
   proxyAdminAbi,
   registryCoordinatorAbi,
@@ -79,15 +83,8 @@ const ERROR_ABIS: readonly Abi[] = [
 ];
 
 /** The AVS contracts behind proxies, in the order they are deployed. */
-const PROXIED = [
-  "registryCoordinator",
-  "stakeRegistry",
-  "blsApkRegistry",
-  "indexRegistry",
-  "serviceManager",
-  "taskManager",
-] as const;
-type ProxiedName = (typeof PROXIED)[number];
+const PROXIED = PROXIED_CONTRACTS;
+type ProxiedName = ProxiedContractName;
 
 const DISPLAY_NAMES: Record<ProxiedName, string> = {
   registryCoordinator: "RegistryCoordinator",
@@ -455,7 +452,13 @@ export async function deployAvs(options: DeployAvsOptions): Promise<Deployment> 
   ) as ProxySet;
 
   const implementationTx = implementationTxs(proxies, restaking, config);
-  const implementationAddresses = await runner.deployWave(PROXIED.map((name) => implementationTx[name]));
+  const [operatorStateRetriever, ...implementationAddresses] = await runner.deployWave([
+    deployTx("deploying OperatorStateRetriever", {
+      abi: operatorStateRetrieverAbi,
+      bytecode: operatorStateRetrieverBytecode,
+    }),
+    ...PROXIED.map((name) => implementationTx[name]),
+  ]);
   const implementations = Object.fromEntries(
     PROXIED.map((name, i) => [name, implementationAddresses[i]!]),
   ) as ProxySet;
@@ -508,12 +511,15 @@ export async function deployAvs(options: DeployAvsOptions): Promise<Deployment> 
       blockHash: block.hash,
       timestamp: Number(block.timestamp),
     },
-    contracts: Object.fromEntries(
-      PROXIED.map((name) => [
-        name,
-        { proxy: proxies[name], implementation: implementations[name], proxyAdmin: admins[name] },
-      ]),
-    ) as Deployment["contracts"],
+    contracts: {
+      ...(Object.fromEntries(
+        PROXIED.map((name) => [
+          name,
+          { proxy: proxies[name], implementation: implementations[name], proxyAdmin: admins[name] },
+        ]),
+      ) as Record<ProxiedName, Deployment["contracts"]["taskManager"]>),
+      operatorStateRetriever: operatorStateRetriever!,
+    },
     restaking,
     quorums,
     roles: {

@@ -5,6 +5,7 @@ import {
   type Deployment,
   deploymentPath,
   InvalidDeploymentError,
+  PROXIED_CONTRACTS,
   parseDeployment,
   serializeDeployment,
 } from "@avskit/bindings";
@@ -26,11 +27,13 @@ export function recordedAddresses(deployment: Deployment): Address[] {
     deployment.restaking.avsDirectory,
     ...(deployment.restaking.strategyManager ? [deployment.restaking.strategyManager] : []),
   ]);
-  for (const contract of Object.values(deployment.contracts)) {
+  for (const name of PROXIED_CONTRACTS) {
+    const contract = deployment.contracts[name];
     addresses.add(contract.proxy);
     addresses.add(contract.implementation);
     addresses.add(contract.proxyAdmin);
   }
+  addresses.add(deployment.contracts.operatorStateRetriever);
   for (const quorum of deployment.quorums) {
     for (const { strategy, token } of quorum.strategies) {
       addresses.add(strategy);

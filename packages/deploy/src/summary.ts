@@ -1,4 +1,4 @@
-import type { Deployment } from "@avskit/bindings";
+import { type Deployment, PROXIED_CONTRACTS } from "@avskit/bindings";
 import { formatUnits } from "viem";
 
 const E18 = 10n ** 18n;
@@ -11,11 +11,13 @@ function scaled(value: bigint): string {
 /** A plain-text table of every address in a deployment, for terminals and logs. */
 export function formatDeploymentSummary(deployment: Deployment, path?: string): string {
   const rows: [string, string][] = [];
-  for (const [name, contract] of Object.entries(deployment.contracts)) {
+  for (const name of PROXIED_CONTRACTS) {
+    const contract = deployment.contracts[name];
     rows.push([name, contract.proxy]);
     rows.push([`  implementation`, contract.implementation]);
     rows.push([`  proxyAdmin`, contract.proxyAdmin]);
   }
+  rows.push(["operatorStateRetriever", deployment.contracts.operatorStateRetriever]);
   const { restaking } = deployment;
   rows.push([`delegationManager (${restaking.source})`, restaking.delegationManager]);
   if (restaking.strategyManager)

@@ -28,11 +28,19 @@ export interface PlannedTx {
   abi: Abi;
 }
 
+/** No argument for a constructor without inputs (or no constructor at all), else the typed tuple. */
+type ConstructorArgsParam<abi extends Abi> =
+  ContractConstructorArgs<abi> extends readonly []
+    ? []
+    : readonly unknown[] extends ContractConstructorArgs<abi>
+      ? []
+      : [ContractConstructorArgs<abi>];
+
 /** A contract creation step, with constructor arguments type-checked against the ABI. */
 export function deployTx<const abi extends Abi>(
   step: string,
   contract: { abi: abi; bytecode: Hex },
-  ...args: ContractConstructorArgs<abi> extends readonly [] ? [] : [ContractConstructorArgs<abi>]
+  ...args: ConstructorArgsParam<abi>
 ): PlannedTx {
   const data = encodeDeployData({
     abi: contract.abi as Abi,

@@ -2,6 +2,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   loadDeployment,
+  operatorStateRetrieverAbi,
+  PROXIED_CONTRACTS,
   proxyAdminAbi,
   registryCoordinatorAbi,
   stakeRegistryAbi,
@@ -76,7 +78,8 @@ describe("deployAndRecord on anvil", () => {
     }
 
     const { contracts, quorums } = deployment;
-    for (const contract of Object.values(contracts)) {
+    for (const name of PROXIED_CONTRACTS) {
+      const contract = contracts[name];
       const slot = await publicClient.getStorageAt({ address: contract.proxy, slot: IMPLEMENTATION_SLOT });
       expect(getAddress(sliceHex(slot!, 12))).toBe(contract.implementation);
       expect(
@@ -111,6 +114,14 @@ describe("deployAndRecord on anvil", () => {
       ).toEqual(quorum.operatorSetParams);
     }
     expect(quorums.map((q) => q.strategies.length)).toEqual([1, 2]);
+    // The recorded retriever answers for this AVS.
+    const operators = await publicClient.readContract({
+      address: contracts.operatorStateRetriever,
+      abi: operatorStateRetrieverAbi,
+      functionName: "getOperatorState",
+      args: [contracts.registryCoordinator.proxy, "0x0001", Number(await publicClient.getBlockNumber())],
+    });
+    expect(operators).toEqual([[], []]);
 
     const tasks = { address: contracts.taskManager.proxy, abi: taskManagerAbi } as const;
     const role = async (name: "AGGREGATOR_ROLE" | "TASK_GENERATOR_ROLE" | "DEFAULT_ADMIN_ROLE") =>
