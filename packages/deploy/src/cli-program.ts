@@ -5,6 +5,8 @@ import { chainFor, publicClientFor, readChainId } from "./chain.js";
 import {
   checkQuorums,
   DEFAULT_QUORUMS,
+  DEFAULT_TASK_CHALLENGE_WINDOW_BLOCKS,
+  DEFAULT_TASK_RESPONSE_WINDOW_BLOCKS,
   type DeployConfig,
   loadQuorumFile,
   type RestakingConfig,
@@ -30,6 +32,9 @@ interface CliOptions {
   avsDirectory?: string;
   strategyManager?: string;
   minWithdrawalDelayBlocks: string;
+  metadataUri?: string;
+  taskResponseWindowBlocks: string;
+  taskChallengeWindowBlocks: string;
 }
 
 export interface CliIo {
@@ -61,6 +66,12 @@ function parsePositiveInt(value: string, flag: string, min = 1): number {
   if (!Number.isInteger(parsed) || parsed < min) {
     throw new InvalidDeployConfigError(flag, [`${JSON.stringify(value)} is not an integer >= ${min}`]);
   }
+  return parsed;
+}
+
+function parseUint32(value: string, flag: string): number {
+  const parsed = parsePositiveInt(value, flag);
+  if (parsed > 0xffff_ffff) throw new InvalidDeployConfigError(flag, [`${value} does not fit in uint32`]);
   return parsed;
 }
 
@@ -150,6 +161,27 @@ export function buildDeployCommand(io: CliIo = defaultIo): Command {
         "AVSKIT_MIN_WITHDRAWAL_DELAY_BLOCKS",
       ).default("10"),
     )
+    .addOption(
+      option(
+        "--metadata-uri <uri>",
+        "the AVS's metadata URI (set in the AVSDirectory)",
+        "AVSKIT_METADATA_URI",
+      ),
+    )
+    .addOption(
+      option(
+        "--task-response-window-blocks <n>",
+        "blocks the aggregator has to respond to a task",
+        "AVSKIT_TASK_RESPONSE_WINDOW_BLOCKS",
+      ).default(String(DEFAULT_TASK_RESPONSE_WINDOW_BLOCKS)),
+    )
+    .addOption(
+      option(
+        "--task-challenge-window-blocks <n>",
+        "blocks after a response during which it can be challenged",
+        "AVSKIT_TASK_CHALLENGE_WINDOW_BLOCKS",
+      ).default(String(DEFAULT_TASK_CHALLENGE_WINDOW_BLOCKS)),
+    )
     .showHelpAfterError()
     .action(async (options: CliOptions, command: Command) => {
       options.redeploy = booleanFlag(command, "redeploy", "AVSKIT_REDEPLOY");
@@ -212,6 +244,12 @@ async function runDeploy(options: CliOptions, io: CliIo): Promise<void> {
     aggregators: parseAddressList(options.aggregators, "--aggregators"),
     churnApprover: parseAddress(options.churnApprover, "--churn-approver"),
     ejector: parseAddress(options.ejector, "--ejector"),
+    metadataUri: options.metadataUri,
+    taskResponseWindowBlocks: parseUint32(options.taskResponseWindowBlocks, "--task-response-window-blocks"),
+    taskChallengeWindowBlocks: parseUint32(
+      options.taskChallengeWindowBlocks,
+      "--task-challenge-window-blocks",
+    ),
   };
   const privateKey = readDeployerKey({ keyFile: options.deployerKeyFile, warn: io.log });
   const account = privateKeyToAccount(privateKey);

@@ -4,6 +4,8 @@ export {
   checkQuorums,
   DEFAULT_OPERATOR_SET_PARAMS,
   DEFAULT_QUORUMS,
+  DEFAULT_TASK_CHALLENGE_WINDOW_BLOCKS,
+  DEFAULT_TASK_RESPONSE_WINDOW_BLOCKS,
   type DeployConfig,
   loadQuorumFile,
   parseQuorumFile,

@@ -52,7 +52,13 @@ describe("deployAndRecord on anvil", () => {
       log,
       deploymentsDir: dir,
       pollingIntervalMs: 50,
-      config: { owner, taskGenerators: [gen1!, gen2!], aggregators: [agg!], churnApprover: churn },
+      config: {
+        owner,
+        taskGenerators: [gen1!, gen2!],
+        aggregators: [agg!],
+        churnApprover: churn,
+        taskResponseWindowBlocks: 7,
+      },
     });
     expect(result.previous).toBe("none");
     expect(result.path).toBe(path);
@@ -134,6 +140,8 @@ describe("deployAndRecord on anvil", () => {
     expect(await hasRole("AGGREGATOR_ROLE", gen1!)).toBe(false);
     expect(await hasRole("DEFAULT_ADMIN_ROLE", owner!)).toBe(true);
     expect(await hasRole("DEFAULT_ADMIN_ROLE", deployer!)).toBe(false);
+    expect(await publicClient.readContract({ ...tasks, functionName: "TASK_RESPONSE_WINDOW_BLOCK" })).toBe(7);
+    expect(await publicClient.readContract({ ...tasks, functionName: "TASK_CHALLENGE_WINDOW_BLOCK" })).toBe(100);
   });
 
   it("refuses to deploy over the live deployment, and --redeploy replaces it", async () => {
