@@ -141,7 +141,9 @@ describe("deployAndRecord on anvil", () => {
     expect(await hasRole("DEFAULT_ADMIN_ROLE", owner!)).toBe(true);
     expect(await hasRole("DEFAULT_ADMIN_ROLE", deployer!)).toBe(false);
     expect(await publicClient.readContract({ ...tasks, functionName: "TASK_RESPONSE_WINDOW_BLOCK" })).toBe(7);
-    expect(await publicClient.readContract({ ...tasks, functionName: "TASK_CHALLENGE_WINDOW_BLOCK" })).toBe(100);
+    expect(await publicClient.readContract({ ...tasks, functionName: "TASK_CHALLENGE_WINDOW_BLOCK" })).toBe(
+      100,
+    );
   });
 
   it("refuses to deploy over the live deployment, and --redeploy replaces it", async () => {
