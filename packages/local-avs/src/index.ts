@@ -1,0 +1,75 @@
+export { runLocalAvsCli } from "./cli-main.js";
+export {
+  LocalAvsError,
+  PortInUseError,
+  ServiceBinaryNotFoundError,
+  ServiceDiedError,
+  ServiceStartError,
+} from "./errors.js";
+export { EXIT, type LocalAvsIo, runLocalAvs } from "./local-avs.js";
+export {
+  type LocalChain,
+  type LocalRoles,
+  type StartLocalChainOptions,
+  startLocalChain,
+} from "./local-chain.js";
+export {
+  type DevnetOperator,
+  defaultOperatorPlan,
+  type OperatorPlan,
+  type ProvisionOperatorsOptions,
+  provisionOperators,
+  TOKEN,
+} from "./operators.js";
+export {
+  ENV_PREFIX,
+  type LocalAvsConfig,
+  localAvsCommand,
+  localAvsOptionSpecs,
+  resolveLocalAvsConfig,
+} from "./options.js";
+export { defaultDevnetDir, displayPath, repoRoot, serviceBinary } from "./paths.js";
+export { assertPortFree, freePort, LOCALHOST } from "./ports.js";
+export { childEnvironment, type ServiceExit, ServiceProcess, type ServiceSpec } from "./service-process.js";
+export {
+  type AggregatorServiceOptions,
+  type AvsSyncServiceOptions,
+  aggregatorService,
+  aggregatorUrl,
+  avsSyncService,
+  type ChainEndpoint,
+  type ChallengerServiceOptions,
+  challengerService,
+  type OperatorServiceOptions,
+  operatorService,
+  type TaskGeneratorServiceOptions,
+  taskGeneratorService,
+} from "./services.js";
+export { StakeDrift, type StakeDriftOptions } from "./stake-drift.js";
+export { type StartOptions, Supervisor, type SupervisorOptions } from "./supervisor.js";
+export {
+  type ChainEvent,
+  ChainWatcher,
+  type ChainWatcherOptions,
+  type OnChainTask,
+  type WatchedContracts,
+} from "./watch/chain-watcher.js";
+export { formatPercent, formatTokens } from "./watch/format.js";
+export {
+  type KnownOperator,
+  ProgressView,
+  type ProgressViewOptions,
+  stakeKey,
+  type TaskRecord,
+  type TaskResponseRecord,
+} from "./watch/progress.js";
+export {
+  NotADirectResponseError,
+  operatorIdOf,
+  type QuorumSigning,
+  quorumsOf,
+  readSigning,
+  type SigningContracts,
+  type SigningReport,
+} from "./watch/signing.js";
+export { median, type RunSummary } from "./watch/stats.js";

@@ -1,0 +1,96 @@
+import { createWriteStream, type WriteStream } from "node:fs";
+import type { Deployment } from "@avskit/bindings";
+import { type DevAccount, startChain } from "@avskit/devnet";
+
+/** Which of anvil's funded dev accounts each service signs with (their keys are public test keys). */
+export interface LocalRoles {
+  /** Deployed the contracts, owns the test tokens' mint; funds operators. */
+  readonly deployer: DevAccount;
+  readonly taskGenerator: DevAccount;
+  readonly aggregator: DevAccount;
+  readonly challenger: DevAccount;
+  readonly avsSync: DevAccount;
+}
+
+export interface LocalChain {
+  readonly rpcUrl: string;
+  readonly port: number;
+  readonly chainId: number;
+  readonly anvilPid: number;
+  readonly deployment: Deployment;
+  readonly deploymentsDir: string;
+  readonly deploymentPath: string;
+  readonly roles: LocalRoles;
+  /** Resolves when anvil exits (code, or null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  /**
+   * From automine (a block per transaction: fast set-up) to a block every `seconds`, so time
+   * passes on the chain as on a real one and response windows close by themselves. 0 keeps
+   * automine.
+   */
+  setBlockTime(seconds: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartLocalChainOptions {
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly deploymentsDir: string;
+  /** anvil's output (a line per RPC call) goes here. */
+  readonly anvilLogFile?: string;
+  /** Progress of the deploy steps. */
+  readonly log?: (line: string) => void;
+}
+
+async function rpc(rpcUrl: string, method: string, params: unknown[]): Promise<unknown> {
+  const response = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await response.json()) as { result?: unknown; error?: { message?: string } };
+  if (body.error) throw new Error(`${method} failed: ${body.error.message ?? JSON.stringify(body.error)}`);
+  return body.result;
+}
+
+/** Starts anvil on 127.0.0.1 in automine mode and deploys the AVS with the default two quorums. */
+export async function startLocalChain(options: StartLocalChainOptions): Promise<LocalChain> {
+  let anvilLog: WriteStream | undefined;
+  if (options.anvilLogFile) anvilLog = createWriteStream(options.anvilLogFile, { flags: "a", mode: 0o600 });
+  const chain = await startChain({
+    port: options.port,
+    deploymentsDir: options.deploymentsDir,
+    log: options.log,
+    onAnvilLog: anvilLog ? (line) => anvilLog.write(`${line}\n`) : undefined,
+  }).catch((error: unknown) => {
+    anvilLog?.end();
+    throw error;
+  });
+  const [, , , challenger, avsSync] = chain.anvil.accounts;
+  if (challenger === undefined || avsSync === undefined) {
+    await chain.stop();
+    throw new Error("anvil must provide at least 5 funded accounts");
+  }
+  const exited = chain.anvil.exited.then((code) => {
+    anvilLog?.end();
+    return code;
+  });
+  return {
+    rpcUrl: chain.rpcUrl,
+    port: chain.anvil.port,
+    chainId: chain.chainId,
+    anvilPid: chain.anvil.pid,
+    deployment: chain.deployment,
+    deploymentsDir: options.deploymentsDir,
+    deploymentPath: chain.deploymentPath,
+    roles: { ...chain.roles, challenger, avsSync },
+    exited,
+    async setBlockTime(seconds: number) {
+      if (seconds > 0) await rpc(chain.rpcUrl, "evm_setIntervalMining", [seconds]);
+    },
+    async stop() {
+      await chain.stop();
+      await exited;
+    },
+  };
+}
