@@ -23,6 +23,12 @@ abstract contract TestBase {
         if (actual != expected) revert AssertionFailedAddress(what, actual, expected);
     }
 
+    function assertEq(string memory actual, string memory expected, string memory what) internal pure {
+        if (keccak256(bytes(actual)) != keccak256(bytes(expected))) {
+            revert AssertionFailedBytes32(what, keccak256(bytes(actual)), keccak256(bytes(expected)));
+        }
+    }
+
     function assertTrue(bool condition, string memory what) internal pure {
         if (!condition) revert AssertionFailed(what, 0, 1);
     }
