@@ -560,7 +560,7 @@ export async function deployAndRecord(options: DeployAndRecordOptions): Promise<
   switch (existing.status) {
     case "live":
       if (!options.redeploy) throw new DeploymentExistsError(chainId, existing.path);
-      log(`--redeploy: replacing the live deployment recorded in ${existing.path}`);
+      log(`redeploying: replacing the live deployment recorded in ${existing.path}`);
       break;
     case "stale":
       log(`${existing.path} is stale (${existing.reason}); deploying afresh and replacing it`);
@@ -573,7 +573,7 @@ export async function deployAndRecord(options: DeployAndRecordOptions): Promise<
             "fix or delete it, or pass --redeploy to overwrite it",
         );
       }
-      log(`--redeploy: overwriting the invalid ${existing.path}`);
+      log(`redeploying: overwriting ${existing.path}, which is not a valid deployments file`);
       break;
     case "none":
       break;

@@ -123,6 +123,9 @@ export async function startChain(options: StartChainOptions = {}): Promise<Runni
       deploymentsDir,
       expectedChainId: anvil.chainId,
       pollingIntervalMs: 100,
+      // A fresh chain has nothing live on it: an unreadable record (e.g. from an older
+      // version) is replaced rather than refused. On a fork, the usual guard applies.
+      redeploy: options.forkUrl === undefined,
     });
     return {
       anvil,

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -85,7 +86,10 @@ async function startChainCli(dir: string): Promise<{ cli: Spawned; rpcUrl: strin
 describe("avskit-chain", () => {
   it("starts anvil on 127.0.0.1, deploys, prints the addresses, and stops cleanly on SIGINT", async () => {
     const dir = tempDir("chain-cli");
+    // A record left by an older version: a fresh chain replaces it instead of refusing.
+    writeFileSync(join(dir, "31337.json"), '{"format": "avskit-deployment-0"}');
     const { cli, rpcUrl, anvilPid } = await startChainCli(dir);
+    expect(cli.stderr()).toContain("which is not a valid deployments file");
     const deployment = await loadDeployment(31337, { dir });
     const out = cli.stdout();
     expect(out).toContain(`recorded in ${join(dir, "31337.json")}`);

@@ -167,7 +167,7 @@ describe("deployAndRecord on anvil", () => {
       log,
     });
     expect(redeployed.previous).toBe("live");
-    expect(lines[0]).toMatch(/--redeploy: replacing the live deployment/);
+    expect(lines[0]).toMatch(/redeploying: replacing the live deployment/);
     const old = JSON.parse(before) as { contracts: { taskManager: { proxy: string } } };
     expect(redeployed.deployment.contracts.taskManager.proxy).not.toBe(
       getAddress(old.contracts.taskManager.proxy),
