@@ -5,10 +5,11 @@ import {
   strategyManagerAbi,
   testTokenAbi,
 } from "@avskit/bindings";
-import { deployAndRecord, deployRestakingStandIn, TxRunner } from "@avskit/deploy";
+import { deployRestakingStandIn, TxRunner } from "@avskit/deploy";
 import { zeroAddress } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
 import { type AnvilInstance, startAnvil } from "../src/anvil.js";
+import { startChain } from "../src/chain.js";
 import { clientsFor, tempDir } from "./support.js";
 
 // No real network is reachable here, so "a fork of a chain with EigenLayer on it" is a
@@ -34,48 +35,42 @@ describe("deploying the AVS on a fork, against the forked chain's restaking cont
     });
     const [a, b] = restaking.strategies;
 
-    const fork = await startAnvil({ forkUrl: upstream.rpcUrl });
+    const dir = tempDir("fork");
+    const operatorSetParams = {
+      maxOperatorCount: 10,
+      kickBIPsOfOperatorStake: 11_000,
+      kickBIPsOfTotalStake: 1_001,
+    };
+    // anvil B forks anvil A; the AVS goes on B, wired to A's restaking contracts.
+    const chain = await startChain({
+      port: 0,
+      forkUrl: upstream.rpcUrl,
+      delegationManager: restaking.delegationManager,
+      avsDirectory: restaking.avsDirectory,
+      strategyManager: restaking.strategyManager,
+      deploymentsDir: dir,
+      quorums: [
+        {
+          minimumStake: 0n,
+          operatorSetParams,
+          strategies: [{ strategy: a!.strategy, multiplier: 2n * 10n ** 18n }],
+        },
+        {
+          minimumStake: 0n,
+          operatorSetParams,
+          strategies: [
+            { strategy: b!.strategy, multiplier: 10n ** 18n },
+            { strategy: a!.strategy, multiplier: 10n ** 18n },
+          ],
+        },
+      ],
+    });
+    const fork = chain.anvil;
     started.push(fork);
     const { publicClient, walletClient } = clientsFor(fork);
-    const dir = tempDir("fork");
-    const result = await deployAndRecord({
-      publicClient,
-      walletClient,
-      deploymentsDir: dir,
-      config: {
-        restaking: {
-          kind: "external",
-          delegationManager: restaking.delegationManager,
-          avsDirectory: restaking.avsDirectory,
-          strategyManager: restaking.strategyManager,
-        },
-        quorums: [
-          {
-            minimumStake: 0n,
-            operatorSetParams: {
-              maxOperatorCount: 10,
-              kickBIPsOfOperatorStake: 11_000,
-              kickBIPsOfTotalStake: 1_001,
-            },
-            strategies: [{ strategy: a!.strategy, multiplier: 2n * 10n ** 18n }],
-          },
-          {
-            minimumStake: 0n,
-            operatorSetParams: {
-              maxOperatorCount: 10,
-              kickBIPsOfOperatorStake: 11_000,
-              kickBIPsOfTotalStake: 1_001,
-            },
-            strategies: [
-              { strategy: b!.strategy, multiplier: 10n ** 18n },
-              { strategy: a!.strategy, multiplier: 10n ** 18n },
-            ],
-          },
-        ],
-      },
-    });
+    expect(chain.chainId).toBe(upstream.chainId);
     const deployment = await loadDeployment(fork.chainId, { dir });
-    expect(deployment).toEqual(result.deployment);
+    expect(deployment).toEqual(chain.deployment);
     expect(deployment.restaking).toEqual({
       source: "external",
       delegationManager: restaking.delegationManager,
