@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import type { Deployment } from "@avskit/bindings";
 import {
   chainFor,
+  checkQuorums,
   DEFAULT_QUORUMS,
   type DeployConfig,
   deployAndRecord,
@@ -86,6 +87,15 @@ function restakingFrom(options: StartChainOptions): RestakingConfig {
 export async function startChain(options: StartChainOptions = {}): Promise<RunningChain> {
   const log = options.log ?? (() => {});
   const restaking = restakingFrom(options);
+  const quorums = options.quorums ?? DEFAULT_QUORUMS;
+  // Before starting anything: e.g. an external DelegationManager needs quorums of existing strategies.
+  checkQuorums(
+    quorums,
+    restaking,
+    options.quorums === undefined
+      ? "the default quorums; with an external DelegationManager give a --quorums file"
+      : "quorums",
+  );
   const anvil = await startAnvil({
     port: options.port ?? 8545,
     forkUrl: options.forkUrl,
@@ -109,7 +119,7 @@ export async function startChain(options: StartChainOptions = {}): Promise<Runni
     });
     const config: DeployConfig = {
       restaking,
-      quorums: options.quorums ?? DEFAULT_QUORUMS,
+      quorums,
       owner: deployer.address,
       taskGenerators: [taskGenerator.address],
       aggregators: [aggregator.address],
