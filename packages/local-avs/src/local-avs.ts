@@ -21,7 +21,7 @@ import {
 import { StakeDrift } from "./stake-drift.js";
 import { Supervisor } from "./supervisor.js";
 import { ChainWatcher } from "./watch/chain-watcher.js";
-import { CONTINUATION, formatSeconds, formatTokens, label } from "./watch/format.js";
+import { CONTINUATION, formatBlocks, formatSeconds, formatTokens, label } from "./watch/format.js";
 import { ProgressView, stakeKey } from "./watch/progress.js";
 import type { RunSummary } from "./watch/stats.js";
 
@@ -208,15 +208,8 @@ export async function runLocalAvs(config: LocalAvsConfig, io: LocalAvsIo): Promi
       for (const service of services) show(service);
     };
 
-    await startAll([
-      aggregatorService({
-        chain: endpoint,
-        privateKey: chain.roles.aggregator.privateKey,
-        port: apiPort,
-        metricsPort: await freePort(),
-        logLevel,
-      }),
-    ]);
+    // Everything but the task generator at once (operators retry until the aggregator
+    // answers); tasks start once all of them are healthy.
     const operatorSpecs: ServiceSpec[] = [];
     for (const op of operators) {
       operatorSpecs.push(
@@ -232,8 +225,15 @@ export async function runLocalAvs(config: LocalAvsConfig, io: LocalAvsIo): Promi
         }),
       );
     }
-    await startAll(operatorSpecs);
     await startAll([
+      aggregatorService({
+        chain: endpoint,
+        privateKey: chain.roles.aggregator.privateKey,
+        port: apiPort,
+        metricsPort: await freePort(),
+        logLevel,
+      }),
+      ...operatorSpecs,
       challengerService({
         chain: endpoint,
         privateKey: chain.roles.challenger.privateKey,
@@ -319,17 +319,16 @@ export async function runLocalAvs(config: LocalAvsConfig, io: LocalAvsIo): Promi
   async function shutdown(): Promise<number> {
     if (failure) {
       io.err(`✗ ${failure.message}`);
-      if (failure instanceof ServiceDiedError) {
-        const file = supervisor?.get(failure.service)?.logFile;
-        if (file) {
-          io.err(`  last lines of ${displayPath(file)}:`);
-          for (const line of tailOf(file, 8)) io.err(`    ${line}`);
-        }
+      const service = (failure as { service?: unknown }).service;
+      const file = typeof service === "string" ? supervisor?.get(service)?.logFile : undefined;
+      if (file) {
+        io.err(`  last lines of ${displayPath(file)}:`);
+        for (const line of tailOf(file, 8)) io.err(`    ${line}`);
       }
-      out(`${label("stopping")}because ${stopReason}`);
-    } else {
-      out(`${label("stopping")}${stopReason}`);
     }
+    // Nothing was started (e.g. a port is taken): nothing to stop or summarise.
+    if (chain === undefined) return failure ? EXIT.failed : EXIT.ok;
+    out(`${label("stopping")}${failure ? `because ${stopReason}` : stopReason}`);
     await drift?.stop();
     if (supervisor) {
       const exits = await supervisor.stopAll(STOP_FIRST);
@@ -339,10 +338,10 @@ export async function runLocalAvs(config: LocalAvsConfig, io: LocalAvsIo): Promi
     // One last look, so a response mined during the shutdown is counted.
     if (watcher) {
       await watcher.stop();
-      if (chain && !failure) await watcher.poll().catch(() => undefined);
+      if (!failure) await watcher.poll().catch(() => undefined);
     }
-    await chain?.stop();
-    out(`${label("stopped")}every service${chain ? " and anvil" : ""}`);
+    await chain.stop();
+    out(`${label("stopped")}every service and anvil`);
     if (view) printSummary(view);
     return failure ? EXIT.failed : EXIT.ok;
   }
@@ -371,7 +370,7 @@ export async function runLocalAvs(config: LocalAvsConfig, io: LocalAvsIo): Promi
     );
     if (f.medianLatencyMs !== undefined) {
       out(
-        `${CONTINUATION}latency from task to response: median ${formatSeconds(f.medianLatencyMs)} / ${f.medianLatencyBlocks} blocks, max ${formatSeconds(Math.max(...f.latenciesMs))}`,
+        `${CONTINUATION}latency from task to response: median ${formatSeconds(f.medianLatencyMs)} / ${formatBlocks(f.medianLatencyBlocks ?? 0)}, max ${formatSeconds(Math.max(...f.latenciesMs))}`,
       );
     }
     out(`${CONTINUATION}logs in ${displayPath(logsDir)}`);

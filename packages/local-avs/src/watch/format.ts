@@ -21,6 +21,11 @@ export function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
+/** "1 block", "2 blocks", "1.5 blocks". */
+export function formatBlocks(count: number): string {
+  return `${count} block${count === 1 ? "" : "s"}`;
+}
+
 /** 297133 → "297,133". */
 export function formatCount(value: bigint | number): string {
   return value.toLocaleString("en-US");

@@ -1,7 +1,15 @@
 import type { ReadClient } from "@avskit/runtime";
 import type { Hash, Hex } from "viem";
 import type { ChainEvent, OnChainTask } from "./chain-watcher.js";
-import { CONTINUATION, formatCount, formatPercent, formatSeconds, formatTokens, label } from "./format.js";
+import {
+  CONTINUATION,
+  formatBlocks,
+  formatCount,
+  formatPercent,
+  formatSeconds,
+  formatTokens,
+  label,
+} from "./format.js";
 import { readSigning, type SigningContracts, type SigningReport } from "./signing.js";
 import { median } from "./stats.js";
 
@@ -164,7 +172,7 @@ export class ProgressView {
   #describeResponse(record: TaskRecord, response: TaskResponseRecord): string[] {
     const { task } = record;
     const verdict = response.correct ? "✓" : `✗ WRONG (a + b = ${task.a + task.b})`;
-    const blocks = `${response.latencyBlocks} block${response.latencyBlocks === 1 ? "" : "s"}`;
+    const blocks = formatBlocks(response.latencyBlocks);
     const latency =
       response.latencyMs === undefined ? blocks : `${blocks} / ${formatSeconds(response.latencyMs)}`;
     const lines = [
@@ -181,7 +189,10 @@ export class ProgressView {
       const missing =
         signing.nonSignerIds.length === 0
           ? ""
-          : `   not signed: ${signing.nonSignerIds.map((id) => this.nameOf(id)).join(", ")}`;
+          : `   not signed: ${signing.nonSignerIds
+              .map((id) => this.nameOf(id))
+              .sort((x, y) => x.localeCompare(y, "en", { numeric: true }))
+              .join(", ")}`;
       lines.push(`${CONTINUATION}${quorums.join("   ")}${missing}`);
       lines.push(`${CONTINUATION}tx ${response.txHash}  gas ${formatCount(signing.gasUsed)}`);
     }

@@ -5,6 +5,7 @@ import {
   type Address,
   decodeFunctionData,
   encodePacked,
+  getAddress,
   type Hash,
   type Hex,
   hexToBytes,
@@ -108,5 +109,5 @@ export async function readSigning(
       };
     }),
   );
-  return { nonSignerIds, quorums, gasUsed: receipt.gasUsed, sender: transaction.from };
+  return { nonSignerIds, quorums, gasUsed: receipt.gasUsed, sender: getAddress(transaction.from) };
 }

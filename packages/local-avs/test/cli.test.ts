@@ -1,0 +1,182 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "./support/wait.js";
+
+// The built bin, as `npm start` runs it (`npm test` builds before testing).
+const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "src", "cli.js");
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function runCli(args: readonly string[]): Run {
+  let stdout = "";
+  let stderr = "";
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Direct children of `pid`, from /proc (Linux). */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return children;
+}
+
+function lastLineJson(stdout: string): Record<string, unknown> {
+  const lines = stdout.trimEnd().split("\n");
+  return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
+}
+
+// anvil's well-known dev keys of the deployer, task generator, aggregator, challenger and
+// avs-sync accounts: handed to the services through their environment, never printed.
+const ROLE_KEYS = [
+  "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+  "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+  "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+  "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+  "47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+];
+
+describe("avskit-local as a process", () => {
+  const dirs: string[] = [];
+  const runs: Run[] = [];
+  const baseArgs = () => {
+    const dir = mkdtempSync(join(tmpdir(), "avskit-local-cli-"));
+    dirs.push(dir);
+    return {
+      dir,
+      args: ["--port", "0", "--aggregator-port", "0", "--devnet-dir", dir, "--task-interval", "2s"],
+    };
+  };
+
+  afterEach(async () => {
+    for (const run of runs.splice(0)) {
+      if (run.child.exitCode === null && run.child.signalCode === null) {
+        run.child.kill("SIGKILL");
+        await run.exited;
+      }
+    }
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("--exit-after-tasks 2 exits 0 and ends with one JSON summary line", async () => {
+    const { dir, args } = baseArgs();
+    const run = runCli([...args, "--exit-after-tasks", "2", "--drift-interval", "0"]);
+    runs.push(run);
+    const { code, signal } = await run.exited;
+    expect({ code, signal, stderr: run.stderr() }).toEqual({ code: 0, signal: null, stderr: "" });
+
+    const summary = lastLineJson(run.stdout());
+    expect(summary.tasks_responded).toBeGreaterThanOrEqual(2);
+    expect(summary.tasks_wrong).toBe(0);
+    expect(typeof summary.median_latency_ms).toBe("number");
+    expect(summary.median_latency_ms as number).toBeGreaterThan(0);
+    expect(summary.operators).toBe(4);
+
+    const out = run.stdout();
+    expect(out).toMatch(/^task 0 {4}\d+ \+ \d+ = \d+ ✓ {3}responded after \d+ blocks? \/ \d+\.\d\d s$/m);
+    expect(out).toMatch(/^ {10}q0 \d\/3 operators, [\d.]+% stake {3}q1 \d\/3 operators, [\d.]+% stake/m);
+    expect(out).toContain("stopping  2 tasks responded (--exit-after-tasks 2)");
+    for (const key of ROLE_KEYS) expect(out.toLowerCase()).not.toContain(key);
+    // Fresh keys for 4 operators (BLS + ECDSA each) and one JSON log per service.
+    expect(readdirSync(join(dir, "keys")).filter((f) => f.endsWith(".key.json"))).toHaveLength(8);
+    const logs = readdirSync(join(dir, "logs")).sort();
+    expect(logs).toEqual(
+      [
+        "aggregator",
+        "anvil",
+        "avs-sync",
+        "challenger",
+        "operator-1",
+        "operator-2",
+        "operator-3",
+        "operator-4",
+        "task-generator",
+      ].map((name) => `${name}.log`),
+    );
+    const aggregatorLog = readFileSync(join(dir, "logs", "aggregator.log"), "utf8")
+      .trim()
+      .split("\n");
+    expect(() => aggregatorLog.map((line) => JSON.parse(line))).not.toThrow();
+  });
+
+  it("SIGINT stops every process it started, anvil included, and exits 0", async () => {
+    const { args } = baseArgs();
+    const run = runCli([...args, "--drift-interval", "0"]);
+    runs.push(run);
+    await waitFor(
+      "the first responded task",
+      () => (/^task 0 /m.test(run.stdout()) ? true : undefined),
+      120_000,
+    );
+    const pid = run.child.pid!;
+    const children = childrenOf(pid);
+    // anvil + aggregator + 4 operators + challenger + avs-sync + task generator.
+    expect(children).toHaveLength(9);
+    const printed = [...run.stdout().matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
+    expect(printed.sort()).toEqual([...children].sort());
+
+    run.child.kill("SIGINT");
+    const { code, signal } = await run.exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(run.stdout()).toContain("stopped   every service and anvil");
+    expect(lastLineJson(run.stdout()).tasks_responded).toBeGreaterThanOrEqual(1);
+    for (const child of children) {
+      await waitFor(
+        `pid ${child} to be gone`,
+        () => (existsSync(`/proc/${child}`) ? undefined : true),
+        5_000,
+      );
+    }
+  });
+
+  it("a service that dies is named, everything else is stopped, and the exit code is 1", async () => {
+    const { args } = baseArgs();
+    const run = runCli([...args, "--operators", "1", "--drift-interval", "0"]);
+    runs.push(run);
+    await waitFor("ready", () => (/^ready /m.test(run.stdout()) ? true : undefined), 120_000);
+    const children = childrenOf(run.child.pid!);
+    const challengerPid = Number(/challenger +pid (\d+)/.exec(run.stdout())?.[1]);
+    expect(children).toContain(challengerPid);
+
+    process.kill(challengerPid, "SIGKILL");
+    const { code } = await run.exited;
+    expect(code).toBe(1);
+    expect(run.stderr()).toContain(`✗ challenger (pid ${challengerPid}) was killed by SIGKILL unexpectedly`);
+    expect(run.stderr()).toMatch(/last lines of .*challenger\.log/);
+    expect(run.stdout()).toContain("stopping  because challenger died");
+    for (const child of children) {
+      await waitFor(
+        `pid ${child} to be gone`,
+        () => (existsSync(`/proc/${child}`) ? undefined : true),
+        5_000,
+      );
+    }
+  });
+});
