@@ -44,10 +44,21 @@ if (!nodeIsNewEnough) {
     log(`still on Node ${process.versions.node} after fetching ${NODE_PACKAGE}; giving up`);
     process.exit(1);
   }
-  log(`Node ${process.versions.node} is too old (need >= ${MIN_MAJOR}.${MIN_MINOR}); running under ${NODE_PACKAGE} from the npm registry`);
+  log(
+    `Node ${process.versions.node} is too old (need >= ${MIN_MAJOR}.${MIN_MINOR}); running under ${NODE_PACKAGE} from the npm registry`,
+  );
   const status = run(
     "npm",
-    ["exec", "--yes", `--package=${NODE_PACKAGE}`, "--", "node", fileURLToPath(import.meta.url), command, ...extra],
+    [
+      "exec",
+      "--yes",
+      `--package=${NODE_PACKAGE}`,
+      "--",
+      "node",
+      fileURLToPath(import.meta.url),
+      command,
+      ...extra,
+    ],
     { env: { ...process.env, AVSKIT_BOOTSTRAPPED: "1" } },
   );
   process.exit(status);
