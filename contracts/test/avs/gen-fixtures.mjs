@@ -18,7 +18,7 @@ import {
 } from "@avskit/bls";
 import { keccak256, toHex } from "viem";
 
-const KEY_COUNT = 12;
+const KEY_COUNT = 24;
 const p = FIELD_MODULUS;
 
 function secretKey(i) {
