@@ -93,7 +93,7 @@ contract LibrariesTest is TestBase {
 
     // ------------------------------------------------------------------ hashToG1 witness
 
-    /// @dev Fixture from @avskit/bls (gen-fixtures.mjs): a digest whose hashToG1 skips >= 3 x values.
+    /// @dev Fixture from @avskit/bls (scripts/gen-bls-fixtures.mjs): a digest whose hashToG1 skips >= 3 x values.
     function test_hint_fixtureMatchesOffChainAndOnChain() public view {
         uint256[] memory roots = BlsFixtures.hintNonResidueRoots();
         assertTrue(roots.length >= 3, "fixture skips several x");
