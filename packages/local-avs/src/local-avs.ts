@@ -21,7 +21,7 @@ import {
 import { StakeDrift } from "./stake-drift.js";
 import { Supervisor } from "./supervisor.js";
 import { ChainWatcher } from "./watch/chain-watcher.js";
-import { CONTINUATION, formatBlocks, formatSeconds, formatTokens, label } from "./watch/format.js";
+import { CONTINUATION, formatBlocks, formatSeconds, formatTokens, label, plural } from "./watch/format.js";
 import { ProgressView, stakeKey } from "./watch/progress.js";
 import type { RunSummary } from "./watch/stats.js";
 
@@ -365,8 +365,8 @@ export async function runLocalAvs(config: LocalAvsConfig, io: LocalAvsIo): Promi
       runtime_s: Math.round((Date.now() - startedAt) / 100) / 10,
     };
     out(
-      `${label("summary")}${f.created} tasks created, ${f.responded} responded (${f.correct} correct, ${f.wrong} wrong), ${f.expired} expired; ` +
-        `${f.challengesSuccessful + f.challengesFailed} challenges; ${f.stakeSyncs} avs-sync quorum updates`,
+      `${label("summary")}${plural(f.created, "task")} created, ${f.responded} responded (${f.correct} correct, ${f.wrong} wrong), ${f.expired} expired; ` +
+        `${plural(f.challengesSuccessful + f.challengesFailed, "challenge")}; ${plural(f.stakeSyncs, "avs-sync quorum update")}`,
     );
     if (f.medianLatencyMs !== undefined) {
       out(

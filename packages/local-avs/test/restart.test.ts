@@ -33,8 +33,10 @@ describe("restarts", () => {
     devnet.events.some((e) => e.kind === "task-responded" && e.taskIndex === taskIndex);
 
   it("aggregator killed mid-task and restarted: the task still completes inside its window", async () => {
-    // Threshold 50%: operators 1 and 2 alone hold 300/700 of quorum 0 and 100/800 of quorum 1.
-    await devnet.runTaskGenerator({ count: 1, thresholdPercentage: 50 });
+    // Threshold 55%: operators 1 and 2 hold 300/700 of quorum 0 and 100/800 of quorum 1 (short
+    // of it); afterwards operator 4 alone carries quorum 0 (400/700) but quorum 1 needs operators
+    // 3 and 4 together (700/800), so the response names exactly who signed after the restart.
+    await devnet.runTaskGenerator({ count: 1, thresholdPercentage: 55 });
     const { task } = await devnet.waitForEvent("task-created", (e) => e.task.taskIndex === 0);
     // The aggregator holds the open task with two signatures, short of the threshold...
     await atLeast("operator-1", SENT, 1);

@@ -21,9 +21,14 @@ export function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
+/** "1 task", "2 tasks". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 /** "1 block", "2 blocks", "1.5 blocks". */
 export function formatBlocks(count: number): string {
-  return `${count} block${count === 1 ? "" : "s"}`;
+  return plural(count, "block");
 }
 
 /** 297133 → "297,133". */
