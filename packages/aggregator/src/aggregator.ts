@@ -2,10 +2,10 @@ import { verifySignature } from "@avskit/bls";
 import type { Logger } from "@avskit/runtime";
 import type { Hex } from "viem";
 import { BatcherClosedError, BatcherFullError, type VerificationBatcher } from "./batcher.js";
-import { AggregatorUnavailableError, ResponseRejectedError } from "./errors.js";
+import { AggregatorUnavailableError, briefly, ResponseRejectedError } from "./errors.js";
 import type { AggregatorMetrics } from "./metrics.js";
 import type { OperatorStateProvider } from "./operator-state.js";
-import type { ResponseSubmitter } from "./submitter.js";
+import { AggregateRejectedError, type ResponseSubmitter } from "./submitter.js";
 import type { TaskInfo } from "./task.js";
 import { type Submission, TaskAggregation, type TaskSnapshot, type TaskStatus } from "./task-aggregation.js";
 import { parseSignedResponse } from "./wire.js";
@@ -13,6 +13,8 @@ import { parseSignedResponse } from "./wire.js";
 /** What happened to a task, for progress views, tests and the benchmark. */
 export type TaskEvent =
   | { kind: "added"; taskIndex: number }
+  /** A first valid signature for this answer: its hashToG1 hint can be fetched ahead of submission. */
+  | { kind: "new-digest"; taskIndex: number; digest: Hex }
   | { kind: "threshold-reached"; taskIndex: number; digest: Hex; signers: number }
   | {
       kind: "sent";
@@ -206,8 +208,10 @@ export class Aggregator {
       );
     }
     if (this.#tasks.get(taskIndex) !== entry) throw this.#unknownTask(taskIndex);
+    const fresh = !aggregation.hasDigest(digest);
     const reached = aggregation.record(signed.operatorId, signed.response, signed.signature);
     this.#options.metrics.signaturesValid.inc();
+    if (fresh) this.#emit({ kind: "new-digest", taskIndex, digest });
     if (reached) this.#onThresholdReached(entry, aggregation);
     return { taskIndex, operatorId: signed.operatorId, digest, taskStatus: aggregation.status };
   }
@@ -278,82 +282,102 @@ export class Aggregator {
   async #submit(entry: TaskEntry, aggregation: TaskAggregation): Promise<void> {
     const { taskIndex } = entry.info;
     const { logger, metrics } = this.#options;
-    let submission = aggregation.beginSubmission();
-    // Defence in depth: the aggregate is checked once before it goes on-chain, so an invalid
-    // signature that slipped through batch verification can never be submitted.
-    if (!verifySignature(submission.apkG2, submission.digest, submission.sigma)) {
-      const bad = aggregation
-        .winningSignatures()
-        .filter((s) => !verifySignature(s.pubkeyG2, submission.digest, s.signature))
-        .map((s) => s.operatorId);
-      logger.error(
-        { taskIndex, discarded: bad },
-        "aggregate failed its check; discarding invalid signatures",
-      );
-      metrics.signaturesInvalid.inc(bad.length);
-      aggregation.discardFromWinner(bad);
-      if (aggregation.status !== "threshold-reached") return;
-      submission = aggregation.beginSubmission();
-    }
-    const thresholdAt = entry.thresholdAt ?? performance.now();
-    try {
-      const result = await this.#options.submitter.submit(entry.info, submission, (txHash) => {
-        const thresholdToTxMs = performance.now() - thresholdAt;
-        logger.info(
-          {
+    for (;;) {
+      const submission = aggregation.beginSubmission();
+      const thresholdAt = entry.thresholdAt ?? performance.now();
+      try {
+        const result = await this.#options.submitter.submit(entry.info, submission, (txHash) => {
+          const thresholdToTxMs = performance.now() - thresholdAt;
+          logger.info(
+            {
+              taskIndex,
+              txHash,
+              digest: submission.digest,
+              nonSigners: submission.nonSigners.length,
+              thresholdToTxMs,
+            },
+            "respondToTask sent",
+          );
+          this.#emit({
+            kind: "sent",
             taskIndex,
             txHash,
             digest: submission.digest,
             nonSigners: submission.nonSigners.length,
             thresholdToTxMs,
-          },
-          "respondToTask sent",
-        );
-        this.#emit({
-          kind: "sent",
-          taskIndex,
-          txHash,
-          digest: submission.digest,
-          nonSigners: submission.nonSigners.length,
-          thresholdToTxMs,
+          });
         });
-      });
-      aggregation.markResponded();
-      if (result.kind === "already-responded") {
-        logger.info({ taskIndex }, "task was already responded on-chain; not submitting again");
-        this.#emit({ kind: "already-responded", taskIndex });
-      } else {
-        const latencyMs = Date.now() - entry.info.seenAtMs;
-        metrics.tasksCompleted.inc();
-        metrics.gasUsed.observe(Number(result.gasUsed));
-        metrics.responseLatency.observe(latencyMs / 1000);
-        logger.info(
-          {
+        aggregation.markResponded();
+        if (result.kind === "already-responded") {
+          logger.info({ taskIndex }, "task was already responded on-chain; not submitting again");
+          this.#emit({ kind: "already-responded", taskIndex });
+        } else {
+          const latencyMs = Date.now() - entry.info.seenAtMs;
+          metrics.tasksCompleted.inc();
+          metrics.gasUsed.observe(Number(result.gasUsed));
+          metrics.responseLatency.observe(latencyMs / 1000);
+          logger.info(
+            {
+              taskIndex,
+              txHash: result.txHash,
+              gasUsed: result.gasUsed.toString(),
+              block: result.blockNumber,
+              latencyMs,
+            },
+            "task responded",
+          );
+          this.#emit({
+            kind: "responded",
             taskIndex,
             txHash: result.txHash,
-            gasUsed: result.gasUsed.toString(),
-            block: result.blockNumber,
+            gasUsed: result.gasUsed,
             latencyMs,
+            submission,
+          });
+        }
+        this.#drop(entry, "responded");
+        return;
+      } catch (error) {
+        if (error instanceof AggregateRejectedError && this.#discardInvalid(aggregation, submission)) {
+          // The bad signatures are out; submit again if the threshold still holds, else keep collecting.
+          if (aggregation.status === "threshold-reached") continue;
+          return;
+        }
+        aggregation.markFailed();
+        metrics.tasksFailed.inc();
+        logger.error(
+          {
+            taskIndex,
+            error: (error as Error).message.split("\n")[0],
+            cause: briefly((error as Error).cause),
           },
-          "task responded",
+          "could not respond to the task",
         );
-        this.#emit({
-          kind: "responded",
-          taskIndex,
-          txHash: result.txHash,
-          gasUsed: result.gasUsed,
-          latencyMs,
-          submission,
-        });
+        this.#emit({ kind: "failed", taskIndex, error: error as Error });
+        this.#drop(entry, "failed");
+        return;
       }
-      this.#drop(entry, "responded");
-    } catch (error) {
-      aggregation.markFailed();
-      metrics.tasksFailed.inc();
-      logger.error({ taskIndex, err: error }, "could not respond to the task");
-      this.#emit({ kind: "failed", taskIndex, error: error as Error });
-      this.#drop(entry, "failed");
     }
+  }
+
+  /**
+   * The slow path, taken only if the chain refused an aggregate (which batch verification makes
+   * a 2^-64 event): every signature of the submitted digest is checked on its own and the
+   * invalid ones are taken out. False when none is invalid (the fault is elsewhere).
+   */
+  #discardInvalid(aggregation: TaskAggregation, submission: Submission): boolean {
+    const bad = aggregation
+      .winningSignatures()
+      .filter((s) => !verifySignature(s.pubkeyG2, submission.digest, s.signature))
+      .map((s) => s.operatorId);
+    this.#options.logger.error(
+      { taskIndex: aggregation.taskIndex, discarded: bad },
+      "the chain refused the aggregate; signatures re-checked one by one",
+    );
+    if (bad.length === 0) return false;
+    this.#options.metrics.signaturesInvalid.inc(bad.length);
+    aggregation.discardFromWinner(bad);
+    return true;
   }
 
   #drop(entry: TaskEntry, outcome: Outcome): void {

@@ -18,7 +18,9 @@ export type SameMessageBatchVerifier = (
 ) => readonly number[];
 
 export interface BatcherOptions {
-  /** How long the first signature of a batch waits for company. */
+  /** A batch is verified once no signature has arrived for this long (arrivals keep it open)... */
+  readonly idleMs: number;
+  /** ...or once its first signature has waited this long, whichever comes first. */
   readonly maxWaitMs: number;
   /** A batch this large is verified at once, without waiting. */
   readonly maxBatchSize: number;
@@ -56,8 +58,10 @@ export interface BatchReport {
 /**
  * Micro-batching: signatures that arrive close together are verified together, grouped by
  * digest, one batch-verifier call per digest; each caller's promise settles with its own
- * verdict. While a batch is being verified (synchronous CPU work), new arrivals queue up, so
- * batches grow with load and a lone signature waits at most `maxWaitMs`.
+ * verdict. A batch closes when arrivals pause for `idleMs`, when its first signature has
+ * waited `maxWaitMs`, or when it is full: a burst (every operator answering a new task at
+ * once) becomes one batch, one pairing check, while a lone signature waits only `idleMs`.
+ * While a batch is verified (synchronous CPU work), new arrivals queue for the next one.
  */
 export class VerificationBatcher {
   readonly #verify: SameMessageBatchVerifier;
@@ -65,6 +69,8 @@ export class VerificationBatcher {
   readonly #onBatch: ((report: BatchReport) => void) | undefined;
   #queue: Waiting[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #firstQueuedAt = 0;
+  #lastArrivalAt = 0;
   #closed = false;
 
   constructor(
@@ -87,22 +93,47 @@ export class VerificationBatcher {
     if (this.#queue.length >= this.#options.maxQueued)
       return Promise.reject(new BatcherFullError(this.#options.maxQueued));
     return new Promise<boolean>((resolve, reject) => {
+      if (this.#queue.length === 0) this.#firstQueuedAt = performance.now();
       this.#queue.push({ item, resolve, reject });
-      if (this.#queue.length >= this.#options.maxBatchSize) this.#flushSoon(0);
-      else this.#flushSoon(this.#options.maxWaitMs);
+      this.#schedule();
     });
   }
 
-  #flushSoon(delayMs: number): void {
-    if (this.#timer !== undefined && delayMs > 0) return;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#flush(), delayMs);
+  /**
+   * One timer per batch: an arrival only records its time, and the timer, when it fires early
+   * (arrivals kept the batch open), re-arms itself for what is left of the idle pause.
+   */
+  #schedule(): void {
+    this.#lastArrivalAt = performance.now();
+    if (this.#queue.length >= this.#options.maxBatchSize) {
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => this.#flush(), 0);
+      return;
+    }
+    this.#timer ??= setTimeout(() => this.#onTimer(), this.#options.idleMs);
+  }
+
+  #onTimer(): void {
+    this.#timer = undefined;
+    const now = performance.now();
+    const idleLeft = this.#lastArrivalAt + this.#options.idleMs - now;
+    const waitLeft = this.#firstQueuedAt + this.#options.maxWaitMs - now;
+    const delay = Math.min(idleLeft, waitLeft);
+    if (delay >= 1 && this.#queue.length > 0) {
+      this.#timer = setTimeout(() => this.#onTimer(), delay);
+      return;
+    }
+    this.#flush();
   }
 
   #flush(): void {
+    clearTimeout(this.#timer);
     this.#timer = undefined;
     const batch = this.#queue.splice(0, this.#options.maxBatchSize);
-    if (this.#queue.length > 0) this.#flushSoon(0);
+    if (this.#queue.length > 0) {
+      this.#firstQueuedAt = performance.now();
+      this.#schedule();
+    }
     if (batch.length === 0) return;
     const started = process.cpuUsage();
     const byDigest = new Map<Hex, Waiting[]>();

@@ -1,3 +1,5 @@
+import { BaseError } from "viem";
+
 /**
  * Why a signed response was refused. Each code has one HTTP status; operators branch on the
  * code, never on the message. Codes marked retryable may succeed if the same request is sent
@@ -58,4 +60,10 @@ export class AggregatorUnavailableError extends Error {
     this.name = "AggregatorUnavailableError";
     this.code = "UNAVAILABLE";
   }
+}
+
+/** The first line of an error's message, for logs: viem's full messages hold whole ABIs. */
+export function briefly(error: unknown): string {
+  if (error instanceof BaseError) return error.shortMessage;
+  return String((error as Error)?.message ?? error).split("\n")[0]!;
 }

@@ -104,12 +104,19 @@ export const aggregatorOptionSpecs = {
     schema: opt.duration(),
     default: "100ms",
   },
-  batchWait: {
-    flag: "--batch-wait",
+  batchIdle: {
+    flag: "--batch-idle",
     value: "duration",
-    description: "longest a signature waits for others to be verified with it in one batch",
+    description: "a verification batch closes once no signature has arrived for this long",
     schema: opt.duration(),
-    default: "5ms",
+    default: "8ms",
+  },
+  batchMaxWait: {
+    flag: "--batch-max-wait",
+    value: "duration",
+    description: "longest a signature waits for its batch to close (a steady stream cannot hold it open)",
+    schema: opt.duration(),
+    default: "50ms",
   },
   maxBatchSize: {
     flag: "--max-batch-size",

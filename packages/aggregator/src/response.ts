@@ -16,10 +16,21 @@ const TASK_RESPONSE_ABI = [
   },
 ] as const;
 
+/** Recently computed digests: every operator of a task usually sends the same answer. */
+const recent = new Map<string, Hex>();
+const RECENT_LIMIT = 1024;
+
 /**
  * The 32-byte message operators sign: keccak256(abi.encode(response)), the digest the task
  * manager recomputes on-chain. Responses are grouped by it, so different answers never mix.
  */
 export function responseDigest(response: TaskResponse): Hex {
-  return keccak256(encodeAbiParameters(TASK_RESPONSE_ABI, [response]));
+  const key = `${response.referenceTaskIndex}:${response.sum}`;
+  let digest = recent.get(key);
+  if (digest === undefined) {
+    digest = keccak256(encodeAbiParameters(TASK_RESPONSE_ABI, [response]));
+    if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value!);
+    recent.set(key, digest);
+  }
+  return digest;
 }

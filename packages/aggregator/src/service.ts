@@ -127,7 +127,12 @@ export async function startAggregator(
   const shutdownController = new AbortController();
   const batcher = new VerificationBatcher(
     deps.verifier ?? verifyBatchOfSameMessage,
-    { maxWaitMs: config.batchWait, maxBatchSize: config.maxBatchSize, maxQueued: config.maxPending },
+    {
+      idleMs: config.batchIdle,
+      maxWaitMs: config.batchMaxWait,
+      maxBatchSize: config.maxBatchSize,
+      maxQueued: config.maxPending,
+    },
     (report) => {
       metrics.batchSize.observe(report.size);
       metrics.verifyCpuSeconds.inc(report.cpuMs / 1000);
@@ -149,7 +154,7 @@ export async function startAggregator(
     logger,
     collectionWindowMs: config.collectionWindow,
     onEvent: (event) => {
-      if (event.kind === "threshold-reached") submitter.prefetchHint(event.digest);
+      if (event.kind === "new-digest") submitter.prefetchHint(event.digest);
       deps.onEvent?.(event);
     },
   });

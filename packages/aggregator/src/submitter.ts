@@ -31,3 +31,14 @@ export class SubmissionFailedError extends Error {
     this.taskIndex = taskIndex;
   }
 }
+
+/**
+ * The chain's own signature check (run by the simulation before anything is sent) refused
+ * the aggregate. Nothing was sent; the aggregator re-checks the signatures one by one.
+ */
+export class AggregateRejectedError extends SubmissionFailedError {
+  constructor(taskIndex: number, revert: string, options?: ErrorOptions) {
+    super(taskIndex, `the signature checker refused the aggregate (${revert})`, options);
+    this.name = "AggregateRejectedError";
+  }
+}

@@ -157,6 +157,11 @@ export class TaskAggregation {
     return this.#winner?.digest;
   }
 
+  /** Whether some verified signature was already counted for this digest. */
+  hasDigest(digest: Hex): boolean {
+    return this.#groups.has(digest);
+  }
+
   get winningSignerCount(): number {
     return this.#winner?.signers.size ?? 0;
   }

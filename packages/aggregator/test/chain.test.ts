@@ -4,6 +4,7 @@ import { createLogger } from "@avskit/runtime";
 import { encodeAbiParameters, encodePacked, type Hex, keccak256, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TaskEvent } from "../src/aggregator.js";
+import type { SameMessageBatchVerifier } from "../src/batcher.js";
 import { resolveAggregatorConfig } from "../src/options.js";
 import { responseDigest, type TaskResponse } from "../src/response.js";
 import { type RunningAggregator, startAggregator } from "../src/service.js";
@@ -49,6 +50,7 @@ afterAll(async () => {
 async function start(
   events: TaskEvent[] = [],
   overrides: Record<string, unknown> = {},
+  verifier?: SameMessageBatchVerifier,
 ): Promise<RunningAggregator> {
   const config = resolveAggregatorConfig({
     rpcUrl: avs.rpcUrl,
@@ -60,7 +62,11 @@ async function start(
     collectionWindow: "0",
     ...overrides,
   });
-  return startAggregator(config, { logger, onEvent: (event) => events.push(event) });
+  return startAggregator(config, {
+    logger,
+    onEvent: (event) => events.push(event),
+    ...(verifier ? { verifier } : {}),
+  });
 }
 
 function signedBody(
@@ -221,6 +227,35 @@ describe("aggregator on anvil", () => {
         "TASK_ALREADY_RESPONDED",
       );
       expect(events.filter((e) => e.kind === "sent" && e.taskIndex === created.taskIndex)).toHaveLength(1);
+    } finally {
+      await aggregator.stop();
+    }
+  }, 60_000);
+
+  it("if verification ever let a bad signature through, the chain's check refuses the aggregate and it is dropped", async () => {
+    const events: TaskEvent[] = [];
+    const acceptEverything: SameMessageBatchVerifier = () => [];
+    const aggregator = await start(events, {}, acceptEverything);
+    try {
+      const created = await createTask(avs, { a: 2n, b: 2n, threshold: 50, quorums: [0] });
+      const right = { referenceTaskIndex: created.taskIndex, sum: 4n };
+      expect(
+        (await postWithRetry(aggregator, created.taskIndex, signedBody(ops[1]!, right, G1.BASE))).status,
+      ).toBe(202);
+      // Op 0 tips quorum 0 to 20 of 35: the simulation refuses the aggregate (InvalidSignature).
+      expect((await post(aggregator, created.taskIndex, signedBody(ops[0]!, right))).status).toBe(202);
+      await until(() =>
+        aggregator.aggregator.describeTask(created.taskIndex).status === "collecting" ? true : undefined,
+      );
+      expect(events.filter((e) => e.kind === "sent")).toHaveLength(0);
+      expect((await post(aggregator, created.taskIndex, signedBody(ops[3]!, right))).status).toBe(202);
+      await until(() => events.find((e) => e.kind === "responded" && e.taskIndex === created.taskIndex));
+      const [log] = await respondedLogs(created.taskIndex);
+      const nonSigners = [ops[1]!.operatorId, ops[4]!.operatorId].sort() as Hex[];
+      expect(log!.args.taskResponseMetadata.hashOfNonSigners).toBe(
+        keccak256(encodePacked(["uint32", "bytes32[]"], [created.task.taskCreatedBlock, nonSigners])),
+      );
+      expect(events.filter((e) => e.kind === "sent")).toHaveLength(1);
     } finally {
       await aggregator.stop();
     }

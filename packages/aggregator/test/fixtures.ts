@@ -5,6 +5,7 @@ import {
   keyPairFromSecretKey,
   operatorIdFromPublicKey,
   signDigest,
+  verifySignature,
 } from "@avskit/bls";
 import { createLogger, createMetricsRegistry } from "@avskit/runtime";
 import { type Address, type Hex, toHex } from "viem";
@@ -14,7 +15,7 @@ import { verifyBatchOfSameMessage } from "../src/fast-verifier.js";
 import { AggregatorMetrics } from "../src/metrics.js";
 import type { OperatorRecord, OperatorState, OperatorStateProvider } from "../src/operator-state.js";
 import { responseDigest, type TaskResponse } from "../src/response.js";
-import type { ResponseSubmitter, SubmitResult } from "../src/submitter.js";
+import { AggregateRejectedError, type ResponseSubmitter, type SubmitResult } from "../src/submitter.js";
 import type { TaskInfo } from "../src/task.js";
 import type { Submission } from "../src/task-aggregation.js";
 
@@ -97,6 +98,10 @@ export class RecordingSubmitter implements ResponseSubmitter {
   async submit(task: TaskInfo, submission: Submission, onSent: (txHash: Hex) => void): Promise<SubmitResult> {
     this.submissions.push({ task, submission });
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    // As the chain's simulation does: an aggregate that does not verify is refused before sending.
+    if (!verifySignature(submission.apkG2, submission.digest, submission.sigma)) {
+      throw new AggregateRejectedError(task.taskIndex, "InvalidSignature");
+    }
     if (this.result instanceof Error) throw this.result;
     if (this.result.kind === "responded") onSent(this.result.txHash);
     return this.result;
@@ -128,7 +133,7 @@ export interface Harness {
 
 export function harness(
   state: OperatorState,
-  options: { collectionWindowMs?: number; verifier?: SameMessageBatchVerifier; maxWaitMs?: number } = {},
+  options: { collectionWindowMs?: number; verifier?: SameMessageBatchVerifier; idleMs?: number } = {},
 ): Harness {
   const registry = createMetricsRegistry({ defaultMetrics: false });
   const metrics = new AggregatorMetrics(registry);
@@ -136,7 +141,8 @@ export function harness(
   const states = new StaticStates(state);
   const events: TaskEvent[] = [];
   const batcher = new VerificationBatcher(options.verifier ?? verifyBatchOfSameMessage, {
-    maxWaitMs: options.maxWaitMs ?? 2,
+    idleMs: options.idleMs ?? 2,
+    maxWaitMs: 50,
     maxBatchSize: 256,
     maxQueued: 4096,
   });

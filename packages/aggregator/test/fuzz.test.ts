@@ -288,7 +288,7 @@ function generate(): Case {
   }
 }
 
-const h = harness(makeState(100n, [...ops, outsider], [0, 1]), { maxWaitMs: 5 });
+const h = harness(makeState(100n, [...ops, outsider], [0, 1]), { idleMs: 5 });
 const app = buildHttpApi({
   aggregator: h.aggregator,
   metrics: h.metrics,

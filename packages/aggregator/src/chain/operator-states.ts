@@ -81,16 +81,20 @@ export class ChainOperatorStates implements OperatorStateProvider {
           args: [block, quorums],
         })
         .then((indices) =>
-          this.#client.readContract({
-            address: stakeRegistry,
-            abi: stakeRegistryAbi,
-            functionName: "getTotalAndOperatorStakesAtBlockNumber",
-            args: [quorums, block, indices, quorumNumbers.map(() => []), quorumNumbers.map(() => [])],
-          }),
+          Promise.all(
+            quorumNumbers.map((quorum, q) =>
+              this.#client.readContract({
+                address: stakeRegistry,
+                abi: stakeRegistryAbi,
+                functionName: "getTotalStakeAtBlockNumberFromIndex",
+                args: [quorum, block, BigInt(indices[q] ?? 0)],
+              }),
+            ),
+          ),
         ),
       this.#operatorsOfOtherQuorums(blockNumber, quorumNumbers),
     ]);
-    const [totalStakes] = totals as readonly [readonly bigint[], readonly bigint[]];
+    const totalStakes: readonly bigint[] = totals;
     const operators = new Map<Hex, { address: Address; keys: CachedKeys; stakes: Map<number, bigint> }>();
     perQuorum.forEach((list, q) => {
       const quorum = quorumNumbers[q]!;

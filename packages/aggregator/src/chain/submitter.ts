@@ -1,8 +1,20 @@
 import { taskManagerAbi } from "@avskit/bindings";
 import { g1ToSolidity, g2ToSolidity } from "@avskit/bls";
 import { type Logger, type ReadClient, sleep, type WriteClient } from "@avskit/runtime";
-import { BaseError, ContractFunctionRevertedError, type Hex, NonceTooLowError } from "viem";
-import { type ResponseSubmitter, SubmissionFailedError, type SubmitResult } from "../submitter.js";
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  encodeFunctionData,
+  type Hex,
+  NonceTooLowError,
+} from "viem";
+import { briefly } from "../errors.js";
+import {
+  AggregateRejectedError,
+  type ResponseSubmitter,
+  SubmissionFailedError,
+  type SubmitResult,
+} from "../submitter.js";
 import type { TaskInfo } from "../task.js";
 import type { Submission } from "../task-aggregation.js";
 import { type AvsContracts, quorumBytes, readRetriever } from "./contracts.js";
@@ -25,6 +37,8 @@ export interface ChainSubmitterOptions {
 
 /** Contract errors after which trying again is pointless. */
 const PERMANENT_REVERTS = new Set(["ResponseTooLate", "WrongTaskHash"]);
+/** The checker refused the aggregate itself: the signatures must be looked at again. */
+const AGGREGATE_REVERTS = new Set(["InvalidSignature", "PairingPrecompileFailed"]);
 
 function revertName(error: unknown): string | undefined {
   if (!(error instanceof BaseError)) return undefined;
@@ -36,21 +50,27 @@ function revertName(error: unknown): string | undefined {
 
 function isNonceError(error: unknown): boolean {
   if (error instanceof BaseError && error.walk((e) => e instanceof NonceTooLowError)) return true;
-  return /nonce too low|nonce.*already used/i.test(String((error as Error)?.message));
+  return /nonce too low|nonce.*already used|replacement transaction underpriced/i.test(
+    String((error as Error)?.message),
+  );
 }
 
 /**
- * Lands `respondToTask`: checks the task is still unanswered, builds the checker's input
- * (non-signer keys ascending by id, history indices and hashToG1 hint from the
- * OperatorStateRetriever), simulates it through gas estimation, then sends with an explicit
- * nonce. Transactions from this account go out one at a time, so nonces never collide; a
- * stale nonce is re-read and retried. "Already responded" (before or as a revert) ends the
- * submission as done, so neither a retry nor a restarted aggregator submits twice.
+ * Lands `respondToTask`. Per attempt, in three round trips: (1) in parallel, whether the task
+ * is already answered, the checker's history indices for the non-signers, the hashToG1 hint
+ * (usually prefetched), the fees and, the first time, the nonce; (2) the gas estimate, which
+ * simulates the whole call, signature check included, so a bad aggregate is refused before
+ * anything is sent; (3) the transaction, signed locally and sent raw. Transactions from this
+ * account go out one at a time with a locally tracked nonce, re-read after any failure.
+ * "Already responded" (seen before sending, or as the revert) ends the submission as done, so
+ * neither a retry nor a restarted aggregator submits twice.
  */
 export class ChainSubmitter implements ResponseSubmitter {
   readonly #options: ChainSubmitterOptions;
-  readonly #hints = new Map<Hex, Promise<unknown>>();
+  readonly #hints = new Map<Hex, Promise<HashHint>>();
   #sending: Promise<unknown> = Promise.resolve();
+  #nextNonce: number | undefined;
+  #accessListWorks: boolean | undefined;
 
   constructor(options: ChainSubmitterOptions) {
     this.#options = options;
@@ -68,13 +88,16 @@ export class ChainSubmitter implements ResponseSubmitter {
         lastError = error;
         const reverted = revertName(error);
         if (reverted === "TaskAlreadyResponded") return { kind: "already-responded" };
+        if (reverted !== undefined && AGGREGATE_REVERTS.has(reverted)) {
+          throw new AggregateRejectedError(task.taskIndex, reverted, { cause: error });
+        }
         if (reverted !== undefined && PERMANENT_REVERTS.has(reverted)) {
           throw new SubmissionFailedError(task.taskIndex, `respondToTask reverted with ${reverted}`, {
             cause: error,
           });
         }
         if (this.#options.signal?.aborted) break;
-        const head = await client.getBlockNumber().catch(() => undefined);
+        const head = await client.getBlockNumber({ cacheTime: 0 }).catch(() => undefined);
         if (head !== undefined && head >= task.lastResponseBlock) {
           throw new SubmissionFailedError(
             task.taskIndex,
@@ -84,7 +107,7 @@ export class ChainSubmitter implements ResponseSubmitter {
         }
         const delay = isNonceError(error) ? 0 : baseDelay * 2 ** (attempt - 1);
         logger.warn(
-          { taskIndex: task.taskIndex, attempt, revert: reverted, err: error, retryInMs: delay },
+          { taskIndex: task.taskIndex, attempt, revert: reverted, error: briefly(error), retryInMs: delay },
           "respondToTask attempt failed; retrying",
         );
         await sleep(delay, this.#options.signal);
@@ -103,28 +126,62 @@ export class ChainSubmitter implements ResponseSubmitter {
     onSent: (txHash: Hex) => void,
   ): Promise<SubmitResult> {
     const { client, wallet, contracts } = this.#options;
-    const [responded, params] = await Promise.all([
+    const started = performance.now();
+    const [responded, params, fees] = await Promise.all([
       this.#alreadyResponded(task.taskIndex),
       this.#checkInput(task, submission),
+      client.estimateFeesPerGas(),
     ]);
     if (responded) return { kind: "already-responded" };
-    const request = {
+    const call = {
       address: contracts.taskManager,
       abi: taskManagerAbi,
       functionName: "respondToTask",
       args: [task.task as OnChainTask, submission.response, params],
-      account: wallet.account,
     } as const;
-    // Simulates the whole call (signature check included): a revert surfaces here, costing no gas.
-    const estimate = await client.estimateContractGas(request);
-    const gas = (estimate * BigInt(Math.round((this.#options.gasMultiplier ?? 1.2) * 100))) / 100n;
-    const hash = await this.#send(async () => {
-      const nonce = await client.getTransactionCount({
-        address: wallet.account.address,
-        blockTag: "pending",
-      });
-      return wallet.writeContract({ ...request, gas, nonce, chain: wallet.chain });
+    // Simulates the whole call (signature check included): a revert surfaces here, decoded,
+    // costing no gas. The gas it needs comes from eth_createAccessList, which runs the call
+    // once; eth_estimateGas would run this pairing-heavy call a dozen times in its search.
+    const data = encodeFunctionData(call);
+    const prepared = performance.now();
+    const [simulated, measured] = await Promise.allSettled([
+      // "pending": the transaction lands in the next block, after the task's reference block;
+      // at "latest" the checker would see a reference block not yet in the past.
+      client.simulateContract({ ...call, account: wallet.account, blockTag: "pending" }),
+      this.#gasUsed(data),
+    ]);
+    // The simulation's error first: it carries the contract's decoded custom error.
+    if (simulated.status === "rejected") throw simulated.reason;
+    if (measured.status === "rejected") throw measured.reason;
+    const gasUsed = measured.value;
+    const estimated = performance.now();
+    const gas = (gasUsed * BigInt(Math.round((this.#options.gasMultiplier ?? 1.2) * 100))) / 100n;
+    const hash = await this.#send(async (nonce) => {
+      const request = {
+        to: contracts.taskManager,
+        data,
+        gas,
+        nonce,
+        maxFeePerGas: fees.maxFeePerGas,
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+        chainId: client.chain.id,
+        type: "eip1559" as const,
+      };
+      const account = wallet.account;
+      if (account.signTransaction) {
+        return client.sendRawTransaction({ serializedTransaction: await account.signTransaction(request) });
+      }
+      return wallet.sendTransaction({ ...request, account, chain: wallet.chain });
     });
+    this.#options.logger.debug(
+      {
+        taskIndex: task.taskIndex,
+        prepareMs: Math.round(prepared - started),
+        estimateMs: Math.round(estimated - prepared),
+        sendMs: Math.round(performance.now() - estimated),
+      },
+      "respondToTask timings",
+    );
     onSent(hash);
     const receipt = await client.waitForTransactionReceipt({
       hash,
@@ -137,9 +194,50 @@ export class ChainSubmitter implements ResponseSubmitter {
     throw new Error(`respondToTask transaction ${hash} reverted in block ${receipt.blockNumber}`);
   }
 
-  /** One transaction at a time from this account: the nonce read and the send are not interleaved. */
-  #send(send: () => Promise<Hex>): Promise<Hex> {
-    const result = this.#sending.then(send, send);
+  /** Gas the call uses, from one execution; eth_estimateGas where a node lacks eth_createAccessList. */
+  async #gasUsed(data: Hex): Promise<bigint> {
+    const { client, wallet, contracts } = this.#options;
+    const request = {
+      account: wallet.account,
+      to: contracts.taskManager,
+      data,
+      blockTag: "pending" as const,
+    };
+    if (this.#accessListWorks !== false) {
+      try {
+        const { gasUsed } = await client.createAccessList(request);
+        this.#accessListWorks = true;
+        return gasUsed;
+      } catch (error) {
+        // A revert is reported by the simulation running alongside; only a missing method falls back.
+        if (this.#accessListWorks === true || revertName(error) !== undefined) throw error;
+        this.#accessListWorks = false;
+      }
+    }
+    return client.estimateGas({ account: wallet.account, to: contracts.taskManager, data });
+  }
+
+  /**
+   * One transaction at a time from this account, with the nonce tracked here: read from the
+   * chain (pending) the first time and after any failed send, incremented after each success.
+   */
+  #send(send: (nonce: number) => Promise<Hex>): Promise<Hex> {
+    const run = async () => {
+      const { client, wallet } = this.#options;
+      this.#nextNonce ??= await client.getTransactionCount({
+        address: wallet.account.address,
+        blockTag: "pending",
+      });
+      try {
+        const hash = await send(this.#nextNonce);
+        this.#nextNonce += 1;
+        return hash;
+      } catch (error) {
+        this.#nextNonce = undefined;
+        throw error;
+      }
+    };
+    const result = this.#sending.then(run, run);
     this.#sending = result.catch(() => undefined);
     return result;
   }
@@ -159,7 +257,7 @@ export class ChainSubmitter implements ResponseSubmitter {
     const { client, contracts } = this.#options;
     const quorums = quorumBytes(task.quorumNumbers);
     const nonSignerIds = submission.nonSigners.map((record) => record.operatorId);
-    const [indices, hint] = await Promise.all([
+    const [indices, hashHint] = await Promise.all([
       readRetriever(client, contracts, "getCheckSignaturesIndices", [
         contracts.registryCoordinator,
         Number(task.referenceBlock),
@@ -178,12 +276,12 @@ export class ChainSubmitter implements ResponseSubmitter {
       quorumApkIndices: indices.quorumApkIndices,
       totalStakeIndices: indices.totalStakeIndices,
       nonSignerStakeIndices: indices.nonSignerStakeIndices,
-      hashHint: (await hint) as { nonResidueRoots: readonly bigint[]; y: bigint; yRoot: bigint },
+      hashHint,
     };
   }
 
   /** The witness that lets the checker confirm hashToG1(digest) cheaply; fetched once per digest. */
-  #hashHint(digest: Hex): Promise<unknown> {
+  #hashHint(digest: Hex): Promise<HashHint> {
     let hint = this.#hints.get(digest);
     if (hint === undefined) {
       hint = readRetriever(this.#options.client, this.#options.contracts, "getHashToG1Hint", [digest]);
@@ -194,8 +292,10 @@ export class ChainSubmitter implements ResponseSubmitter {
     return hint;
   }
 
-  /** Fetches the hint ahead of submission, e.g. when a digest first appears. */
+  /** Fetches the hint ahead of submission, when a digest first collects a valid signature. */
   prefetchHint(digest: Hex): void {
     this.#hashHint(digest).catch(() => undefined);
   }
 }
+
+type HashHint = { readonly nonResidueRoots: readonly bigint[]; readonly y: bigint; readonly yRoot: bigint };

@@ -75,6 +75,13 @@ class Sender {
   }
 
   async confirm(hashes: readonly { what: string; hash: Hash }[]): Promise<void> {
+    // Automine packs a burst into blocks up to the gas limit and mines the rest only when
+    // another transaction arrives: mine until the pool is empty.
+    for (;;) {
+      const status = (await this.client.request({ method: "txpool_status" as never })) as { pending: Hex };
+      if (BigInt(status.pending) === 0n) break;
+      await this.client.request({ method: "anvil_mine" as never, params: ["0x1"] as never });
+    }
     const receipts = await Promise.all(
       hashes.map((h) =>
         this.client.waitForTransactionReceipt({ hash: h.hash, pollingInterval: 50, timeout: 120_000 }),
