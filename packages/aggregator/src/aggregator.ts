@@ -24,6 +24,8 @@ export type TaskEvent =
       nonSigners: number;
       /** From the counting of the signature that met the last threshold to the tx hash. */
       thresholdToTxMs: number;
+      /** From the arrival of that signature (before its batch was verified) to the tx hash. */
+      arrivalToTxMs: number;
     }
   | {
       kind: "responded";
@@ -66,6 +68,7 @@ interface TaskEntry {
   loading: Promise<TaskAggregation> | undefined;
   windowTimer: NodeJS.Timeout | undefined;
   thresholdAt: number | undefined;
+  thresholdArrivalAt: number | undefined;
   submitting: Promise<void> | undefined;
 }
 
@@ -128,6 +131,7 @@ export class Aggregator {
       loading: undefined,
       windowTimer: undefined,
       thresholdAt: undefined,
+      thresholdArrivalAt: undefined,
       submitting: undefined,
     };
     this.#tasks.set(info.taskIndex, entry);
@@ -182,6 +186,7 @@ export class Aggregator {
    * nothing changed) or AggregatorUnavailableError (a 503: the chain could not be read).
    */
   async handleResponse(taskIndex: number, body: unknown): Promise<AcceptedResponse> {
+    const arrivedAt = performance.now();
     const signed = parseSignedResponse(body);
     const entry = this.#tasks.get(taskIndex);
     if (entry === undefined) throw this.#unknownTask(taskIndex);
@@ -212,7 +217,7 @@ export class Aggregator {
     const reached = aggregation.record(signed.operatorId, signed.response, signed.signature);
     this.#options.metrics.signaturesValid.inc();
     if (fresh) this.#emit({ kind: "new-digest", taskIndex, digest });
-    if (reached) this.#onThresholdReached(entry, aggregation);
+    if (reached) this.#onThresholdReached(entry, aggregation, arrivedAt);
     return { taskIndex, operatorId: signed.operatorId, digest, taskStatus: aggregation.status };
   }
 
@@ -253,8 +258,9 @@ export class Aggregator {
     return entry.loading;
   }
 
-  #onThresholdReached(entry: TaskEntry, aggregation: TaskAggregation): void {
+  #onThresholdReached(entry: TaskEntry, aggregation: TaskAggregation, arrivedAt: number): void {
     entry.thresholdAt = performance.now();
+    entry.thresholdArrivalAt = arrivedAt;
     this.#emit({
       kind: "threshold-reached",
       taskIndex: entry.info.taskIndex,
@@ -285,9 +291,12 @@ export class Aggregator {
     for (;;) {
       const submission = aggregation.beginSubmission();
       const thresholdAt = entry.thresholdAt ?? performance.now();
+      const arrivalAt = entry.thresholdArrivalAt ?? thresholdAt;
       try {
         const result = await this.#options.submitter.submit(entry.info, submission, (txHash) => {
-          const thresholdToTxMs = performance.now() - thresholdAt;
+          const now = performance.now();
+          const thresholdToTxMs = now - thresholdAt;
+          const arrivalToTxMs = now - arrivalAt;
           logger.info(
             {
               taskIndex,
@@ -305,6 +314,7 @@ export class Aggregator {
             digest: submission.digest,
             nonSigners: submission.nonSigners.length,
             thresholdToTxMs,
+            arrivalToTxMs,
           });
         });
         aggregation.markResponded();

@@ -109,14 +109,14 @@ export const aggregatorOptionSpecs = {
     value: "duration",
     description: "a verification batch closes once no signature has arrived for this long",
     schema: opt.duration(),
-    default: "8ms",
+    default: "15ms",
   },
   batchMaxWait: {
     flag: "--batch-max-wait",
     value: "duration",
     description: "longest a signature waits for its batch to close (a steady stream cannot hold it open)",
     schema: opt.duration(),
-    default: "50ms",
+    default: "100ms",
   },
   maxBatchSize: {
     flag: "--max-batch-size",

@@ -154,7 +154,7 @@ export async function startAggregator(
     logger,
     collectionWindowMs: config.collectionWindow,
     onEvent: (event) => {
-      if (event.kind === "new-digest") submitter.prefetchHint(event.digest);
+      if (event.kind === "new-digest") submitter.prefetch(event.digest);
       deps.onEvent?.(event);
     },
   });

@@ -35,6 +35,8 @@ export interface ChainSubmitterOptions {
   readonly signal?: AbortSignal;
 }
 
+const FEE_CACHE_MS = 3_000;
+
 /** Contract errors after which trying again is pointless. */
 const PERMANENT_REVERTS = new Set(["ResponseTooLate", "WrongTaskHash"]);
 /** The checker refused the aggregate itself: the signatures must be looked at again. */
@@ -56,11 +58,11 @@ function isNonceError(error: unknown): boolean {
 }
 
 /**
- * Lands `respondToTask`. Per attempt, in three round trips: (1) in parallel, whether the task
- * is already answered, the checker's history indices for the non-signers, the hashToG1 hint
- * (usually prefetched), the fees and, the first time, the nonce; (2) the gas estimate, which
- * simulates the whole call, signature check included, so a bad aggregate is refused before
- * anything is sent; (3) the transaction, signed locally and sent raw. Transactions from this
+ * Lands `respondToTask`. Per attempt, in three round trips: (1) the checker's history indices
+ * for the non-signers (the hashToG1 hint and the fees are usually prefetched); (2) a
+ * simulation of the whole call, signature check included, so a bad aggregate or an answered
+ * task is refused before anything is sent, alongside one execution for the gas it uses;
+ * (3) the transaction, signed locally and sent raw. Transactions from this
  * account go out one at a time with a locally tracked nonce, re-read after any failure.
  * "Already responded" (seen before sending, or as the revert) ends the submission as done, so
  * neither a retry nor a restarted aggregator submits twice.
@@ -71,6 +73,9 @@ export class ChainSubmitter implements ResponseSubmitter {
   #sending: Promise<unknown> = Promise.resolve();
   #nextNonce: number | undefined;
   #accessListWorks: boolean | undefined;
+  #feeCache:
+    | { at: number; fees: Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> }
+    | undefined;
 
   constructor(options: ChainSubmitterOptions) {
     this.#options = options;
@@ -127,12 +132,9 @@ export class ChainSubmitter implements ResponseSubmitter {
   ): Promise<SubmitResult> {
     const { client, wallet, contracts } = this.#options;
     const started = performance.now();
-    const [responded, params, fees] = await Promise.all([
-      this.#alreadyResponded(task.taskIndex),
-      this.#checkInput(task, submission),
-      client.estimateFeesPerGas(),
-    ]);
-    if (responded) return { kind: "already-responded" };
+    // An answered task needs no separate read: the simulation below reverts with
+    // TaskAlreadyResponded, which ends the submission as done.
+    const [params, fees] = await Promise.all([this.#checkInput(task, submission), this.#fees()]);
     const call = {
       address: contracts.taskManager,
       abi: taskManagerAbi,
@@ -192,6 +194,22 @@ export class ChainSubmitter implements ResponseSubmitter {
     }
     if (await this.#alreadyResponded(task.taskIndex)) return { kind: "already-responded" };
     throw new Error(`respondToTask transaction ${hash} reverted in block ${receipt.blockNumber}`);
+  }
+
+  /**
+   * EIP-1559 fees, reused for a few seconds: fetched ahead (when a new answer appears) so that
+   * submitting does not wait for them; the max fee's headroom over the base fee absorbs the age.
+   */
+  #fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const now = Date.now();
+    if (this.#feeCache === undefined || now - this.#feeCache.at > FEE_CACHE_MS) {
+      const fees = this.#options.client.estimateFeesPerGas();
+      fees.catch(() => {
+        if (this.#feeCache?.fees === fees) this.#feeCache = undefined;
+      });
+      this.#feeCache = { at: now, fees };
+    }
+    return this.#feeCache.fees;
   }
 
   /** Gas the call uses, from one execution; eth_estimateGas where a node lacks eth_createAccessList. */
@@ -292,9 +310,10 @@ export class ChainSubmitter implements ResponseSubmitter {
     return hint;
   }
 
-  /** Fetches the hint ahead of submission, when a digest first collects a valid signature. */
-  prefetchHint(digest: Hex): void {
+  /** Fetches the hint and the fees ahead of submission, when a digest first collects a valid signature. */
+  prefetch(digest: Hex): void {
     this.#hashHint(digest).catch(() => undefined);
+    this.#fees().catch(() => undefined);
   }
 }
 
