@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Deployment, operatorStateRetrieverAbi, operatorStateRetrieverBytecode } from "@avskit/bindings";
+import type { Deployment } from "@avskit/bindings";
 import { chainFor, type DeployConfig, deployAvs, type QuorumConfig } from "@avskit/deploy";
 import { type AnvilInstance, resolveAnvilBinary, startAnvil } from "@avskit/devnet";
 import {
@@ -9,7 +9,6 @@ import {
   type Chain,
   createPublicClient,
   createWalletClient,
-  type Hex,
   http,
   numberToHex,
 } from "viem";
@@ -47,7 +46,7 @@ export interface TestAvs {
   readonly taskGenerator: PrivateKeyAccount;
   /** anvil account 2: holds AGGREGATOR_ROLE. */
   readonly aggregator: PrivateKeyAccount;
-  /** A deployed OperatorStateRetriever (stateless, so not part of the AVS deployment). */
+  /** The deployment's OperatorStateRetriever. */
   readonly operatorStateRetriever: Address;
   /** The hardfork anvil reports (`anvil_nodeInfo`). */
   readonly hardfork: string;
@@ -103,8 +102,8 @@ function extraAnvilArgs(options: StartTestAvsOptions): string[] {
 
 /**
  * Starts anvil (automine) on 127.0.0.1 with a free port, deploys the AVS through
- * @avskit/deploy's `deployAvs` (restaking stand-in, proxies, quorums, roles) and an
- * OperatorStateRetriever. Call `stop()` when done.
+ * @avskit/deploy's `deployAvs` (restaking stand-in, proxies, quorums, roles, the
+ * OperatorStateRetriever). Call `stop()` when done.
  */
 export async function startTestAvs(options: StartTestAvsOptions = {}): Promise<TestAvs> {
   const wrapper = await anvilWrapper(extraAnvilArgs(options));
@@ -152,19 +151,6 @@ export async function startTestAvs(options: StartTestAvsOptions = {}): Promise<T
       ...(options.log ? { log: options.log } : {}),
     });
 
-    const retrieverTx = await walletClient.deployContract({
-      abi: operatorStateRetrieverAbi,
-      bytecode: operatorStateRetrieverBytecode as Hex,
-      args: [],
-    });
-    const retrieverReceipt = await client.waitForTransactionReceipt({
-      hash: retrieverTx,
-      pollingInterval: 20,
-    });
-    if (retrieverReceipt.status !== "success" || !retrieverReceipt.contractAddress) {
-      throw new UnexpectedChainStateError("deploying the OperatorStateRetriever failed");
-    }
-
     const rpc = (method: string, params: readonly unknown[] = []) =>
       client.request({ method: method as never, params: params as never }) as Promise<unknown>;
     const nodeInfo = (await rpc("anvil_nodeInfo")) as { hardFork?: unknown };
@@ -179,7 +165,7 @@ export async function startTestAvs(options: StartTestAvsOptions = {}): Promise<T
       deployer,
       taskGenerator,
       aggregator,
-      operatorStateRetriever: retrieverReceipt.contractAddress,
+      operatorStateRetriever: deployment.contracts.operatorStateRetriever,
       hardfork: typeof nodeInfo.hardFork === "string" ? nodeInfo.hardFork : "unknown",
       anvil,
       rpc,

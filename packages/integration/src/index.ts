@@ -16,6 +16,13 @@ export {
   TransactionRevertedError,
   UnexpectedChainStateError,
 } from "./errors.js";
+export {
+  GAS_METER_ADDRESS,
+  GAS_METER_RUNTIME,
+  installGasMeter,
+  MeasuredCallRevertedError,
+  measureCallGas,
+} from "./gas-meter.js";
 export { type HashToG1Hint, hashToG1Hint, hashToG1Tries, NO_HASH_HINT } from "./hash-hint.js";
 export {
   delegateFromNewStaker,

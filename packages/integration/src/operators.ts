@@ -160,14 +160,22 @@ async function sendDeposits(
   return Promise.all(sent);
 }
 
-/** Mints, approves and deposits `stakes` for `account` (which already has gas money). */
-export async function depositStake(
+/**
+ * Mints, approves and deposits for many accounts (which already have gas money) in two
+ * confirmed waves: all mints, then every account's approvals and deposits.
+ */
+export function depositStake(
   avs: TestAvs,
-  account: PrivateKeyAccount,
-  stakes: readonly StakeAmount[],
+  entries: readonly { account: PrivateKeyAccount; stakes: readonly StakeAmount[] }[],
 ): Promise<void> {
-  await avs.sender.confirm(await Promise.all(sendMints(avs, account.address, stakes)));
-  await avs.sender.confirm(await sendDeposits(avs, account, stakes));
+  return avs.sender.bulk(async () => {
+    await avs.sender.confirm(
+      await Promise.all(entries.flatMap(({ account, stakes }) => sendMints(avs, account.address, stakes))),
+    );
+    await avs.sender.confirm(
+      (await Promise.all(entries.map(({ account, stakes }) => sendDeposits(avs, account, stakes)))).flat(),
+    );
+  });
 }
 
 /**
@@ -206,10 +214,11 @@ interface Prepared {
  * (anvil_setBalance); (2) token mints and `registerAsOperator`; (3) approvals, deposits and the
  * stakers' `delegateTo`. Returns operators that are not yet registered with the AVS.
  */
-export async function prepareOperators(
-  avs: TestAvs,
-  specs: readonly OperatorSpec[],
-): Promise<TestOperator[]> {
+export function prepareOperators(avs: TestAvs, specs: readonly OperatorSpec[]): Promise<TestOperator[]> {
+  return avs.sender.bulk(() => prepareInBulk(avs, specs));
+}
+
+async function prepareInBulk(avs: TestAvs, specs: readonly OperatorSpec[]): Promise<TestOperator[]> {
   const prepared: Prepared[] = specs.map((spec) => ({
     identity: spec.identity ?? newOperatorIdentity(),
     spec,
@@ -331,7 +340,14 @@ export function registerOperatorCallArgs(args: RegistrationArgs) {
 }
 
 /** Registers already-prepared operators with the AVS (one confirmed wave). */
-export async function registerWithAvs(
+export function registerWithAvs(
+  avs: TestAvs,
+  entries: readonly { operator: OperatorIdentity; quorums: readonly number[]; socket?: string }[],
+): Promise<void> {
+  return avs.sender.bulk(() => registerInBulk(avs, entries));
+}
+
+async function registerInBulk(
   avs: TestAvs,
   entries: readonly { operator: OperatorIdentity; quorums: readonly number[]; socket?: string }[],
 ): Promise<void> {

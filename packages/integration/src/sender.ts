@@ -40,17 +40,41 @@ const MAX_PRIORITY_FEE_PER_GAS = 1_000_000_000n;
 /**
  * Sends many transactions fast: each is signed locally with an explicit nonce, gas limit and
  * fees and handed to the node without waiting for it to be mined (anvil's automine mines on
- * arrival; the transactions of one JSON-RPC batch may share a block). With a batching HTTP
- * transport, concurrent sends go out as one JSON-RPC batch.
- * Transactions of one account are ordered by nonce; nothing orders those of different accounts,
- * so confirm one wave before sending a wave that depends on it.
+ * arrival; transactions arriving together may share a block). With a batching HTTP transport,
+ * concurrent sends go out as JSON-RPC batches. Transactions of one account are ordered by
+ * nonce; nothing orders those of different accounts, so confirm one wave before sending a wave
+ * that depends on it.
+ *
+ * Two guards against anvil (1.7.1) under load: at most `maxUnconfirmed` transactions are
+ * outstanding at once (further sends wait, in order, for receipts), because its pool slows to a
+ * crawl with thousands pending; and when a polling round finds no new receipt for a while, a
+ * block is mined (evm_mine), because automine can leave ready transactions unmined after a
+ * burst until something else triggers a block.
  */
 export class TxSender {
   readonly #client: TestClient;
+  readonly #maxUnconfirmed: number;
   readonly #nextNonce = new Map<Address, Promise<number>>();
+  /** Sent, receipt not seen yet. */
+  readonly #unconfirmed = new Set<Hash>();
+  /** Receipts seen by a polling round and not yet handed out by `confirm`. */
+  readonly #receipts = new Map<Hash, TransactionReceipt>();
+  /** Sends that passed the queue and are on their way to the node. */
+  #reserved = 0;
+  /** FIFO of sends waiting for room. */
+  #queue: Promise<void> = Promise.resolve();
+  #round: Promise<void> | undefined;
+  #idleRounds = 0;
+  /** Depth of `bulk` calls: while > 0, automine is off and each polling round mines a block. */
+  #bulkDepth = 0;
 
-  constructor(client: TestClient) {
+  /** @param maxUnconfirmed Most transactions sent and not yet seen mined. */
+  constructor(client: TestClient, maxUnconfirmed = 400) {
+    if (!Number.isInteger(maxUnconfirmed) || maxUnconfirmed < 1) {
+      throw new RangeError(`maxUnconfirmed ${maxUnconfirmed} must be a positive integer`);
+    }
     this.#client = client;
+    this.#maxUnconfirmed = maxUnconfirmed;
   }
 
   #takeNonce(account: PrivateKeyAccount): Promise<number> {
@@ -67,6 +91,16 @@ export class TxSender {
   /** Forgets the cached nonce of `account` (after it sent transactions by other means). */
   resync(account: Address): void {
     this.#nextNonce.delete(account);
+  }
+
+  /** Waits, in call order, until one more transaction may be outstanding; reserves its place. */
+  #room(): Promise<void> {
+    const turn = this.#queue.then(async () => {
+      while (this.#unconfirmed.size + this.#reserved >= this.#maxUnconfirmed) await this.#pollRound();
+      this.#reserved += 1;
+    });
+    this.#queue = turn.catch(() => undefined);
+    return turn;
   }
 
   /** Signs and sends; resolves with the hash once the node accepted the transaction. */
@@ -90,7 +124,14 @@ export class TxSender {
       maxFeePerGas: MAX_FEE_PER_GAS,
       maxPriorityFeePerGas: MAX_PRIORITY_FEE_PER_GAS,
     });
-    return this.#client.sendRawTransaction({ serializedTransaction });
+    await this.#room();
+    try {
+      const hash = await this.#client.sendRawTransaction({ serializedTransaction });
+      this.#unconfirmed.add(hash);
+      return hash;
+    } finally {
+      this.#reserved -= 1;
+    }
   }
 
   /** `send` with a label, for `confirm`. */
@@ -103,38 +144,89 @@ export class TxSender {
   }
 
   /**
-   * Waits for every receipt (polling them all in one batch per round rather than one watcher
-   * per transaction); throws TransactionRevertedError naming the first that reverted.
+   * Runs `work` with anvil's automine off: every polling round mines one block holding all the
+   * ready transactions. Hundreds of transactions per block instead of one make bulk setup several
+   * times faster (anvil computes a state root per block). Nested calls share one bulk phase.
    */
-  async confirm(sent: readonly SentTx[], timeoutMs = 300_000): Promise<TransactionReceipt[]> {
-    const receipts = new Array<TransactionReceipt | undefined>(sent.length);
-    let pending = sent.map((_, i) => i);
-    const deadline = Date.now() + timeoutMs;
-    while (pending.length > 0) {
+  async bulk<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#bulkDepth === 0)
+      await this.#client.request({ method: "evm_setAutomine" as never, params: [false] as never });
+    this.#bulkDepth += 1;
+    try {
+      return await work();
+    } finally {
+      this.#bulkDepth -= 1;
+      if (this.#bulkDepth === 0) {
+        // Whatever is still in the pool (a wave that failed half-way) is mined, not left behind.
+        await this.#client.request({ method: "evm_mine" as never, params: [] as never });
+        await this.#client.request({ method: "evm_setAutomine" as never, params: [true] as never });
+      }
+    }
+  }
+
+  /** One shared polling round: every outstanding receipt in one batch; mines a block when stuck. */
+  #pollRound(): Promise<void> {
+    this.#round ??= (async () => {
+      if (this.#bulkDepth > 0 && this.#unconfirmed.size > 0) {
+        await this.#client.request({ method: "evm_mine" as never, params: [] as never });
+      }
+      const hashes = [...this.#unconfirmed];
       const found = await Promise.all(
-        pending.map((i) =>
-          this.#client.getTransactionReceipt({ hash: sent[i]!.hash }).catch((error: unknown) => {
+        hashes.map((hash) =>
+          this.#client.getTransactionReceipt({ hash }).catch((error: unknown) => {
             if (error instanceof TransactionReceiptNotFoundError) return undefined;
             throw error;
           }),
         ),
       );
-      pending = pending.filter((i, k) => {
-        receipts[i] = found[k];
-        return found[k] === undefined;
+      let progress = false;
+      hashes.forEach((hash, i) => {
+        const receipt = found[i];
+        if (receipt === undefined) return;
+        this.#receipts.set(hash, receipt);
+        this.#unconfirmed.delete(hash);
+        progress = true;
       });
-      if (pending.length === 0) break;
-      if (Date.now() > deadline) {
-        throw new UnexpectedChainStateError(
-          `${pending.length} transaction(s) not mined within ${timeoutMs} ms, e.g. ${sent[pending[0]!]!.what}`,
-        );
+      if (progress) {
+        this.#idleRounds = 0;
+        return;
+      }
+      this.#idleRounds += 1;
+      if (this.#idleRounds >= 10) {
+        this.#idleRounds = 0;
+        await this.#client.request({ method: "evm_mine" as never, params: [] as never });
       }
       await sleep(20);
+    })().finally(() => {
+      this.#round = undefined;
+    });
+    return this.#round;
+  }
+
+  /**
+   * Waits for every receipt; throws TransactionRevertedError naming the first that reverted.
+   * (Hashes sent by other means are polled too.)
+   */
+  async confirm(sent: readonly SentTx[], timeoutMs = 300_000): Promise<TransactionReceipt[]> {
+    for (const { hash } of sent) {
+      if (!this.#receipts.has(hash)) this.#unconfirmed.add(hash);
     }
-    const mined = receipts as TransactionReceipt[];
-    const failed = mined.findIndex((receipt) => receipt.status !== "success");
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const missing = sent.filter(({ hash }) => !this.#receipts.has(hash));
+      if (missing.length === 0) break;
+      if (Date.now() > deadline) {
+        throw new UnexpectedChainStateError(
+          `${missing.length} transaction(s) not mined within ${timeoutMs} ms, e.g. ${missing[0]!.what}`,
+        );
+      }
+      await this.#pollRound();
+    }
+    const receipts = sent.map(({ hash }) => this.#receipts.get(hash)!);
+    for (const { hash } of sent) this.#receipts.delete(hash);
+    const failed = receipts.findIndex((receipt) => receipt.status !== "success");
     if (failed >= 0) throw new TransactionRevertedError(sent[failed]!.what, sent[failed]!.hash);
-    return mined;
+    return receipts;
   }
 }
 
