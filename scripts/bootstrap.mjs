@@ -9,7 +9,7 @@
 // package ships the official binary) through `npm exec`, and everything, npm install
 // included, runs under it. Where Node >= 22 already runs this script, nothing is fetched.
 // This file must stay runnable by Node 20: no dependencies, no newer syntax.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -47,6 +47,7 @@ if (!nodeIsNewEnough) {
   log(
     `Node ${process.versions.node} is too old (need >= ${MIN_MAJOR}.${MIN_MINOR}); running under ${NODE_PACKAGE} from the npm registry`,
   );
+  process.on("SIGINT", () => {}); // the re-run below gets it from the terminal and shuts down itself
   const status = run(
     "npm",
     [
@@ -89,4 +90,10 @@ const env = {
   ...process.env,
   PATH: `${join(root, "node_modules", ".bin")}:${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
 };
-process.exit(run([command, ...quoted].join(" "), [], { shell: true, env }));
+// The command runs asynchronously so that this process outlives it: Ctrl-C reaches the whole
+// terminal process group, the command shuts down in its own time (the devnet prints its summary),
+// and only then does the prompt come back. SIGTERM sent to this process alone is passed on.
+const child = spawn([command, ...quoted].join(" "), [], { stdio: "inherit", cwd: root, shell: true, env });
+process.on("SIGINT", () => {});
+process.on("SIGTERM", () => child.kill("SIGTERM"));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
