@@ -52,7 +52,7 @@ export const aggregatorOptionSpecs = {
     flag: "--operator-state-retriever-addr",
     value: "address",
     description:
-      "a deployed OperatorStateRetriever; without it (and none in the deployments file) its code runs in deployless eth_calls",
+      "a deployed OperatorStateRetriever; without it (and none in the deployments file) its code is put into each eth_call by state override",
     schema: opt.address(),
   },
   ecdsaPrivateKey: {

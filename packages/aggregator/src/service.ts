@@ -216,7 +216,7 @@ export async function startAggregator(
     {
       url: api.url,
       taskManager,
-      operatorStateRetriever: retriever ?? "deployless",
+      operatorStateRetriever: retriever ?? "state override",
       sender: account.address,
       responseWindowBlocks: contracts.responseWindowBlocks,
     },

@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { taskManagerAbi } from "@avskit/bindings";
 import { G1, g1ToSolidity, signDigest } from "@avskit/bls";
 import { createLogger } from "@avskit/runtime";
@@ -8,6 +10,7 @@ import type { SameMessageBatchVerifier } from "../src/batcher.js";
 import { resolveAggregatorConfig } from "../src/options.js";
 import { responseDigest, type TaskResponse } from "../src/response.js";
 import { type RunningAggregator, startAggregator } from "../src/service.js";
+import { BIN } from "./support/bin.js";
 import {
   type ChainOperator,
   createTask,
@@ -311,5 +314,46 @@ describe("aggregator on anvil", () => {
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }
+  }, 60_000);
+
+  it("the avskit-aggregator bin responds to a task, serves health and metrics, and exits 0 on SIGTERM", async () => {
+    const child = spawn(
+      process.execPath,
+      [BIN, "--listen", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--poll-interval", "100ms"],
+      {
+        env: {
+          PATH: process.env.PATH,
+          AVSKIT_AGGREGATOR_RPC_URL: avs.rpcUrl,
+          AVSKIT_AGGREGATOR_DEPLOYMENTS_DIR: avs.deploymentsDir,
+          AVSKIT_AGGREGATOR_ECDSA_PRIVATE_KEY: avs.aggregatorKey,
+        },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const lines: { msg?: string; url?: string }[] = [];
+    createInterface({ input: child.stdout! }).on("line", (line) => lines.push(JSON.parse(line)));
+    try {
+      const api = await until(() => lines.find((l) => l.msg === "aggregator listening")?.url);
+      const ops_ = await until(
+        () => lines.find((l) => l.msg === "metrics and health endpoint listening")?.url,
+      );
+      expect((await fetch(`${api}/health`)).status).toBe(200);
+      const created = await createTask(avs, { a: 30n, b: 12n, threshold: 60, quorums: [0] });
+      const right = { referenceTaskIndex: created.taskIndex, sum: 42n };
+      const client = { url: api } as RunningAggregator;
+      for (const op of [ops[0]!, ops[1]!, ops[3]!]) {
+        expect((await postWithRetry(client, created.taskIndex, signedBody(op, right))).status).toBe(202);
+      }
+      await until(() => lines.find((l) => l.msg === "task responded"));
+      expect(await recordedResponse(avs, created.taskIndex)).not.toBe(`0x${"00".repeat(32)}`);
+      const metrics = await (await fetch(`${ops_}/metrics`)).text();
+      expect(metrics).toMatch(/avskit_aggregator_tasks_completed_total 1/);
+      expect(metrics).toMatch(/avskit_aggregator_signatures_valid_total 3/);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+    expect(lines.some((l) => l.msg === "aggregator stopped")).toBe(true);
   }, 60_000);
 });
