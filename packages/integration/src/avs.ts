@@ -4,14 +4,7 @@ import { join } from "node:path";
 import type { Deployment } from "@avskit/bindings";
 import { chainFor, type DeployConfig, deployAvs, type QuorumConfig } from "@avskit/deploy";
 import { type AnvilInstance, resolveAnvilBinary, startAnvil } from "@avskit/devnet";
-import {
-  type Address,
-  type Chain,
-  createPublicClient,
-  createWalletClient,
-  http,
-  numberToHex,
-} from "viem";
+import { type Address, type Chain, createPublicClient, createWalletClient, http, numberToHex } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { InvalidHelperInputError, UnexpectedChainStateError } from "./errors.js";
 import { type TestClient, TxSender } from "./sender.js";

@@ -92,6 +92,31 @@ export interface CheckInput {
   readonly signatoryRecordHash: Hex;
 }
 
+/**
+ * Parsed G2 keys by their Solidity encoding. Parsing checks subgroup membership (a G2 scalar
+ * multiplication, milliseconds each), and an aggregator sees the same keys task after task.
+ */
+const g2Cache = new Map<string, G2Point>();
+const G2_CACHE_LIMIT = 10_000;
+
+function parseG2(point: SolidityG2): G2Point {
+  const key = `${point.X[0]}:${point.X[1]}:${point.Y[0]}:${point.Y[1]}`;
+  let parsed = g2Cache.get(key);
+  if (parsed === undefined) {
+    parsed = g2FromSolidity(point);
+    if (g2Cache.size >= G2_CACHE_LIMIT) g2Cache.delete(g2Cache.keys().next().value!);
+    g2Cache.set(key, parsed);
+  }
+  return parsed;
+}
+
+/** k·P for a small k (a multiplicity, at most the number of quorums) by repeated addition. */
+function times<P extends { add(other: P): P }>(point: P, k: number): P {
+  let sum = point;
+  for (let i = 1; i < k; ++i) sum = sum.add(point);
+  return sum;
+}
+
 /** Plain `{X, Y}` copies: viem's readonly tuples from reads are not the mutable ones its args want. */
 function g1(point: G1Point): { X: bigint; Y: bigint } {
   const { X, Y } = g1ToSolidity(point);
@@ -143,9 +168,10 @@ export async function buildCheckInput(avs: TestAvs, request: CheckInputRequest):
   let sigma = G1.ZERO;
   let apkG2 = G2.ZERO;
   for (const [id, signature] of signatures) {
-    const k = BigInt(multiplicity.get(id)!);
-    sigma = sigma.add(signature.multiply(k));
-    apkG2 = apkG2.add(g2FromSolidity(pubkeyG2.get(id)!).multiply(k));
+    const k = multiplicity.get(id)!;
+    sigma = sigma.add(times(signature, k));
+    const key = parseG2(pubkeyG2.get(id)!);
+    apkG2 = apkG2.add(times(key, k));
   }
 
   const nonSignerIds = [...multiplicity.keys()]

@@ -1,4 +1,14 @@
-import { type Address, BaseError, concat, decodeErrorResult, type Hex, hexToBigInt, isHex, pad } from "viem";
+import {
+  type Address,
+  BaseError,
+  concat,
+  decodeErrorResult,
+  type Hex,
+  hexToBigInt,
+  hexToBytes,
+  isHex,
+  pad,
+} from "viem";
 import { allContractErrors } from "./abi.js";
 import type { TestAvs } from "./avs.js";
 import { UnexpectedChainStateError } from "./errors.js";
@@ -87,4 +97,11 @@ export async function measureCallGas(
     throw new UnexpectedChainStateError(`the gas meter returned ${result ?? "nothing"}`);
   }
   return hexToBigInt(result);
+}
+
+/** Calldata gas of a transaction's input: 4 per zero byte, 16 per other byte (EIP-2028). */
+export function calldataGas(data: Hex): bigint {
+  let gas = 0n;
+  for (const byte of hexToBytes(data)) gas += byte === 0 ? 4n : 16n;
+  return gas;
 }

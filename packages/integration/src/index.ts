@@ -17,6 +17,7 @@ export {
   UnexpectedChainStateError,
 } from "./errors.js";
 export {
+  calldataGas,
   GAS_METER_ADDRESS,
   GAS_METER_RUNTIME,
   installGasMeter,
