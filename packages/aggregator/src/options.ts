@@ -1,53 +1,24 @@
 import {
   addOptions,
   type ConfigOf,
+  ecdsaSignerOptions,
   loggingOptions,
+  metricsAddressOption,
   type OptionSpecs,
   opt,
+  positiveDuration,
   resolveConfig,
+  rpcUrlOption,
+  taskManagerLocationOptions,
 } from "@avskit/runtime";
 import { Command } from "commander";
-import { z } from "zod";
 
 /** Every option has an `AVSKIT_AGGREGATOR_*` env var (e.g. AVSKIT_AGGREGATOR_LISTEN). */
 export const ENV_PREFIX = "AVSKIT_AGGREGATOR_";
 
-/** `host:port`, or `none` to serve no metrics endpoint. */
-const metricsAddress = () =>
-  z.string().transform((value, ctx) => {
-    if (value === "none") return undefined;
-    const parsed = opt.listenAddress().safeParse(value);
-    if (!parsed.success) {
-      ctx.addIssue({ code: "custom", message: `${parsed.error.issues[0]?.message ?? "invalid"}, or none` });
-      return z.NEVER;
-    }
-    return parsed.data;
-  });
-
-const positiveDuration = () =>
-  opt.duration().refine((ms) => ms > 0, "must be longer than 0 (examples: 500ms, 2s)");
-
 export const aggregatorOptionSpecs = {
-  rpcUrl: {
-    flag: "--rpc-url",
-    value: "url",
-    description: "JSON-RPC endpoint of the chain",
-    schema: opt.url(),
-    default: "http://127.0.0.1:8545",
-  },
-  deploymentsDir: {
-    flag: "--deployments-dir",
-    value: "dir",
-    description:
-      "folder of deployments/<chainId>.json, where the TaskManager address is read from (default: $AVSKIT_DEPLOYMENTS_DIR or ./deployments)",
-    schema: opt.string(),
-  },
-  taskManagerAddr: {
-    flag: "--task-manager-addr",
-    value: "address",
-    description: "TaskManager (proxy) address; overrides the deployments file",
-    schema: opt.address(),
-  },
+  rpcUrl: rpcUrlOption(),
+  ...taskManagerLocationOptions(),
   operatorStateRetrieverAddr: {
     flag: "--operator-state-retriever-addr",
     value: "address",
@@ -55,33 +26,9 @@ export const aggregatorOptionSpecs = {
       "a deployed OperatorStateRetriever; without it (and none in the deployments file) its code is put into each eth_call by state override",
     schema: opt.address(),
   },
-  ecdsaPrivateKey: {
-    flag: "--ecdsa-private-key",
-    value: "hex",
-    description:
-      "private key of an account with the aggregator role (prefer the env var: flags show in `ps`)",
-    schema: opt.hex32(),
-    secret: true,
-  },
-  ecdsaKeystorePath: {
-    flag: "--ecdsa-keystore-path",
-    value: "file",
-    description: "encrypted keystore of that account (Web3 Secret Storage v3)",
-    schema: opt.string(),
-  },
-  ecdsaKeystorePassword: {
-    flag: "--ecdsa-keystore-password",
-    value: "password",
-    description: "keystore password (set it through the env var; never logged)",
-    schema: z.string(),
-    secret: true,
-  },
-  ecdsaKeystorePasswordFile: {
-    flag: "--ecdsa-keystore-password-file",
-    value: "file",
-    description: "file holding the keystore password (one trailing newline is ignored)",
-    schema: opt.string(),
-  },
+  ...ecdsaSignerOptions(
+    "private key of an account with the aggregator role (prefer the env var: flags show in `ps`)",
+  ),
   listen: {
     flag: "--listen",
     value: "host:port",
@@ -89,13 +36,7 @@ export const aggregatorOptionSpecs = {
     schema: opt.listenAddress(),
     default: "127.0.0.1:8090",
   },
-  metricsAddr: {
-    flag: "--metrics-addr",
-    value: "host:port",
-    description: "where to serve /metrics and /health (port 0 picks a free one), or none",
-    schema: metricsAddress(),
-    default: "127.0.0.1:9092",
-  },
+  metricsAddr: metricsAddressOption("127.0.0.1:9092"),
   collectionWindow: {
     flag: "--collection-window",
     value: "duration",
@@ -143,7 +84,7 @@ export const aggregatorOptionSpecs = {
     flag: "--poll-interval",
     value: "duration",
     description: "how often to poll the chain for blocks and task events",
-    schema: positiveDuration(),
+    schema: positiveDuration("500ms, 2s"),
     default: "500ms",
   },
   gasMultiplier: {

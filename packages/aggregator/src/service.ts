@@ -3,10 +3,9 @@ import {
   connectChain,
   createLogger,
   createMetricsRegistry,
-  envNameFor,
   type Logger,
   listen,
-  loadSigner,
+  loadConfiguredSigner,
   type Registry,
   type RunningServer,
   startOpsServer,
@@ -58,13 +57,6 @@ export class NotAnAggregatorError extends Error {
   }
 }
 
-const signerNames = {
-  privateKey: `--ecdsa-private-key (env ${envNameFor("--ecdsa-private-key", ENV_PREFIX)})`,
-  keystorePath: `--ecdsa-keystore-path (env ${envNameFor("--ecdsa-keystore-path", ENV_PREFIX)})`,
-  password: `--ecdsa-keystore-password (env ${envNameFor("--ecdsa-keystore-password", ENV_PREFIX)})`,
-  passwordFile: `--ecdsa-keystore-password-file (env ${envNameFor("--ecdsa-keystore-password-file", ENV_PREFIX)})`,
-};
-
 async function resolveAddresses(
   config: AggregatorConfig,
   chainId: number,
@@ -95,15 +87,7 @@ export async function startAggregator(
 ): Promise<RunningAggregator> {
   const logger =
     deps.logger ?? createLogger({ name: "aggregator", level: config.logLevel, format: config.logFormat });
-  const account =
-    deps.account ??
-    (await loadSigner({
-      privateKey: config.ecdsaPrivateKey,
-      keystorePath: config.ecdsaKeystorePath,
-      password: config.ecdsaKeystorePassword,
-      passwordFile: config.ecdsaKeystorePasswordFile,
-      names: signerNames,
-    }));
+  const account = deps.account ?? (await loadConfiguredSigner(config, ENV_PREFIX));
   const chainOptions = { rpcUrl: config.rpcUrl, pollingIntervalMs: Math.min(config.pollInterval, 250) };
   const client = await connectChain(chainOptions);
   const wallet = walletFor(client, account, chainOptions);

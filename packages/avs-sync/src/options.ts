@@ -1,4 +1,4 @@
-import { type ConfigOf, loggingOptions, type OptionSpecs, opt } from "@avskit/runtime";
+import { type ConfigOf, ecdsaSignerOptions, loggingOptions, type OptionSpecs, opt } from "@avskit/runtime";
 import { z } from "zod";
 import { parseTimeOfDay, type TimeOfDay } from "./time-of-day.js";
 
@@ -55,33 +55,10 @@ export const syncOptionSpecs = {
     description: "ServiceManager address; when given, checked against the coordinator's at start-up",
     schema: opt.address(),
   },
-  ecdsaPrivateKey: {
-    flag: "--ecdsa-private-key",
-    value: "hex",
-    description: "signer's private key (prefer the env var: flags show in `ps`)",
-    schema: opt.hex32(),
-    secret: true,
-  },
-  ecdsaKeystorePath: {
-    flag: "--ecdsa-keystore-path",
-    value: "file",
-    description:
-      "signer's encrypted keystore file (Web3 Secret Storage v3, as geth and eigenlayer-cli write it)",
-    schema: opt.string(),
-  },
-  ecdsaKeystorePassword: {
-    flag: "--ecdsa-keystore-password",
-    value: "password",
-    description: "keystore password (set it through the env var; never logged)",
-    schema: z.string(),
-    secret: true,
-  },
-  ecdsaKeystorePasswordFile: {
-    flag: "--ecdsa-keystore-password-file",
-    value: "file",
-    description: "file holding the keystore password (one trailing newline is ignored)",
-    schema: opt.string(),
-  },
+  ...ecdsaSignerOptions(
+    "signer's private key (prefer the env var: flags show in `ps`)",
+    "signer's encrypted keystore file (Web3 Secret Storage v3, as geth and eigenlayer-cli write it)",
+  ),
   syncInterval: {
     flag: "--sync-interval",
     value: "duration",

@@ -1,9 +1,8 @@
 import {
   connectChain,
   createLogger,
-  envNameFor,
   type Logger,
-  loadSigner,
+  loadConfiguredSigner,
   type ReadClient,
   type Registry,
   type RunningServer,
@@ -58,13 +57,6 @@ export interface Challenger {
 
 /** Consecutive failed polls after which /health reports unhealthy. */
 const UNHEALTHY_AFTER_FAILURES = 3;
-
-const signerNames = {
-  privateKey: `--ecdsa-private-key (env ${envNameFor("--ecdsa-private-key", ENV_PREFIX)})`,
-  keystorePath: `--ecdsa-keystore-path (env ${envNameFor("--ecdsa-keystore-path", ENV_PREFIX)})`,
-  password: `--ecdsa-keystore-password (env ${envNameFor("--ecdsa-keystore-password", ENV_PREFIX)})`,
-  passwordFile: `--ecdsa-keystore-password-file (env ${envNameFor("--ecdsa-keystore-password-file", ENV_PREFIX)})`,
-};
 
 /**
  * Polls TaskResponded events and settles each response: correct ones are left alone, wrong
@@ -259,15 +251,7 @@ export async function startChallenger(
 ): Promise<Challenger> {
   const logger =
     deps.logger ?? createLogger({ name: "challenger", level: config.logLevel, format: config.logFormat });
-  const account =
-    deps.account ??
-    (await loadSigner({
-      privateKey: config.ecdsaPrivateKey,
-      keystorePath: config.ecdsaKeystorePath,
-      password: config.ecdsaKeystorePassword,
-      passwordFile: config.ecdsaKeystorePasswordFile,
-      names: signerNames,
-    }));
+  const account = deps.account ?? (await loadConfiguredSigner(config, ENV_PREFIX));
   const chainOptions = {
     rpcUrl: config.rpcUrl,
     pollingIntervalMs: Math.min(config.pollInterval, 1_000),

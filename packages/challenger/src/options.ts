@@ -1,85 +1,32 @@
 import {
   addOptions,
   type ConfigOf,
+  ecdsaSignerOptions,
   loggingOptions,
+  metricsAddressOption,
   type OptionSpecs,
   opt,
+  positiveDuration,
   resolveConfig,
+  rpcUrlOption,
+  taskManagerLocationOptions,
 } from "@avskit/runtime";
 import { Command } from "commander";
-import { z } from "zod";
 
 /** Every option has an `AVSKIT_CHALLENGER_*` env var (e.g. AVSKIT_CHALLENGER_RPC_URL). */
 export const ENV_PREFIX = "AVSKIT_CHALLENGER_";
 
-const positiveDuration = () =>
-  opt.duration().refine((ms) => ms > 0, "must be longer than 0 (examples: 1s, 500ms, 1m)");
-
-/** `host:port`, or `none` to serve no metrics endpoint. */
-const metricsAddress = () =>
-  z.string().transform((value, ctx) => {
-    if (value === "none") return undefined;
-    const parsed = opt.listenAddress().safeParse(value);
-    if (!parsed.success) {
-      ctx.addIssue({ code: "custom", message: `${parsed.error.issues[0]?.message ?? "invalid"}, or none` });
-      return z.NEVER;
-    }
-    return parsed.data;
-  });
-
 export const challengerOptionSpecs = {
-  rpcUrl: {
-    flag: "--rpc-url",
-    value: "url",
-    description: "JSON-RPC endpoint of the chain",
-    schema: opt.url(),
-    default: "http://127.0.0.1:8545",
-  },
-  deploymentsDir: {
-    flag: "--deployments-dir",
-    value: "dir",
-    description:
-      "folder of deployments/<chainId>.json, where the TaskManager address is read from (default: $AVSKIT_DEPLOYMENTS_DIR or ./deployments)",
-    schema: opt.string(),
-  },
-  taskManagerAddr: {
-    flag: "--task-manager-addr",
-    value: "address",
-    description: "TaskManager (proxy) address; overrides the deployments file",
-    schema: opt.address(),
-  },
-  ecdsaPrivateKey: {
-    flag: "--ecdsa-private-key",
-    value: "hex",
-    description:
-      "private key of the account that pays for challenges (prefer the env var: flags show in `ps`)",
-    schema: opt.hex32(),
-    secret: true,
-  },
-  ecdsaKeystorePath: {
-    flag: "--ecdsa-keystore-path",
-    value: "file",
-    description: "encrypted keystore of that account (Web3 Secret Storage v3)",
-    schema: opt.string(),
-  },
-  ecdsaKeystorePassword: {
-    flag: "--ecdsa-keystore-password",
-    value: "password",
-    description: "keystore password (set it through the env var; never logged)",
-    schema: z.string(),
-    secret: true,
-  },
-  ecdsaKeystorePasswordFile: {
-    flag: "--ecdsa-keystore-password-file",
-    value: "file",
-    description: "file holding the keystore password (one trailing newline is ignored)",
-    schema: opt.string(),
-  },
+  rpcUrl: rpcUrlOption(),
+  ...taskManagerLocationOptions(),
+  ...ecdsaSignerOptions(
+    "private key of the account that pays for challenges (prefer the env var: flags show in `ps`)",
+  ),
   pollInterval: {
     flag: "--poll-interval",
     value: "duration",
     description: "how often to look for new responses (and retry pending challenges)",
-    schema: positiveDuration(),
+    schema: positiveDuration("1s, 500ms, 1m"),
     default: "1s",
   },
   maxLogRange: {
@@ -93,16 +40,10 @@ export const challengerOptionSpecs = {
     flag: "--tx-timeout",
     value: "duration",
     description: "longest wait for a challenge transaction to be mined",
-    schema: positiveDuration(),
+    schema: positiveDuration("1s, 500ms, 1m"),
     default: "60s",
   },
-  metricsAddr: {
-    flag: "--metrics-addr",
-    value: "host:port",
-    description: "where to serve /metrics and /health (port 0 picks a free one), or none",
-    schema: metricsAddress(),
-    default: "127.0.0.1:9092",
-  },
+  metricsAddr: metricsAddressOption("127.0.0.1:9092"),
   ...loggingOptions,
 } as const satisfies OptionSpecs;
 

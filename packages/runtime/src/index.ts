@@ -18,6 +18,7 @@ export {
 } from "./config.js";
 export { formatDuration, parseDuration } from "./duration.js";
 export { ConfigError } from "./errors.js";
+export { describeFailure, type FailureDescription, type FailureReason } from "./failure.js";
 export {
   createLogger,
   LOG_LEVELS,
@@ -29,6 +30,17 @@ export {
 export { Counter, createMetricsRegistry, Gauge, Histogram, Registry } from "./metrics.js";
 export { type HealthReport, listen, type RunningServer, startOpsServer } from "./ops-server.js";
 export { opt } from "./schemas.js";
+export {
+  type EcdsaSignerConfig,
+  ecdsaSignerOptions,
+  loadConfiguredSigner,
+  metricsAddress,
+  metricsAddressOption,
+  positiveDuration,
+  rpcUrlOption,
+  signerOptionNames,
+  taskManagerLocationOptions,
+} from "./service-options.js";
 export { Shutdown, sleep } from "./shutdown.js";
 export {
   ConflictingSignerSourcesError,

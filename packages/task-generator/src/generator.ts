@@ -1,9 +1,8 @@
 import {
   connectChain,
   createLogger,
-  envNameFor,
   type Logger,
-  loadSigner,
+  loadConfiguredSigner,
   type Registry,
   type RunningServer,
   startOpsServer,
@@ -40,13 +39,6 @@ export interface TaskGenerator {
   stop(reason?: string): Promise<void>;
 }
 
-const signerNames = {
-  privateKey: `--ecdsa-private-key (env ${envNameFor("--ecdsa-private-key", ENV_PREFIX)})`,
-  keystorePath: `--ecdsa-keystore-path (env ${envNameFor("--ecdsa-keystore-path", ENV_PREFIX)})`,
-  password: `--ecdsa-keystore-password (env ${envNameFor("--ecdsa-keystore-password", ENV_PREFIX)})`,
-  passwordFile: `--ecdsa-keystore-password-file (env ${envNameFor("--ecdsa-keystore-password-file", ENV_PREFIX)})`,
-};
-
 /**
  * Connects, finds the TaskManager and starts posting tasks (the first one at once). Start-up
  * problems (unreachable RPC, no deployment, no signer) are thrown; once running, failures are
@@ -58,15 +50,7 @@ export async function startTaskGenerator(
 ): Promise<TaskGenerator> {
   const logger =
     deps.logger ?? createLogger({ name: "task-generator", level: config.logLevel, format: config.logFormat });
-  const account =
-    deps.account ??
-    (await loadSigner({
-      privateKey: config.ecdsaPrivateKey,
-      keystorePath: config.ecdsaKeystorePath,
-      password: config.ecdsaKeystorePassword,
-      passwordFile: config.ecdsaKeystorePasswordFile,
-      names: signerNames,
-    }));
+  const account = deps.account ?? (await loadConfiguredSigner(config, ENV_PREFIX));
   // One retry per request: an outage is handled by the next tick, not by stacking retries.
   const chainOptions = { rpcUrl: config.rpcUrl, pollingIntervalMs: config.pollInterval, retryCount: 1 };
   const client = await connectChain(chainOptions);

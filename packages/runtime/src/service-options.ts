@@ -1,0 +1,132 @@
+import type { Account } from "viem";
+import { z } from "zod";
+import type { OptionSpecs } from "./config.js";
+import { envNameFor } from "./config.js";
+import { opt } from "./schemas.js";
+import { loadSigner, type SignerOptionNames } from "./signer.js";
+
+/**
+ * Option specs the AVS services share. Each factory returns fresh specs with the same flag,
+ * help text and default in every service; the service's own env prefix is applied by addOptions.
+ */
+
+/** A duration longer than 0; `examples` is shown in the error, e.g. "1s, 500ms, 1m". */
+export const positiveDuration = (examples: string) =>
+  opt.duration().refine((ms) => ms > 0, `must be longer than 0 (examples: ${examples})`);
+
+/** `host:port`, or `none` to serve no metrics endpoint. */
+export const metricsAddress = () =>
+  z.string().transform((value, ctx) => {
+    if (value === "none") return undefined;
+    const parsed = opt.listenAddress().safeParse(value);
+    if (!parsed.success) {
+      ctx.addIssue({ code: "custom", message: `${parsed.error.issues[0]?.message ?? "invalid"}, or none` });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+
+/** `--rpc-url`, defaulting to a local node. */
+export const rpcUrlOption = () =>
+  ({
+    flag: "--rpc-url",
+    value: "url",
+    description: "JSON-RPC endpoint of the chain",
+    schema: opt.url(),
+    default: "http://127.0.0.1:8545",
+  }) as const;
+
+/** `--deployments-dir` and `--task-manager-addr`: where the TaskManager address comes from. */
+export const taskManagerLocationOptions = () =>
+  ({
+    deploymentsDir: {
+      flag: "--deployments-dir",
+      value: "dir",
+      description:
+        "folder of deployments/<chainId>.json, where the TaskManager address is read from (default: $AVSKIT_DEPLOYMENTS_DIR or ./deployments)",
+      schema: opt.string(),
+    },
+    taskManagerAddr: {
+      flag: "--task-manager-addr",
+      value: "address",
+      description: "TaskManager (proxy) address; overrides the deployments file",
+      schema: opt.address(),
+    },
+  }) as const satisfies OptionSpecs;
+
+/**
+ * The four ECDSA signer options (private key, or keystore with its password or password file).
+ * Only the help lines naming the account differ between services.
+ */
+export const ecdsaSignerOptions = (
+  privateKeyDescription: string,
+  keystorePathDescription = "encrypted keystore of that account (Web3 Secret Storage v3)",
+) =>
+  ({
+    ecdsaPrivateKey: {
+      flag: "--ecdsa-private-key",
+      value: "hex",
+      description: privateKeyDescription,
+      schema: opt.hex32(),
+      secret: true,
+    },
+    ecdsaKeystorePath: {
+      flag: "--ecdsa-keystore-path",
+      value: "file",
+      description: keystorePathDescription,
+      schema: opt.string(),
+    },
+    ecdsaKeystorePassword: {
+      flag: "--ecdsa-keystore-password",
+      value: "password",
+      description: "keystore password (set it through the env var; never logged)",
+      schema: z.string(),
+      secret: true,
+    },
+    ecdsaKeystorePasswordFile: {
+      flag: "--ecdsa-keystore-password-file",
+      value: "file",
+      description: "file holding the keystore password (one trailing newline is ignored)",
+      schema: opt.string(),
+    },
+  }) as const satisfies OptionSpecs;
+
+/** `--metrics-addr` (host:port or none) with the service's own default address. */
+export const metricsAddressOption = (defaultAddress: string) =>
+  ({
+    flag: "--metrics-addr",
+    value: "host:port",
+    description: "where to serve /metrics and /health (port 0 picks a free one), or none",
+    schema: metricsAddress(),
+    default: defaultAddress,
+  }) as const;
+
+/** Resolved values of the ecdsaSignerOptions. */
+export interface EcdsaSignerConfig {
+  readonly ecdsaPrivateKey?: `0x${string}` | undefined;
+  readonly ecdsaKeystorePath?: string | undefined;
+  readonly ecdsaKeystorePassword?: string | undefined;
+  readonly ecdsaKeystorePasswordFile?: string | undefined;
+}
+
+/** The signer options as errors name them: flag and env var under the service's prefix. */
+export function signerOptionNames(envPrefix: string): SignerOptionNames {
+  const named = (flag: string) => `${flag} (env ${envNameFor(flag, envPrefix)})`;
+  return {
+    privateKey: named("--ecdsa-private-key"),
+    keystorePath: named("--ecdsa-keystore-path"),
+    password: named("--ecdsa-keystore-password"),
+    passwordFile: named("--ecdsa-keystore-password-file"),
+  };
+}
+
+/** Loads the account the ecdsaSignerOptions describe; errors name the flags under `envPrefix`. */
+export function loadConfiguredSigner(config: EcdsaSignerConfig, envPrefix: string): Promise<Account> {
+  return loadSigner({
+    privateKey: config.ecdsaPrivateKey,
+    keystorePath: config.ecdsaKeystorePath,
+    password: config.ecdsaKeystorePassword,
+    passwordFile: config.ecdsaKeystorePasswordFile,
+    names: signerOptionNames(envPrefix),
+  });
+}
