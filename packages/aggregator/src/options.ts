@@ -7,7 +7,7 @@ import {
   type OptionSpecs,
   opt,
   positiveDuration,
-  resolveConfig,
+  resolveConfigValues,
   rpcUrlOption,
   taskManagerLocationOptions,
 } from "@avskit/runtime";
@@ -121,9 +121,5 @@ export function resolveAggregatorConfig(
   values: AggregatorConfigInput & { config?: string } = {},
   env: NodeJS.ProcessEnv = {},
 ): AggregatorConfig {
-  const command = aggregatorCommand();
-  for (const [key, value] of Object.entries(values)) {
-    if (value !== undefined) command.setOptionValue(key, value);
-  }
-  return resolveConfig(command, aggregatorOptionSpecs, ENV_PREFIX, env);
+  return resolveConfigValues(aggregatorCommand(), aggregatorOptionSpecs, ENV_PREFIX, values, env);
 }

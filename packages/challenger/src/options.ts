@@ -7,7 +7,7 @@ import {
   type OptionSpecs,
   opt,
   positiveDuration,
-  resolveConfig,
+  resolveConfigValues,
   rpcUrlOption,
   taskManagerLocationOptions,
 } from "@avskit/runtime";
@@ -67,9 +67,5 @@ export function resolveChallengerConfig(
   values: ChallengerConfigInput & { config?: string } = {},
   env: NodeJS.ProcessEnv = {},
 ): ChallengerConfig {
-  const command = challengerCommand();
-  for (const [key, value] of Object.entries(values)) {
-    if (value !== undefined) command.setOptionValue(key, value);
-  }
-  return resolveConfig(command, challengerOptionSpecs, ENV_PREFIX, env);
+  return resolveConfigValues(challengerCommand(), challengerOptionSpecs, ENV_PREFIX, values, env);
 }

@@ -111,6 +111,23 @@ export function resolveConfig<T extends OptionSpecs>(
   return result as ConfigOf<T>;
 }
 
+/**
+ * Resolves option values given in code (keyed like the config, plus `config` for a file) exactly
+ * as flags would be: they take a flag's place in resolveConfig's precedence.
+ */
+export function resolveConfigValues<T extends OptionSpecs>(
+  command: Command,
+  specs: T,
+  envPrefix: string,
+  values: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+): ConfigOf<T> {
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined) command.setOptionValue(key, value);
+  }
+  return resolveConfig(command, specs, envPrefix, env);
+}
+
 /** The config with secret values masked, fit for a start-up log line. */
 export function redactConfig<T extends OptionSpecs>(specs: T, config: ConfigOf<T>): Record<string, unknown> {
   const shown: Record<string, unknown> = {};

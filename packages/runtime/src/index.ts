@@ -15,6 +15,7 @@ export {
   type OptionSpecs,
   redactConfig,
   resolveConfig,
+  resolveConfigValues,
 } from "./config.js";
 export { formatDuration, parseDuration } from "./duration.js";
 export { ConfigError } from "./errors.js";

@@ -7,7 +7,7 @@ import {
   type OptionSpecs,
   opt,
   positiveDuration,
-  resolveConfig,
+  resolveConfigValues,
   rpcUrlOption,
   taskManagerLocationOptions,
 } from "@avskit/runtime";
@@ -135,9 +135,5 @@ export function resolveTaskGeneratorConfig(
   values: TaskGeneratorConfigInput & { config?: string } = {},
   env: NodeJS.ProcessEnv = {},
 ): TaskGeneratorConfig {
-  const command = taskGeneratorCommand();
-  for (const [key, value] of Object.entries(values)) {
-    if (value !== undefined) command.setOptionValue(key, value);
-  }
-  return resolveConfig(command, taskGeneratorOptionSpecs, ENV_PREFIX, env);
+  return resolveConfigValues(taskGeneratorCommand(), taskGeneratorOptionSpecs, ENV_PREFIX, values, env);
 }
