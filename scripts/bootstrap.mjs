@@ -66,14 +66,18 @@ if (!nodeIsNewEnough) {
 }
 
 // Install (or reinstall) when the lockfile or the Node major changed since the last install.
+// The stamp is taken from the lockfile as it is after the install: npm may complete the
+// lockfile while installing, and a stamp of the old text would make every later command
+// install again.
 const lockfile = join(root, "package-lock.json");
 const stampFile = join(root, "node_modules", ".avskit-install-stamp");
-const wanted = createHash("sha256")
-  .update(existsSync(lockfile) ? readFileSync(lockfile) : "no-lockfile")
-  .update(`node${major}`)
-  .digest("hex");
+const installStamp = () =>
+  createHash("sha256")
+    .update(existsSync(lockfile) ? readFileSync(lockfile) : "no-lockfile")
+    .update(`node${major}`)
+    .digest("hex");
 const have = existsSync(stampFile) ? readFileSync(stampFile, "utf8").trim() : "";
-if (have !== wanted) {
+if (have !== installStamp()) {
   log(`installing dependencies with Node ${process.versions.node}`);
   // `npm install`, not `npm ci`: the lockfile pins every version either way, and `npm ci`
   // refuses lockfiles that lack optional platform packages a registry mirror may not carry.
@@ -82,7 +86,7 @@ if (have !== wanted) {
     log("npm install failed");
     process.exit(status);
   }
-  writeFileSync(stampFile, `${wanted}\n`);
+  writeFileSync(stampFile, `${installStamp()}\n`);
 }
 
 const quoted = extra.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`);
