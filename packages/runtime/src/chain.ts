@@ -4,13 +4,18 @@ import {
   createPublicClient,
   createWalletClient,
   defineChain,
+  type Hash,
   type Hex,
   http,
   type PublicClient,
+  type TransactionReceipt,
+  TransactionReceiptNotFoundError,
   type Transport,
+  WaitForTransactionReceiptTimeoutError,
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { sleep } from "./shutdown.js";
 
 export interface ChainClientOptions {
   readonly rpcUrl: string;
@@ -80,4 +85,52 @@ export function walletFor(
 
 export function accountFromPrivateKey(privateKey: Hex): Account {
   return privateKeyToAccount(privateKey);
+}
+
+/** A receipt wait ended by a stop request: the transaction was sent, its outcome is not known here. */
+export class ReceiptWaitAbortedError extends Error {
+  readonly hash: Hash;
+  constructor(hash: Hash, reason: unknown) {
+    super(
+      `stopped waiting for the receipt of ${hash} (${(reason as Error)?.message ?? String(reason ?? "aborted")}); it may still be mined`,
+    );
+    this.name = "ReceiptWaitAbortedError";
+    this.hash = hash;
+  }
+}
+
+export interface WaitForReceiptOptions {
+  /** Give up after this long with viem's WaitForTransactionReceiptTimeoutError (default 60 s). */
+  readonly timeoutMs?: number;
+  /** Time between eth_getTransactionReceipt calls (default 250 ms). */
+  readonly pollIntervalMs?: number;
+  /** Aborting ends the wait at once with ReceiptWaitAbortedError. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Polls for a transaction's receipt until it is mined, the timeout passes, or `signal` aborts.
+ * viem's own wait cannot be aborted: a service stopping while the chain is gone would sit out
+ * the whole timeout. RPC failures while polling are retried until the timeout.
+ */
+export async function waitForReceipt(
+  client: ReadClient,
+  hash: Hash,
+  options: WaitForReceiptOptions = {},
+): Promise<TransactionReceipt> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const deadline = Date.now() + timeoutMs;
+  const { signal } = options;
+  for (;;) {
+    if (signal?.aborted) throw new ReceiptWaitAbortedError(hash, signal.reason);
+    try {
+      return await client.getTransactionReceipt({ hash });
+    } catch (error) {
+      // Not mined yet, or the endpoint is briefly down: both are worth another look.
+      if (!(error instanceof TransactionReceiptNotFoundError) && Date.now() >= deadline) throw error;
+    }
+    if (Date.now() >= deadline) throw new WaitForTransactionReceiptTimeoutError({ hash });
+    await sleep(Math.min(pollIntervalMs, Math.max(1, deadline - Date.now())), signal);
+  }
 }

@@ -3,8 +3,11 @@ export {
   type ChainClientOptions,
   connectChain,
   type ReadClient,
+  ReceiptWaitAbortedError,
   RpcUnreachableError,
+  type WaitForReceiptOptions,
   type WriteClient,
+  waitForReceipt,
   walletFor,
 } from "./chain.js";
 export {
@@ -21,6 +24,21 @@ export { formatDuration, parseDuration } from "./duration.js";
 export { ConfigError } from "./errors.js";
 export { describeFailure, type FailureDescription, type FailureReason } from "./failure.js";
 export {
+  createHttpApp,
+  type ErrorReply,
+  type HttpAppOptions,
+  type ListenOptions,
+  listen,
+  type RunningServer,
+} from "./http.js";
+export {
+  type CursorLogs,
+  DEFAULT_MAX_LOG_RANGE,
+  LogCursor,
+  type LogCursorOptions,
+  type LogRange,
+} from "./log-cursor.js";
+export {
   createLogger,
   LOG_LEVELS,
   type LogFormat,
@@ -29,8 +47,33 @@ export {
   loggingOptions,
 } from "./logger.js";
 export { Counter, createMetricsRegistry, Gauge, Histogram, Registry } from "./metrics.js";
-export { type HealthReport, listen, type RunningServer, startOpsServer } from "./ops-server.js";
+export { type HealthReport, startOpsServer } from "./ops-server.js";
+export {
+  type BackoffPolicy,
+  backoffDelay,
+  RetryAbortedError,
+  type RetryEvent,
+  type RetryOptions,
+  retry,
+} from "./retry.js";
 export { opt } from "./schemas.js";
+export {
+  type CliIo,
+  defineService,
+  EXIT,
+  type RunningService,
+  runServiceCli,
+  type Service,
+  type ServiceConfig,
+  type ServiceConfigInput,
+  type ServiceContext,
+  type ServiceDefinition,
+  type ServiceHandle,
+  type ServiceKitOptions,
+  type ServiceSpecs,
+  type StartServiceOptions,
+  serviceKitOptions,
+} from "./service.js";
 export {
   type EcdsaSignerConfig,
   ecdsaSignerOptions,
@@ -42,7 +85,7 @@ export {
   signerOptionNames,
   taskManagerLocationOptions,
 } from "./service-options.js";
-export { Shutdown, sleep } from "./shutdown.js";
+export { SECOND_SIGNAL_EXIT_CODE, Shutdown, type ShutdownOutcome, sleep } from "./shutdown.js";
 export {
   ConflictingSignerSourcesError,
   type EcdsaKeystoreJson,

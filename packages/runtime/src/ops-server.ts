@@ -1,6 +1,6 @@
-import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { createHttpApp, listen, type RunningServer } from "./http.js";
 
 export interface HealthReport {
   readonly healthy: boolean;
@@ -15,24 +15,9 @@ export interface OpsServerOptions {
   readonly logger: Logger;
 }
 
-export interface RunningServer {
-  /** The URL it listens on, e.g. http://127.0.0.1:9090 (port resolved when 0 was asked). */
-  readonly url: string;
-  readonly port: number;
-  close(): Promise<void>;
-}
-
-/** Starts a fastify app and reports where it listens; failures to bind are thrown, not ignored. */
-export async function listen(app: FastifyInstance, host: string, port: number): Promise<RunningServer> {
-  await app.listen({ host, port });
-  const address = app.server.address();
-  const boundPort = typeof address === "object" && address ? address.port : port;
-  return { url: `http://${host}:${boundPort}`, port: boundPort, close: () => app.close() };
-}
-
 /** `/metrics` for Prometheus and `/health` (200 healthy, 503 not) for probes. */
 export async function startOpsServer(options: OpsServerOptions): Promise<RunningServer> {
-  const app = Fastify({ logger: false });
+  const app = createHttpApp({ bodyLimit: 1_024 });
   app.get("/metrics", async (_request, reply) => {
     reply.header("content-type", options.registry.contentType);
     return options.registry.metrics();
@@ -42,7 +27,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Running
     reply.code(report.healthy ? 200 : 503);
     return report;
   });
-  const server = await listen(app, options.host, options.port);
+  const server = await listen(app, options.host, options.port, { quietMs: 0, maxDrainMs: 500 });
   options.logger.info({ url: server.url }, "metrics and health endpoint listening");
   return server;
 }

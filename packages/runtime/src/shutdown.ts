@@ -2,6 +2,16 @@ import type { Logger } from "pino";
 
 type Cleanup = () => void | Promise<void>;
 
+/** How a shutdown went: the steps that did not finish in time, and those that threw. */
+export interface ShutdownOutcome {
+  readonly reason: string;
+  readonly timedOut: readonly string[];
+  readonly failed: readonly string[];
+}
+
+/** The exit code of a process stopped by a second signal, without waiting for cleanup. */
+export const SECOND_SIGNAL_EXIT_CODE = 130;
+
 /**
  * Graceful shutdown: services watch `signal` to stop taking work, and registered cleanups
  * run in reverse order of registration (last started, first stopped), each bounded in time
@@ -12,13 +22,16 @@ export class Shutdown {
   readonly #cleanups: { name: string; run: Cleanup }[] = [];
   readonly #logger: Logger;
   readonly #timeoutMs: number;
-  #done: Promise<void> | undefined;
+  #reason: string | undefined;
+  #done: Promise<ShutdownOutcome> | undefined;
+  #onRequested: ((reason: string) => void)[] = [];
 
   constructor(logger: Logger, timeoutMs = 10_000) {
     this.#logger = logger;
     this.#timeoutMs = timeoutMs;
   }
 
+  /** Aborted as soon as the shutdown starts. */
   get signal(): AbortSignal {
     return this.#controller.signal;
   }
@@ -27,48 +40,79 @@ export class Shutdown {
     return this.#controller.signal.aborted;
   }
 
+  /** Why the shutdown started (a signal's name, "stop requested", …); undefined before. */
+  get reason(): string | undefined {
+    return this.#reason;
+  }
+
+  /** Resolves with the reason once the shutdown has been asked for (it may still be running). */
+  whenRequested(): Promise<string> {
+    if (this.#reason !== undefined) return Promise.resolve(this.#reason);
+    return new Promise((resolve) => this.#onRequested.push(resolve));
+  }
+
   add(name: string, run: Cleanup): void {
     this.#cleanups.push({ name, run });
   }
 
   /** Runs once; later calls return the same promise. */
-  run(reason: string): Promise<void> {
-    this.#done ??= this.#runCleanups(reason);
+  run(reason: string): Promise<ShutdownOutcome> {
+    if (this.#done === undefined) {
+      this.#reason = reason;
+      this.#done = this.#runCleanups(reason);
+      for (const resolve of this.#onRequested.splice(0)) resolve(reason);
+    }
     return this.#done;
   }
 
-  /** SIGINT/SIGTERM start the shutdown; a second signal exits at once. */
-  installSignalHandlers(onDone: (exitCode: number) => void = (code) => process.exit(code)): void {
+  /**
+   * SIGINT/SIGTERM start the shutdown (the signal's name is its reason); a second signal calls
+   * `onSecondSignal` (by default: exit 130 at once). Returns a function that removes the handlers.
+   */
+  installSignalHandlers(
+    onSecondSignal: () => void = () => process.exit(SECOND_SIGNAL_EXIT_CODE),
+  ): () => void {
     const handler = (signal: NodeJS.Signals) => {
       if (this.requested) {
         this.#logger.warn({ signal }, "second signal: exiting without waiting for cleanup");
-        onDone(130);
+        onSecondSignal();
         return;
       }
-      void this.run(signal).then(() => onDone(0));
+      void this.run(signal);
     };
     process.on("SIGINT", handler);
     process.on("SIGTERM", handler);
+    return () => {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    };
   }
 
-  async #runCleanups(reason: string): Promise<void> {
+  async #runCleanups(reason: string): Promise<ShutdownOutcome> {
     this.#logger.info({ reason }, "shutting down");
-    this.#controller.abort(new Error(`shutdown: ${reason}`));
+    this.#controller.abort(new Error(reason));
+    const timedOut: string[] = [];
+    const failed: string[] = [];
     for (const cleanup of [...this.#cleanups].reverse()) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), this.#timeoutMs);
       });
       try {
-        const outcome = await Promise.race([Promise.resolve(cleanup.run()), timeout]);
-        if (outcome === "timeout") this.#logger.warn({ step: cleanup.name }, "cleanup timed out");
+        const outcome = await Promise.race([Promise.resolve().then(cleanup.run), timeout]);
+        if (outcome === "timeout") {
+          timedOut.push(cleanup.name);
+          this.#logger.warn({ step: cleanup.name, timeoutMs: this.#timeoutMs }, "cleanup timed out");
+        }
       } catch (error) {
+        failed.push(cleanup.name);
         this.#logger.error({ step: cleanup.name, err: error }, "cleanup failed");
       } finally {
         clearTimeout(timer);
       }
     }
-    this.#logger.info("shutdown complete");
+    this.#logger.info({ reason, timedOut, failed }, "shutdown complete");
+    return { reason, timedOut, failed };
   }
 }
 
