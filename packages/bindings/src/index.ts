@@ -1,3 +1,4 @@
+export * from "./contracts.js";
 export * from "./deployment-schema.js";
 export * from "./deployments.js";
 export * from "./generated/index.js";

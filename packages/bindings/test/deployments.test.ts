@@ -3,12 +3,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  allContractErrorsAbi,
+  type CodeReader,
+  ContractResolutionError,
   type DeploymentJson,
   DeploymentNotFoundError,
   InvalidDeploymentError,
   loadDeployment,
   parseDeployment,
+  resolveContracts,
   serializeDeployment,
+  stakeRegistryAbi,
+  taskManagerAbi,
 } from "../src/index.js";
 
 const a = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
@@ -309,5 +315,112 @@ describe("loadDeployment", () => {
     const error = await loadDeployment(7, { dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidDeploymentError);
     expect((error as Error).message).toMatch(/\(root\): not JSON/);
+  });
+});
+
+/**
+ * A chain that only answers eth_getCode, from a table. The bindings package sits below the
+ * devnet (which needs it to deploy), so no real chain can be started from its tests; the
+ * services' tests resolve contracts against real anvil.
+ */
+function codeAt(deployed: readonly string[], chainId = 31337): CodeReader & { calls: number } {
+  const reader = {
+    chain: { id: chainId },
+    calls: 0,
+    async getCode({ address }: { address: string }) {
+      reader.calls++;
+      return deployed.map((x) => x.toLowerCase()).includes(address.toLowerCase()) ? "0x6080" : undefined;
+    },
+  } as CodeReader & { calls: number };
+  return reader;
+}
+
+describe("resolveContracts", () => {
+  function deploymentsDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), "avskit-resolve-"));
+    writeFileSync(join(dir, "31337.json"), JSON.stringify(validJson()));
+    return dir;
+  }
+  const flag = (name: string) => `--${name}-addr`;
+
+  it("takes a flag over the file, names each source, and reads the file only when needed", async () => {
+    const dir = deploymentsDir();
+    const given = a(0x99);
+    const chain = codeAt([given, a(0x60), a(0x10), a(0x70)]);
+    const both = await resolveContracts(chain, {
+      dir,
+      contracts: {
+        taskManager: { flag: flag("task-manager") },
+        registryCoordinator: { flag: flag("registry-coordinator"), address: given as `0x${string}` },
+        operatorStateRetriever: { flag: flag("retriever"), optional: true },
+      },
+    });
+    expect(both.addresses.taskManager.toLowerCase()).toBe(a(0x60));
+    expect(both.addresses.registryCoordinator).toBe(given);
+    expect(both.addresses.operatorStateRetriever?.toLowerCase()).toBe(a(0x70));
+    expect(both.sources.registryCoordinator).toBe("--registry-coordinator-addr");
+    expect(both.sources.taskManager).toBe(join(dir, "31337.json"));
+    expect(both.deployment?.chainId).toBe(31337);
+
+    const onlyFlags = await resolveContracts(chain, {
+      dir: "/nonexistent",
+      contracts: {
+        taskManager: { flag: flag("task-manager"), address: given as `0x${string}` },
+        operatorStateRetriever: { flag: flag("retriever"), optional: true },
+      },
+    });
+    expect(onlyFlags.deployment).toBeUndefined();
+    expect(onlyFlags.addresses.operatorStateRetriever).toBeUndefined();
+  });
+
+  it("refuses an address without code, naming the contract and where it came from", async () => {
+    const dir = deploymentsDir();
+    const stale = resolveContracts(codeAt([]), {
+      dir,
+      contracts: { taskManager: { flag: "--task-manager-addr" } },
+    });
+    await expect(stale).rejects.toThrow(ContractResolutionError);
+    await expect(stale).rejects.toMatchObject({ problem: "no-code", contract: "taskManager" });
+    await expect(stale).rejects.toThrow(
+      /taskManager, from .*31337\.json\): was the chain restarted.*--task-manager-addr/,
+    );
+
+    const typo = resolveContracts(codeAt([]), {
+      dir,
+      contracts: { taskManager: { flag: "--task-manager-addr", address: a(5) as `0x${string}` } },
+    });
+    await expect(typo).rejects.toThrow(/taskManager, from --task-manager-addr\)/);
+  });
+
+  it("refuses a missing or invalid deployments file with the same error class", async () => {
+    const missing = resolveContracts(codeAt([]), {
+      dir: mkdtempSync(join(tmpdir(), "avskit-empty-")),
+      contracts: { taskManager: { flag: "--task-manager-addr" } },
+    });
+    await expect(missing).rejects.toMatchObject({
+      name: "ContractResolutionError",
+      problem: "no-deployment",
+    });
+    await expect(missing).rejects.toThrow(/or give the addresses \(--task-manager-addr\)/);
+
+    const dir = mkdtempSync(join(tmpdir(), "avskit-bad-"));
+    writeFileSync(join(dir, "31337.json"), "{");
+    await expect(
+      resolveContracts(codeAt([]), { dir, contracts: { taskManager: { flag: "--task-manager-addr" } } }),
+    ).rejects.toMatchObject({ problem: "invalid-deployment" });
+  });
+});
+
+describe("allContractErrorsAbi (generated)", () => {
+  it("holds every contract's custom errors once each", () => {
+    type Item = { type: string; name?: string; inputs?: readonly { type: string }[] };
+    const names = (abi: readonly Item[]) =>
+      abi.filter((item) => item.type === "error").map((item) => item.name);
+    const signatures = allContractErrorsAbi.map(
+      (item: Item) => `${item.name}(${(item.inputs ?? []).map((input) => input.type).join(",")})`,
+    );
+    expect(new Set(signatures).size).toBe(signatures.length);
+    const all = names(allContractErrorsAbi);
+    for (const name of [...names(taskManagerAbi), ...names(stakeRegistryAbi)]) expect(all).toContain(name);
   });
 });

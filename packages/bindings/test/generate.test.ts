@@ -48,6 +48,37 @@ function fixture(artifacts: FakeArtifact[]): { artifacts: string; out: string } 
 }
 
 describe("generate.mjs", () => {
+  it("collects every custom error once, by signature (tuples spelled out), sorted", () => {
+    const error = (name: string, inputs: unknown[]) => ({ type: "error", name, inputs });
+    const tuple = { type: "tuple", name: "p", components: [{ type: "uint256" }, { type: "address" }] };
+    const paths = fixture([
+      {
+        contractName: "A",
+        sourceName: "contracts/A.sol",
+        abi: [error("Late", []), error("Shared", [{ type: "uint256" }]), error("Point", [tuple])],
+      },
+      {
+        contractName: "B",
+        sourceName: "contracts/B.sol",
+        abi: [error("Shared", [{ type: "uint256" }]), error("Shared", [{ type: "address" }])],
+      },
+    ]);
+    expect(run(["--artifacts", paths.artifacts, "--out", paths.out]).status).toBe(0);
+    const text = readFileSync(join(paths.out, "allContractErrors.ts"), "utf8");
+    const abi = JSON.parse(text.slice(text.indexOf("= [") + 2, text.lastIndexOf("] as const") + 1)) as {
+      name: string;
+      inputs: { type: string }[];
+    }[];
+    // The packaged OpenZeppelin proxies add their own errors; ours come in signature order.
+    const ours = abi.filter((e) => ["Late", "Point", "Shared"].includes(e.name));
+    expect(ours.map((e) => `${e.name}(${e.inputs.map((i) => i.type).join(",")})`)).toEqual([
+      "Late()",
+      "Point(tuple)",
+      "Shared(address)",
+      "Shared(uint256)",
+    ]);
+  });
+
   it("writes one sorted module per contract, bytecode only for deployable ones, and skips test harnesses", () => {
     const paths = fixture([
       {
@@ -80,6 +111,7 @@ describe("generate.mjs", () => {
       "ProxyAdmin.ts",
       "StakeRegistry.ts",
       "TransparentUpgradeableProxy.ts",
+      "allContractErrors.ts",
       "index.ts",
     ]);
     const stake = readFileSync(join(paths.out, "StakeRegistry.ts"), "utf8");
@@ -103,6 +135,7 @@ describe("generate.mjs", () => {
         'export * from "./ProxyAdmin.js";',
         'export * from "./StakeRegistry.js";',
         'export * from "./TransparentUpgradeableProxy.js";',
+        'export * from "./allContractErrors.js";',
         "",
       ].join("\n"),
     );
