@@ -31,7 +31,7 @@ export {
   type InvalidPointReason,
   InvalidSecretKeyError,
 } from "./errors.js";
-export { hashToG1 } from "./hash-to-g1.js";
+export { type HashToG1Hint, hashToG1, hashToG1Hint, hashToG1Tries, NO_HASH_HINT } from "./hash-to-g1.js";
 export {
   assertSecretKey,
   type BlsKeyPair,

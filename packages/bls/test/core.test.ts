@@ -23,6 +23,8 @@ import {
   g2ToSolidity,
   type Hex,
   hashToG1,
+  hashToG1Hint,
+  hashToG1Tries,
   InvalidDigestError,
   InvalidPointError,
   type InvalidPointReason,
@@ -194,6 +196,23 @@ describe("hashToG1 (EigenLayer try-and-increment)", () => {
     // A digest equal to p lands on the same point as digest 0.
     expect(hashToG1(digestOf(P)).equals(hashToG1(digestOf(0n)))).toBe(true);
   });
+
+  it.each(digests)(
+    "gives for %s the hint that proves its point: the skipped x are non-squares, y is the chosen root",
+    (digest) => {
+      const { x, y } = hashToG1(digest).toAffine();
+      const hint = hashToG1Hint(digest);
+      expect(hint.y).toBe(y);
+      expect((hint.yRoot * hint.yRoot) % P).toBe(y);
+      expect(hashToG1Tries(digest)).toBe(hint.nonResidueRoots.length + 1);
+      // Each skipped candidate x0 (digest mod p, then + 1 ...) has x0³ + 3 = −root² mod p.
+      hint.nonResidueRoots.forEach((root, i) => {
+        const skipped = (BigInt(digest) % P) + BigInt(i);
+        expect((root * root + skipped ** 3n + 3n) % P).toBe(0n);
+      });
+      expect(((BigInt(digest) % P) + BigInt(hint.nonResidueRoots.length)) % P).toBe(x);
+    },
+  );
 
   it("refuses a digest that is not 32 bytes", () => {
     expect(() => hashToG1("0x1234")).toThrow(InvalidDigestError);

@@ -1,6 +1,7 @@
 // One measurement each: the signature check alone (gas meter, eth_call), respondToTask (a mined
 // transaction), and the whole-quorum stake update (a mined transaction).
 import { registryCoordinatorAbi, taskManagerAbi } from "@avskit/bindings";
+import { hashToG1Tries, NO_HASH_HINT } from "@avskit/bls";
 import { type Address, encodeFunctionData, type Hex } from "viem";
 import {
   buildCheckInput,
@@ -8,9 +9,7 @@ import {
   createTask,
   depositStake,
   E18,
-  hashToG1Tries,
   measureCallGas,
-  NO_HASH_HINT,
   type NonSignerStakesAndSignature,
   quorumNumbersBytes,
   respondToTask,

@@ -8,6 +8,9 @@ import {
   g1ToSolidity,
   g2FromSolidity,
   g2ToSolidity,
+  type HashToG1Hint,
+  hashToG1Hint,
+  NO_HASH_HINT,
   type SolidityG1,
   type SolidityG2,
   signDigest,
@@ -15,7 +18,6 @@ import {
 import { type Address, type ContractFunctionArgs, encodePacked, type Hex, keccak256 } from "viem";
 import type { TestAvs } from "./avs.js";
 import { InvalidHelperInputError } from "./errors.js";
-import { type HashToG1Hint, hashToG1Hint, NO_HASH_HINT } from "./hash-hint.js";
 import { quorumNumbersBytes } from "./operators.js";
 
 /** The `NonSignerStakesAndSignature` struct checkSignatures and respondToTask take. */

@@ -24,7 +24,6 @@ export {
   MeasuredCallRevertedError,
   measureCallGas,
 } from "./gas-meter.js";
-export { type HashToG1Hint, hashToG1Hint, hashToG1Tries, NO_HASH_HINT } from "./hash-hint.js";
 export {
   delegateFromNewStaker,
   depositStake,

@@ -9,6 +9,8 @@ import {
   g1ToSolidity,
   g2ToSolidity,
   generateKeyPair,
+  hashToG1Hint,
+  NO_HASH_HINT,
   operatorIdFromPublicKey,
   signDigest,
 } from "@avskit/bls";
@@ -20,8 +22,6 @@ import {
   type CreatedTask,
   createTask,
   E18,
-  hashToG1Hint,
-  NO_HASH_HINT,
   type NonSignerStakesAndSignature,
   quorumNumbersBytes,
   registerOperators,
