@@ -25,11 +25,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { taskResponseDigest as responseDigest } from "@avskit/aggregator-api";
 import { g1ToSolidity, signDigest, verifySignature } from "@avskit/bls";
 import { createLogger } from "@avskit/runtime";
 import type { TaskEvent } from "../src/aggregator.js";
 import { resolveAggregatorConfig } from "../src/options.js";
-import { responseDigest } from "../src/response.js";
 import { startAggregator } from "../src/service.js";
 import { createTask, quorumsFor, registerOperators, startTestAvs } from "../test/support/chain.js";
 

@@ -1,14 +1,14 @@
+import { parseSignedResponse, ResponseRejectedError } from "@avskit/aggregator-api";
 import { verifySignature } from "@avskit/bls";
 import type { Logger } from "@avskit/runtime";
 import type { Hex } from "viem";
 import { BatcherClosedError, BatcherFullError, type VerificationBatcher } from "./batcher.js";
-import { AggregatorUnavailableError, briefly, ResponseRejectedError } from "./errors.js";
+import { AggregatorUnavailableError, briefly } from "./errors.js";
 import type { AggregatorMetrics } from "./metrics.js";
 import type { OperatorStateProvider } from "./operator-state.js";
 import { AggregateRejectedError, type ResponseSubmitter } from "./submitter.js";
 import type { TaskInfo } from "./task.js";
 import { type Submission, TaskAggregation, type TaskSnapshot, type TaskStatus } from "./task-aggregation.js";
-import { parseSignedResponse } from "./wire.js";
 
 /** What happened to a task, for progress views, tests and the benchmark. */
 export type TaskEvent =

@@ -1,57 +1,5 @@
 import { BaseError } from "viem";
 
-/**
- * Why a signed response was refused. Each code has one HTTP status; operators branch on the
- * code, never on the message. Codes marked retryable may succeed if the same request is sent
- * again later (the aggregator may not have seen the task yet, or is overloaded).
- */
-export const REJECTIONS = {
-  /** Body is not JSON, has wrong types, missing or extra fields, or a number out of range. */
-  INVALID_REQUEST: { status: 400, retryable: false },
-  /** Content-Type is not application/json. */
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
-  /** Body larger than the configured limit. */
-  BODY_TOO_LARGE: { status: 413, retryable: false },
-  /** No such route. */
-  ROUTE_NOT_FOUND: { status: 404, retryable: false },
-  /** The signature is not a valid G1 point: out of range, not on the curve, or infinity. */
-  INVALID_SIGNATURE_POINT: { status: 400, retryable: false },
-  /** `response.referenceTaskIndex` differs from the task in the URL. */
-  TASK_MISMATCH: { status: 400, retryable: false },
-  /** The aggregator has not seen this task (yet): retry with backoff inside the response window. */
-  TASK_NOT_FOUND: { status: 404, retryable: true },
-  /** The task's response window has passed. */
-  TASK_EXPIRED: { status: 410, retryable: false },
-  /** A response for this task has been (or is being) submitted on-chain. */
-  TASK_ALREADY_RESPONDED: { status: 409, retryable: false },
-  /** The operator id is not registered in any quorum at the task's reference block. */
-  OPERATOR_UNKNOWN: { status: 403, retryable: false },
-  /** The operator is registered, but in none of the task's quorums. */
-  OPERATOR_NOT_IN_QUORUMS: { status: 403, retryable: false },
-  /** This operator has already answered this task (with any answer). */
-  DUPLICATE_RESPONSE: { status: 409, retryable: false },
-  /** The signature does not verify against the operator's key and the response digest. */
-  SIGNATURE_INVALID: { status: 422, retryable: false },
-  /** Too many signatures waiting for verification: retry shortly. */
-  OVERLOADED: { status: 429, retryable: true },
-} as const;
-
-export type RejectionCode = keyof typeof REJECTIONS;
-
-/** A refused request: nothing in the aggregator's task state changed because of it. */
-export class ResponseRejectedError extends Error {
-  readonly code: RejectionCode;
-  readonly status: number;
-  readonly retryable: boolean;
-  constructor(code: RejectionCode, message: string) {
-    super(message);
-    this.name = "ResponseRejectedError";
-    this.code = code;
-    this.status = REJECTIONS[code].status;
-    this.retryable = REJECTIONS[code].retryable;
-  }
-}
-
 /** The aggregator cannot serve right now for a reason of its own (chain unreachable, shutting down). */
 export class AggregatorUnavailableError extends Error {
   readonly code: "UNAVAILABLE";

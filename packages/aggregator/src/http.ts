@@ -1,9 +1,14 @@
+import {
+  type ErrorBody,
+  parseTaskIndex,
+  type RejectionCode,
+  ResponseRejectedError,
+} from "@avskit/aggregator-api";
 import type { Logger } from "@avskit/runtime";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Aggregator } from "./aggregator.js";
-import { AggregatorUnavailableError, type RejectionCode, ResponseRejectedError } from "./errors.js";
+import { AggregatorUnavailableError } from "./errors.js";
 import type { AggregatorMetrics } from "./metrics.js";
-import { parseTaskIndex } from "./wire.js";
 
 export interface HttpApiOptions {
   readonly aggregator: Aggregator;
@@ -13,13 +18,6 @@ export interface HttpApiOptions {
   readonly bodyLimit: number;
   /** Extra health details (e.g. chain head, watcher state); healthy unless it says otherwise. */
   readonly health?: () => { healthy: boolean; [detail: string]: unknown };
-}
-
-/** The JSON every error reply carries. */
-export interface ErrorBody {
-  readonly code: RejectionCode | "UNAVAILABLE" | "INTERNAL";
-  readonly message: string;
-  readonly retryable: boolean;
 }
 
 const FASTIFY_CODES: Readonly<Record<string, RejectionCode>> = {

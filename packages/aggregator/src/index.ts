@@ -17,14 +17,9 @@ export { ChainOperatorStates } from "./chain/operator-states.js";
 export { ChainSubmitter } from "./chain/submitter.js";
 export { type OnChainTask, readTaskLogs, TaskWatcher, taskInfoFromEvent } from "./chain/task-events.js";
 export { runAggregatorCli } from "./cli-main.js";
-export {
-  AggregatorUnavailableError,
-  REJECTIONS,
-  type RejectionCode,
-  ResponseRejectedError,
-} from "./errors.js";
+export { AggregatorUnavailableError } from "./errors.js";
 export { verifyBatchOfSameMessage } from "./fast-verifier.js";
-export { buildHttpApi, type ErrorBody } from "./http.js";
+export { buildHttpApi } from "./http.js";
 export { AggregatorMetrics } from "./metrics.js";
 export { verifyEachSignature } from "./naive-verifier.js";
 export type { OperatorRecord, OperatorState, OperatorStateProvider } from "./operator-state.js";
@@ -36,7 +31,6 @@ export {
   ENV_PREFIX,
   resolveAggregatorConfig,
 } from "./options.js";
-export { responseDigest, type TaskResponse } from "./response.js";
 export {
   type AggregatorDeps,
   NotAnAggregatorError,
@@ -46,4 +40,3 @@ export {
 export { type ResponseSubmitter, SubmissionFailedError, type SubmitResult } from "./submitter.js";
 export type { TaskInfo } from "./task.js";
 export { type Submission, TaskAggregation, type TaskStatus } from "./task-aggregation.js";
-export { parseSignedResponse, parseTaskIndex, type SignedResponse, type SignedResponseBody } from "./wire.js";

@@ -1,8 +1,7 @@
+import { ResponseRejectedError, type TaskResponse, taskResponseDigest } from "@avskit/aggregator-api";
 import { G1, type G1Point, G2, type G2Point, g1ToSolidity, g2ToSolidity } from "@avskit/bls";
 import type { Hex } from "viem";
-import { ResponseRejectedError } from "./errors.js";
 import type { OperatorRecord, OperatorState } from "./operator-state.js";
-import { responseDigest, type TaskResponse } from "./response.js";
 import type { TaskInfo } from "./task.js";
 
 /**
@@ -225,7 +224,7 @@ export class TaskAggregation {
         `operator ${operatorId} has already answered task ${this.taskIndex}`,
       );
     }
-    return { member, digest: responseDigest(response) };
+    return { member, digest: taskResponseDigest(response) };
   }
 
   /**

@@ -1,7 +1,6 @@
+import { ResponseRejectedError, taskResponseDigest as responseDigest } from "@avskit/aggregator-api";
 import { G1, verifySignature } from "@avskit/bls";
 import { describe, expect, it } from "vitest";
-import { ResponseRejectedError } from "../src/errors.js";
-import { responseDigest } from "../src/response.js";
 import { body, harness, makeOperator, makeState, makeTask, sign, until } from "./fixtures.js";
 
 const right = { referenceTaskIndex: 7, sum: 42n };

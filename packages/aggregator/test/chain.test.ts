@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { taskResponseDigest as responseDigest, type TaskResponse } from "@avskit/aggregator-api";
 import { taskManagerAbi } from "@avskit/bindings";
 import { G1, g1ToSolidity, signDigest } from "@avskit/bls";
 import { createLogger } from "@avskit/runtime";
@@ -8,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TaskEvent } from "../src/aggregator.js";
 import type { SameMessageBatchVerifier } from "../src/batcher.js";
 import { resolveAggregatorConfig } from "../src/options.js";
-import { responseDigest, type TaskResponse } from "../src/response.js";
 import { type RunningAggregator, startAggregator } from "../src/service.js";
 import { BIN } from "./support/bin.js";
 import {

@@ -1,3 +1,4 @@
+import { taskResponseDigest as responseDigest, type TaskResponse } from "@avskit/aggregator-api";
 import {
   type BlsKeyPair,
   type G1Point,
@@ -14,7 +15,6 @@ import { type SameMessageBatchVerifier, VerificationBatcher } from "../src/batch
 import { verifyBatchOfSameMessage } from "../src/fast-verifier.js";
 import { AggregatorMetrics } from "../src/metrics.js";
 import type { OperatorRecord, OperatorState, OperatorStateProvider } from "../src/operator-state.js";
-import { responseDigest, type TaskResponse } from "../src/response.js";
 import { AggregateRejectedError, type ResponseSubmitter, type SubmitResult } from "../src/submitter.js";
 import type { TaskInfo } from "../src/task.js";
 import type { Submission } from "../src/task-aggregation.js";

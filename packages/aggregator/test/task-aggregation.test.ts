@@ -1,7 +1,6 @@
+import { ResponseRejectedError, taskResponseDigest as responseDigest } from "@avskit/aggregator-api";
 import { aggregateG1, G1, verifySignature } from "@avskit/bls";
 import { describe, expect, it } from "vitest";
-import { ResponseRejectedError } from "../src/errors.js";
-import { responseDigest } from "../src/response.js";
 import { TaskAggregation } from "../src/task-aggregation.js";
 import { makeOperator, makeState, makeTask, sign } from "./fixtures.js";
 

@@ -1,5 +1,6 @@
+import { type TaskResponse, taskResponseDigest } from "@avskit/aggregator-api";
 import { taskManagerAbi } from "@avskit/bindings";
-import { encodeAbiParameters, type Hex, keccak256, parseEventLogs, type TransactionReceipt } from "viem";
+import { type Hex, parseEventLogs, type TransactionReceipt } from "viem";
 import type { TestAvs } from "./avs.js";
 import type { NonSignerStakesAndSignature } from "./check-input.js";
 import { UnexpectedChainStateError } from "./errors.js";
@@ -14,11 +15,8 @@ export interface Task {
   quorumNumbers: Hex;
 }
 
-/** ITaskManager.TaskResponse: what operators sign (hashed). */
-export interface TaskResponse {
-  referenceTaskIndex: number;
-  sum: bigint;
-}
+export type { TaskResponse };
+export { taskResponseDigest };
 
 export interface CreatedTask {
   readonly taskIndex: number;
@@ -42,24 +40,6 @@ export async function createTask(
   const [event] = parseEventLogs({ abi: taskManagerAbi, eventName: "NewTaskCreated", logs: receipt!.logs });
   if (!event) throw new UnexpectedChainStateError(`createNewTask ${sent.hash} emitted no NewTaskCreated`);
   return { taskIndex: event.args.taskIndex, task: { ...event.args.task }, receipt: receipt! };
-}
-
-/** keccak256(abi.encode(TaskResponse)): the digest operators sign and checkSignatures verifies. */
-export function taskResponseDigest(response: TaskResponse): Hex {
-  return keccak256(
-    encodeAbiParameters(
-      [
-        {
-          type: "tuple",
-          components: [
-            { name: "referenceTaskIndex", type: "uint32" },
-            { name: "sum", type: "uint256" },
-          ],
-        },
-      ],
-      [response],
-    ),
-  );
 }
 
 export interface RespondedTask {

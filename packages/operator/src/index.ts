@@ -75,13 +75,6 @@ export {
   type OperatorStatusReport,
   type QuorumStatus,
 } from "./registration/status.js";
-export {
-  classifyReply,
-  postSignedResponse,
-  responseUrl,
-  type SendOutcome,
-  type SignedResponseBody,
-} from "./run/aggregator-client.js";
 export { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./run/backoff.js";
 export { REQUEST_KINDS, type RequestKind, requestBody } from "./run/faults.js";
 export { createOperatorMetrics, type OperatorMetrics } from "./run/metrics.js";
@@ -93,5 +86,5 @@ export {
   type SkipReason,
   startOperator,
 } from "./run/operator.js";
-export { computeSum, responseDigest, type Task, type TaskResponse, wrongSum } from "./run/task.js";
+export { computeSum, type Task, wrongSum } from "./run/task.js";
 export { TaskWatcher, type TaskWatcherOptions } from "./run/task-watcher.js";

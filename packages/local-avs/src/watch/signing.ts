@@ -1,5 +1,5 @@
+import { taskResponseDigest as responseDigest } from "@avskit/aggregator-api";
 import { indexRegistryAbi, taskManagerAbi } from "@avskit/bindings";
-import { responseDigest } from "@avskit/operator";
 import type { ReadClient } from "@avskit/runtime";
 import {
   type Address,

@@ -1,6 +1,6 @@
+import type { SignedResponseBody } from "@avskit/aggregator-api";
 import { g1ToSolidity, generateSecretKey, signDigest } from "@avskit/bls";
 import type { Hex } from "viem";
-import type { SignedResponseBody } from "./aggregator-client.js";
 
 /**
  * TEST ONLY. What an operator sends for each task, in order. `honest` is the real signed

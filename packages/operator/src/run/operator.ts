@@ -1,4 +1,11 @@
-import { type BlsKeyPair, g1ToSolidity, operatorIdFromPublicKey, signDigest } from "@avskit/bls";
+import {
+  postSignedResponse,
+  type SendOutcome,
+  type SignedResponseBody,
+  signedResponseBody,
+  taskResponseDigest,
+} from "@avskit/aggregator-api";
+import { type BlsKeyPair, operatorIdFromPublicKey, signDigest } from "@avskit/bls";
 import {
   connectChain,
   createLogger,
@@ -13,11 +20,10 @@ import { type Address, type Hex, zeroHash } from "viem";
 import { registryCoordinatorAbi, taskManagerAbi } from "../chain/abis.js";
 import { type AvsContracts, resolveAvsContracts } from "../chain/contracts.js";
 import { bitmapOf, quorumNumbersFromBytes, quorumsInBitmap } from "../registration/quorums.js";
-import { postSignedResponse, type SendOutcome, type SignedResponseBody } from "./aggregator-client.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.js";
 import { type RequestKind, requestBody } from "./faults.js";
 import { createOperatorMetrics, type OperatorMetrics } from "./metrics.js";
-import { computeSum, responseDigest, type Task, wrongSum } from "./task.js";
+import { computeSum, type Task, wrongSum } from "./task.js";
 import { TaskWatcher } from "./task-watcher.js";
 
 /** TEST ONLY switches that make the operator misbehave on purpose. Off unless set. */
@@ -299,19 +305,16 @@ class TaskHandler {
     const wrong = this.#deps.wrongAnswer();
     const sum = wrong ? wrongSum(honestSum) : honestSum;
     if (wrong) metrics.wrongAnswers.inc();
-    const digest = responseDigest({ referenceTaskIndex: task.taskIndex, sum });
-    const signature = g1ToSolidity(signDigest(this.#deps.keyPair.secretKey, digest));
+    const response = { referenceTaskIndex: task.taskIndex, sum };
+    const digest = taskResponseDigest(response);
+    const signature = signDigest(this.#deps.keyPair.secretKey, digest);
     metrics.tasksSigned.inc();
     emit({ type: "response-signed", taskIndex: task.taskIndex, sum, wrong, digest });
     log.info(
       { taskIndex: task.taskIndex, a: task.a.toString(), b: task.b.toString(), sum: sum.toString(), wrong },
       wrong ? "task signed with a WRONG answer (test-only option)" : "task signed",
     );
-    const body: SignedResponseBody = {
-      operatorId: this.#deps.operatorId,
-      response: { referenceTaskIndex: task.taskIndex, sum: sum.toString() },
-      signature: { X: signature.X.toString(), Y: signature.Y.toString() },
-    };
+    const body: SignedResponseBody = signedResponseBody(this.#deps.operatorId, response, signature);
     for (const kind of this.#deps.requests) {
       await this.#send(task, deadline, kind, requestBody(kind, body, digest));
     }

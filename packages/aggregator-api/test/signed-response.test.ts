@@ -1,7 +1,6 @@
 import { FIELD_MODULUS, G1, g1ToSolidity } from "@avskit/bls";
 import { describe, expect, it } from "vitest";
-import { ResponseRejectedError } from "../src/errors.js";
-import { parseSignedResponse, parseTaskIndex } from "../src/wire.js";
+import { parseSignedResponse, parseTaskIndex, ResponseRejectedError } from "../src/index.js";
 
 const point = g1ToSolidity(G1.BASE.multiply(5n));
 const good = {

@@ -2,13 +2,7 @@
  * The operator's side of the aggregator's HTTP API: `POST /v1/tasks/:taskIndex/responses`
  * with a JSON body; 2xx means counted, 4xx/5xx carry `{code, message, retryable}`.
  */
-
-/** The JSON body the aggregator takes (big numbers as decimal strings). */
-export interface SignedResponseBody {
-  readonly operatorId: string;
-  readonly response: { readonly referenceTaskIndex: number; readonly sum: string };
-  readonly signature: { readonly X: string; readonly Y: string };
-}
+import { isRejectionCode, REJECTIONS } from "./rejections.js";
 
 export type SendOutcome =
   | { readonly kind: "accepted"; readonly status: number }
@@ -21,8 +15,7 @@ export type SendOutcome =
     }
   | { readonly kind: "unreachable"; readonly message: string };
 
-/** Codes that mean "not now, maybe later" even when a reply does not say so itself. */
-const RETRYABLE_CODES = new Set(["TASK_NOT_FOUND", "OVERLOADED", "UNAVAILABLE", "INTERNAL"]);
+/** Statuses that mean "not now, maybe later" when a reply carries no known code (a proxy's page, say). */
 const RETRYABLE_STATUSES = new Set([404, 408, 425, 429, 500, 502, 503, 504]);
 
 export function responseUrl(aggregatorUrl: string, taskIndex: number): string {
@@ -56,7 +49,9 @@ export function classifyReply(status: number, text: string): SendOutcome {
   const retryable =
     typeof reply.retryable === "boolean"
       ? reply.retryable
-      : RETRYABLE_CODES.has(code) || (typeof reply.code !== "string" && RETRYABLE_STATUSES.has(status));
+      : isRejectionCode(code)
+        ? REJECTIONS[code].retryable
+        : RETRYABLE_STATUSES.has(status);
   return { kind: "rejected", status, code, message, retryable };
 }
 

@@ -22,13 +22,18 @@ const RECENT_LIMIT = 1024;
 
 /**
  * The 32-byte message operators sign: keccak256(abi.encode(response)), the digest the task
- * manager recomputes on-chain. Responses are grouped by it, so different answers never mix.
+ * manager recomputes on-chain. The aggregator groups responses by it, so different answers
+ * never mix in one aggregate.
  */
-export function responseDigest(response: TaskResponse): Hex {
+export function taskResponseDigest(response: TaskResponse): Hex {
   const key = `${response.referenceTaskIndex}:${response.sum}`;
   let digest = recent.get(key);
   if (digest === undefined) {
-    digest = keccak256(encodeAbiParameters(TASK_RESPONSE_ABI, [response]));
+    digest = keccak256(
+      encodeAbiParameters(TASK_RESPONSE_ABI, [
+        { referenceTaskIndex: response.referenceTaskIndex, sum: response.sum },
+      ]),
+    );
     if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value!);
     recent.set(key, digest);
   }

@@ -1,17 +1,17 @@
-import type { G1Point } from "@avskit/bls";
-import { g1FromSolidity, InvalidPointError } from "@avskit/bls";
+import { type G1Point, g1FromSolidity, g1ToSolidity, InvalidPointError } from "@avskit/bls";
 import type { Hex } from "viem";
-import { ResponseRejectedError } from "./errors.js";
-import type { TaskResponse } from "./response.js";
+import { ResponseRejectedError } from "./rejections.js";
+import type { TaskResponse } from "./task-response.js";
 
 /**
- * The JSON body of `POST /v1/tasks/:taskIndex/responses`. Big numbers are strings, decimal
- * ("123") or 0x-hex ("0x7b"); JSON numbers are accepted when they are safe integers.
+ * The JSON body of `POST /v1/tasks/:taskIndex/responses`, as operators send it: big numbers as
+ * decimal strings. The aggregator also accepts 0x-hex strings ("0x7b") and JSON numbers that
+ * are safe integers.
  */
 export interface SignedResponseBody {
-  operatorId: string;
-  response: { referenceTaskIndex: number | string; sum: number | string };
-  signature: { X: number | string; Y: number | string };
+  readonly operatorId: Hex;
+  readonly response: { readonly referenceTaskIndex: number; readonly sum: string };
+  readonly signature: { readonly X: string; readonly Y: string };
 }
 
 /** A request that passed parsing: well-typed, in range, with a valid G1 signature point. */
@@ -19,6 +19,20 @@ export interface SignedResponse {
   readonly operatorId: Hex;
   readonly response: TaskResponse;
   readonly signature: G1Point;
+}
+
+/** The body an operator sends for its BLS signature over taskResponseDigest(response). */
+export function signedResponseBody(
+  operatorId: Hex,
+  response: TaskResponse,
+  signature: G1Point,
+): SignedResponseBody {
+  const { X, Y } = g1ToSolidity(signature);
+  return {
+    operatorId,
+    response: { referenceTaskIndex: response.referenceTaskIndex, sum: response.sum.toString() },
+    signature: { X: X.toString(), Y: Y.toString() },
+  };
 }
 
 const UINT32_MAX = 2n ** 32n - 1n;
