@@ -16,7 +16,7 @@ import {
 import { AvsStage, type StagedOperator } from "./support/avs.js";
 import { captureLogs, waitFor } from "./support/logs.js";
 import { runCli } from "./support/process.js";
-import { TcpProxy } from "./support/tcp-proxy.js";
+import { TcpProxy } from "@avskit/integration";
 
 let chain: RunningChain;
 let deploymentsDir: string;

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import type { Deployment } from "@avskit/bindings";
 import { chainFor, type DeployConfig, deployAvs, type QuorumConfig } from "@avskit/deploy";
 import { type AnvilInstance, resolveAnvilBinary, startAnvil } from "@avskit/devnet";
-import { type Address, type Chain, createPublicClient, createWalletClient, http, numberToHex } from "viem";
+import { type Address, type Chain, createPublicClient, createWalletClient, http } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { InvalidHelperInputError, UnexpectedChainStateError } from "./errors.js";
-import { type TestClient, TxSender } from "./sender.js";
+import { type AnvilClient, anvilClient, type ChainClient, TxSender } from "./sender.js";
 
 export interface StartTestAvsOptions {
   /** Quorums to create; the deploy package's devnet defaults (2 quorums) when omitted. */
@@ -30,7 +30,9 @@ export interface TestAvs {
   readonly chainId: number;
   readonly chain: Chain;
   /** Batching public client (concurrent calls go out as one JSON-RPC batch). */
-  readonly client: TestClient;
+  readonly client: ChainClient;
+  /** viem's anvil test actions over the same transport: mine, setAutomine, setCode, setBalance… */
+  readonly testClient: AnvilClient;
   readonly sender: TxSender;
   readonly deployment: Deployment;
   /** anvil account 0: deploys, owns the AVS and the restaking stand-in, mints test tokens. */
@@ -44,23 +46,23 @@ export interface TestAvs {
   /** The hardfork anvil reports (`anvil_nodeInfo`). */
   readonly hardfork: string;
   readonly anvil: AnvilInstance;
-  /** A raw JSON-RPC call (anvil_* and debug_* methods viem has no action for). */
+  /** A raw JSON-RPC call (debug_* and anvil_nodeInfo, which viem has no action for). */
   rpc(method: string, params?: readonly unknown[]): Promise<unknown>;
-  /** Mines `blocks` empty blocks (anvil_mine). */
+  /** Mines `blocks` empty blocks. */
   mine(blocks: number): Promise<void>;
-  /** Sets an account's ETH balance (anvil_setBalance). */
+  /** Sets an account's ETH balance. */
   setBalance(address: Address, wei: bigint): Promise<void>;
   blockNumber(): Promise<number>;
   stop(): Promise<void>;
 }
 
 /** A public client whose concurrent requests are sent as JSON-RPC batches. */
-export function batchingClient(rpcUrl: string, chain: Chain): TestClient {
+export function batchingClient(rpcUrl: string, chain: Chain): ChainClient {
   return createPublicClient({
     chain,
     transport: http(rpcUrl, { batch: { batchSize: 1_000, wait: 0 }, timeout: 120_000, retryCount: 0 }),
     pollingInterval: 20,
-  }) as TestClient;
+  }) as ChainClient;
 }
 
 /**
@@ -148,11 +150,13 @@ export async function startTestAvs(options: StartTestAvsOptions = {}): Promise<T
       client.request({ method: method as never, params: params as never }) as Promise<unknown>;
     const nodeInfo = (await rpc("anvil_nodeInfo")) as { hardFork?: unknown };
 
+    const testClient = anvilClient(client);
     return {
       rpcUrl: anvil.rpcUrl,
       chainId: anvil.chainId,
       chain,
       client,
+      testClient,
       sender: new TxSender(client),
       deployment,
       deployer,
@@ -166,10 +170,10 @@ export async function startTestAvs(options: StartTestAvsOptions = {}): Promise<T
         if (!Number.isInteger(blocks) || blocks < 1) {
           throw new InvalidHelperInputError(`cannot mine ${blocks} blocks`);
         }
-        await rpc("anvil_mine", [numberToHex(blocks)]);
+        await testClient.mine({ blocks });
       },
       async setBalance(address: Address, wei: bigint) {
-        await rpc("anvil_setBalance", [address, numberToHex(wei)]);
+        await testClient.setBalance({ address, value: wei });
       },
       async blockNumber() {
         return Number(await client.getBlockNumber({ cacheTime: 0 }));

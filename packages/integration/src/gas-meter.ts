@@ -35,7 +35,7 @@ export const GAS_METER_ADDRESS: Address = "0x00000000000000000000000000000000006
 
 /** Installs the gas meter on the test chain with anvil_setCode. */
 export async function installGasMeter(avs: TestAvs, address: Address = GAS_METER_ADDRESS): Promise<Address> {
-  await avs.rpc("anvil_setCode", [address, GAS_METER_RUNTIME]);
+  await avs.testClient.setCode({ address, bytecode: GAS_METER_RUNTIME });
   return address;
 }
 

@@ -24,6 +24,7 @@ export {
   MeasuredCallRevertedError,
   measureCallGas,
 } from "./gas-meter.js";
+export { captureLogs, type LogLine, readMetric, waitFor } from "./logs.js";
 export {
   delegateFromNewStaker,
   depositStake,
@@ -44,8 +45,16 @@ export {
   strategyOf,
   type TestOperator,
 } from "./operators.js";
+export { type RunningCli, runCli } from "./process.js";
 export { revertErrorArgs, revertErrorName } from "./revert.js";
-export { type SentTx, type TestClient, type TxCall, TxSender } from "./sender.js";
+export {
+  type AnvilClient,
+  anvilClient,
+  type ChainClient,
+  type SentTx,
+  type TxCall,
+  TxSender,
+} from "./sender.js";
 export {
   type CreatedTask,
   createTask,
@@ -55,3 +64,4 @@ export {
   type TaskResponse,
   taskResponseDigest,
 } from "./tasks.js";
+export { TcpProxy } from "./tcp-proxy.js";

@@ -4,9 +4,12 @@ import {
   type Chain,
   type ContractFunctionArgs,
   type ContractFunctionName,
+  createTestClient,
+  custom,
   encodeFunctionData,
   type Hash,
   type PublicClient,
+  type TestClient,
   type TransactionReceipt,
   TransactionReceiptNotFoundError,
   type Transport,
@@ -14,7 +17,19 @@ import {
 import type { PrivateKeyAccount } from "viem/accounts";
 import { TransactionRevertedError, UnexpectedChainStateError } from "./errors.js";
 
-export type TestClient = PublicClient<Transport, Chain>;
+/** The public client of a test chain. */
+export type ChainClient = PublicClient<Transport, Chain>;
+/** viem's test actions of anvil (mine, setAutomine, setCode, setBalance, txpool…). */
+export type AnvilClient = TestClient<"anvil", Transport, Chain>;
+
+/** anvil's test actions over the same transport as `client` (a batching one stays batching). */
+export function anvilClient(client: ChainClient): AnvilClient {
+  return createTestClient({
+    mode: "anvil",
+    chain: client.chain,
+    transport: custom({ request: (args) => client.request(args as never) }),
+  }) as AnvilClient;
+}
 
 /** A transaction sent and not yet confirmed, with a label for error messages. */
 export interface SentTx {
@@ -52,7 +67,8 @@ const MAX_PRIORITY_FEE_PER_GAS = 1_000_000_000n;
  * burst until something else triggers a block.
  */
 export class TxSender {
-  readonly #client: TestClient;
+  readonly #client: ChainClient;
+  readonly #anvil: AnvilClient;
   readonly #maxUnconfirmed: number;
   readonly #nextNonce = new Map<Address, Promise<number>>();
   /** Sent, receipt not seen yet. */
@@ -69,11 +85,12 @@ export class TxSender {
   #bulkDepth = 0;
 
   /** @param maxUnconfirmed Most transactions sent and not yet seen mined. */
-  constructor(client: TestClient, maxUnconfirmed = 400) {
+  constructor(client: ChainClient, maxUnconfirmed = 400) {
     if (!Number.isInteger(maxUnconfirmed) || maxUnconfirmed < 1) {
       throw new RangeError(`maxUnconfirmed ${maxUnconfirmed} must be a positive integer`);
     }
     this.#client = client;
+    this.#anvil = anvilClient(client);
     this.#maxUnconfirmed = maxUnconfirmed;
   }
 
@@ -149,8 +166,7 @@ export class TxSender {
    * times faster (anvil computes a state root per block). Nested calls share one bulk phase.
    */
   async bulk<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#bulkDepth === 0)
-      await this.#client.request({ method: "evm_setAutomine" as never, params: [false] as never });
+    if (this.#bulkDepth === 0) await this.#anvil.setAutomine(false);
     this.#bulkDepth += 1;
     try {
       return await work();
@@ -158,8 +174,8 @@ export class TxSender {
       this.#bulkDepth -= 1;
       if (this.#bulkDepth === 0) {
         // Whatever is still in the pool (a wave that failed half-way) is mined, not left behind.
-        await this.#client.request({ method: "evm_mine" as never, params: [] as never });
-        await this.#client.request({ method: "evm_setAutomine" as never, params: [true] as never });
+        await this.#anvil.mine({ blocks: 1 });
+        await this.#anvil.setAutomine(true);
       }
     }
   }
@@ -167,9 +183,7 @@ export class TxSender {
   /** One shared polling round: every outstanding receipt in one batch; mines a block when stuck. */
   #pollRound(): Promise<void> {
     this.#round ??= (async () => {
-      if (this.#bulkDepth > 0 && this.#unconfirmed.size > 0) {
-        await this.#client.request({ method: "evm_mine" as never, params: [] as never });
-      }
+      if (this.#bulkDepth > 0 && this.#unconfirmed.size > 0) await this.#anvil.mine({ blocks: 1 });
       const hashes = [...this.#unconfirmed];
       const found = await Promise.all(
         hashes.map((hash) =>
@@ -194,7 +208,7 @@ export class TxSender {
       this.#idleRounds += 1;
       if (this.#idleRounds >= 10) {
         this.#idleRounds = 0;
-        await this.#client.request({ method: "evm_mine" as never, params: [] as never });
+        await this.#anvil.mine({ blocks: 1 });
       }
       await sleep(20);
     })().finally(() => {

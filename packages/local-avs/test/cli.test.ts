@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { waitFor } from "./support/wait.js";
+import { waitFor } from "@avskit/integration";
 
 // The built bin, as `npm start` runs it (`npm test` builds before testing).
 const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "src", "cli.js");

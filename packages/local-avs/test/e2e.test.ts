@@ -10,8 +10,7 @@ import {
   TOKEN,
 } from "../src/index.js";
 import { type StartedDevnet, startTestDevnet } from "./support/devnet.js";
-import { readMetric } from "./support/metrics.js";
-import { waitFor } from "./support/wait.js";
+import { readMetric, waitFor } from "@avskit/integration";
 
 // The default layout: operator-1 in quorums 0,1 with 100 tokens, operator-2 in 0 (200),
 // operator-3 in 1 (300), operator-4 in 0,1 (400). Quorum 0 = {1, 2, 4} (700), quorum 1 = {1, 3, 4} (800).

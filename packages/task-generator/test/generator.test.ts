@@ -18,7 +18,7 @@ import {
 import { captureLogs, waitFor } from "./support/logs.js";
 import { runCli } from "./support/process.js";
 import { rpc } from "./support/rpc.js";
-import { TcpProxy } from "./support/tcp-proxy.js";
+import { TcpProxy } from "@avskit/integration";
 
 let chain: RunningChain;
 let deploymentsDir: string;
