@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Deployment } from "@avskit/bindings";
+import { type Deployment, serializeDeployment } from "@avskit/bindings";
 import { chainFor, type DeployConfig, deployAvs, type QuorumConfig } from "@avskit/deploy";
 import { type AnvilInstance, resolveAnvilBinary, startAnvil } from "@avskit/devnet";
 import { type Address, type Chain, createPublicClient, createWalletClient, http } from "viem";
@@ -35,6 +35,11 @@ export interface TestAvs {
   readonly testClient: AnvilClient;
   readonly sender: TxSender;
   readonly deployment: Deployment;
+  /**
+   * A folder holding `<chainId>.json` for this deployment, so a service under test finds the
+   * contracts as it would in production (`--deployments-dir`). Removed by `stop()`.
+   */
+  readonly deploymentsDir: string;
   /** anvil account 0: deploys, owns the AVS and the restaking stand-in, mints test tokens. */
   readonly deployer: PrivateKeyAccount;
   /** anvil account 1: holds TASK_GENERATOR_ROLE. */
@@ -109,8 +114,10 @@ export async function startTestAvs(options: StartTestAvsOptions = {}): Promise<T
     if (wrapper) await rm(wrapper.dir, { recursive: true, force: true });
     throw error;
   }
+  const deploymentsDir = await mkdtemp(join(tmpdir(), "avskit-test-deployments-"));
   const stop = async () => {
     await anvil.stop();
+    await rm(deploymentsDir, { recursive: true, force: true });
     if (wrapper) await rm(wrapper.dir, { recursive: true, force: true });
   };
   try {
@@ -146,6 +153,8 @@ export async function startTestAvs(options: StartTestAvsOptions = {}): Promise<T
       ...(options.log ? { log: options.log } : {}),
     });
 
+    await writeFile(join(deploymentsDir, `${anvil.chainId}.json`), serializeDeployment(deployment));
+
     const rpc = (method: string, params: readonly unknown[] = []) =>
       client.request({ method: method as never, params: params as never }) as Promise<unknown>;
     const nodeInfo = (await rpc("anvil_nodeInfo")) as { hardFork?: unknown };
@@ -159,6 +168,7 @@ export async function startTestAvs(options: StartTestAvsOptions = {}): Promise<T
       testClient,
       sender: new TxSender(client),
       deployment,
+      deploymentsDir,
       deployer,
       taskGenerator,
       aggregator,
