@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, type SpawnOptionsWithStdioTuple, spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -157,9 +157,15 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilInsta
   );
   const args = anvilArgs(options, configOut);
   const wrapper = parentDeathWrapper();
+  // Its own process group: a terminal's Ctrl-C goes to the program that started anvil, which
+  // stops its services while the chain is still there, and only then anvil.
+  const spawnOptions: SpawnOptionsWithStdioTuple<"ignore", "pipe", "pipe"> = {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  };
   const child = wrapper
-    ? spawn(wrapper, ["--pdeathsig", "SIGTERM", "--", binary, ...args], { stdio: ["ignore", "pipe", "pipe"] })
-    : spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+    ? spawn(wrapper, ["--pdeathsig", "SIGTERM", "--", binary, ...args], spawnOptions)
+    : spawn(binary, args, spawnOptions);
   running.add(child);
   installExitHook();
 
@@ -202,7 +208,14 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilInsta
     stopping ??= (async () => {
       if (exitCode !== undefined) return;
       child.kill("SIGTERM");
-      const killed = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+      // The grace timer is cleared once anvil is gone: a pending timer would keep the caller's
+      // process alive for the rest of the grace period after everything has stopped.
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), STOP_GRACE_MS);
+      });
+      const killed = await Promise.race([exited.then(() => true), graceOver]);
+      clearTimeout(timer);
       if (!killed) {
         child.kill("SIGKILL");
         await exited;
