@@ -27,6 +27,18 @@ export class ServiceBinaryNotFoundError extends LocalAvsError {
   }
 }
 
+/** anvil exited while the devnet was running, without being asked to. */
+export class AnvilDiedError extends LocalAvsError {
+  readonly exitCode: number | null;
+  constructor(pid: number, exitCode: number | null) {
+    super(
+      "ANVIL_DIED",
+      `anvil (pid ${pid}) ${exitCode === null ? "was killed by a signal" : `exited with code ${exitCode}`} unexpectedly`,
+    );
+    this.exitCode = exitCode;
+  }
+}
+
 /** A service did not become healthy in time, or exited while starting. */
 export class ServiceStartError extends LocalAvsError {
   readonly service: string;
@@ -41,9 +53,15 @@ export class ServiceDiedError extends LocalAvsError {
   readonly service: string;
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
-  constructor(service: string, pid: number, exitCode: number | null, signal: NodeJS.Signals | null) {
-    const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
-    super("SERVICE_DIED", `${service} (pid ${pid}) ${how} unexpectedly`);
+  /** `how` says who ended it: "exited with code 1", "was killed by SIGKILL from outside". */
+  constructor(
+    service: string,
+    pid: number,
+    exitCode: number | null,
+    signal: NodeJS.Signals | null,
+    how: string,
+  ) {
+    super("SERVICE_DIED", `${service} (pid ${pid}) ${how}, unexpectedly`);
     this.service = service;
     this.exitCode = exitCode;
     this.signal = signal;

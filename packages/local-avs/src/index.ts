@@ -1,5 +1,6 @@
 export { runLocalAvsCli } from "./cli-main.js";
 export {
+  AnvilDiedError,
   LocalAvsError,
   PortInUseError,
   ServiceBinaryNotFoundError,
@@ -30,7 +31,14 @@ export {
 } from "./options.js";
 export { defaultDevnetDir, displayPath, repoRoot, serviceBinary } from "./paths.js";
 export { assertPortFree, freePort, LOCALHOST } from "./ports.js";
-export { childEnvironment, type ServiceExit, ServiceProcess, type ServiceSpec } from "./service-process.js";
+export {
+  childEnvironment,
+  describeExit,
+  type ServiceExit,
+  ServiceProcess,
+  type ServiceSpec,
+  STOP_GRACE_MS,
+} from "./service-process.js";
 export {
   type AggregatorServiceOptions,
   type AvsSyncServiceOptions,

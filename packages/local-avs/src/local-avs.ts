@@ -1,14 +1,15 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { Writable } from "node:stream";
 import { stakeRegistryAbi, taskManagerAbi } from "@avskit/bindings";
-import { connectChain, type ReadClient } from "@avskit/runtime";
-import { LocalAvsError, ServiceDiedError } from "./errors.js";
+import { connectChain, createLogger, type ReadClient, Shutdown } from "@avskit/runtime";
+import { AnvilDiedError, ServiceDiedError, ServiceStartError } from "./errors.js";
 import { type LocalChain, startLocalChain } from "./local-chain.js";
 import { type DevnetOperator, defaultOperatorPlan, provisionOperators } from "./operators.js";
 import type { LocalAvsConfig } from "./options.js";
 import { displayPath } from "./paths.js";
 import { assertPortFree, freePort } from "./ports.js";
-import type { ServiceProcess, ServiceSpec } from "./service-process.js";
+import { describeExit, type ServiceProcess, type ServiceSpec, STOP_GRACE_MS } from "./service-process.js";
 import {
   aggregatorService,
   aggregatorUrl,
@@ -37,8 +38,8 @@ export interface LocalAvsIo {
 /** Exit codes of `avskit-local`. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-/** The task generator goes first, so no task is created while the rest shuts down. */
-const STOP_FIRST = ["task-generator"];
+/** Longest one shutdown step may take: a service's grace period, plus a margin. */
+const SHUTDOWN_STEP_MS = STOP_GRACE_MS + 5_000;
 
 function tailOf(file: string, lines: number): string[] {
   try {
@@ -68,96 +69,164 @@ async function recordedStakes(
   return stakes;
 }
 
-/**
- * `npm start`: the whole AVS on a local chain until Ctrl-C (or `--exit-after-tasks`). Returns
- * the exit code: 0 after a requested stop, 1 when something failed (a service died, set-up
- * failed).
- */
-export async function runLocalAvs(config: LocalAvsConfig, io: LocalAvsIo): Promise<number> {
-  const startedAt = Date.now();
-  const devnetDir = resolve(config.devnetDir);
-  const keysDir = join(devnetDir, "keys");
-  const logsDir = join(devnetDir, "logs");
-  const deploymentsDir = join(devnetDir, "deployments");
-  const out = io.out;
-
-  let failure: Error | undefined;
-  let stopReason: string | undefined;
-  let wake: () => void = () => {};
-  const finished = new Promise<void>((resolve) => {
-    wake = resolve;
+/** Shutdown's own warnings (a step that timed out or threw), as lines on stderr. */
+function shutdownLogger(err: (line: string) => void) {
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const text of String(chunk).split("\n").filter(Boolean)) {
+        const line = JSON.parse(text) as { msg?: string; step?: string; err?: { message?: string } };
+        err(
+          `shutdown: ${line.msg}${line.step ? ` (${line.step})` : ""}${line.err?.message ? `: ${line.err.message}` : ""}`,
+        );
+      }
+      done();
+    },
   });
-  const finish = (reason: string, error?: Error) => {
-    if (stopReason !== undefined) return;
-    stopReason = reason;
-    failure = error;
-    wake();
-  };
-  const onStopSignal = () => finish("stop requested (signal)");
-  io.stop.addEventListener("abort", onStopSignal, { once: true });
-  if (io.stop.aborted) onStopSignal();
+  return createLogger({ name: "avskit-local", level: "warn", destination: stream });
+}
 
-  let chain: LocalChain | undefined;
-  let supervisor: Supervisor | undefined;
-  let watcher: ChainWatcher | undefined;
-  let drift: StakeDrift | undefined;
-  let view: ProgressView | undefined;
+/**
+ * One run of `npm start`: named phases, in order, each registering the cleanup of what it
+ * started with one Shutdown, so that a stop at any point (Ctrl-C, `--exit-after-tasks`, a
+ * failure) undoes exactly what was done, last started first stopped:
+ *
+ *   ports → chain (anvil + deployment) → operators (keys, stake, registration) → chain watch
+ *   → services → task generator → stake drift
+ *
+ * so stopping takes away the stake drift and the task generator (no new task), then the
+ * services while the chain is still there (a response in flight still lands), then takes a
+ * last look at the chain, and stops anvil last.
+ */
+class LocalAvsRun {
+  readonly #config: LocalAvsConfig;
+  readonly #io: LocalAvsIo;
+  readonly #startedAt = Date.now();
+  readonly #devnetDir: string;
+  readonly #logsDir: string;
+  readonly #shutdown: Shutdown;
+  #failure: Error | undefined;
+  #stopReason: string | undefined;
+  #wake: () => void = () => {};
+  readonly #finished = new Promise<void>((resolveFinished) => {
+    this.#wake = resolveFinished;
+  });
+  #chain: LocalChain | undefined;
+  #supervisor: Supervisor | undefined;
+  #view: ProgressView | undefined;
 
-  try {
-    // Ports first: a clear message beats a service failing to bind halfway through.
-    if (config.port !== 0) {
+  constructor(config: LocalAvsConfig, io: LocalAvsIo) {
+    this.#config = config;
+    this.#io = io;
+    this.#devnetDir = resolve(config.devnetDir);
+    this.#logsDir = join(this.#devnetDir, "logs");
+    this.#shutdown = new Shutdown(shutdownLogger(io.err), SHUTDOWN_STEP_MS);
+  }
+
+  get #stopping(): boolean {
+    return this.#stopReason !== undefined;
+  }
+
+  /** Ends the run (the first call wins): a stop request, or a failure. */
+  #finish(reason: string, error?: Error): void {
+    if (this.#stopping) return;
+    this.#stopReason = reason;
+    this.#failure = error;
+    this.#wake();
+  }
+
+  async execute(): Promise<number> {
+    const onStopSignal = () => this.#finish("stop requested (signal)");
+    this.#io.stop.addEventListener("abort", onStopSignal, { once: true });
+    if (this.#io.stop.aborted) onStopSignal();
+    try {
+      const apiPort = await this.#checkPorts();
+      const chain = await this.#startChain();
+      if (this.#stopping) return await this.#stop();
+      const operators = await this.#provisionOperators(chain);
+      if (this.#stopping) return await this.#stop();
+      const client = await connectChain({ rpcUrl: chain.rpcUrl, pollingIntervalMs: 200 });
+      await chain.setBlockTime(this.#config.blockTime);
+      this.#io.out(
+        `${label("blocks")}${this.#config.blockTime > 0 ? `a block every ${this.#config.blockTime} s from now on` : "automine: a block per transaction"}`,
+      );
+      const watcher = await this.#prepareChainWatch(client, chain, operators);
+      const endpoint: ChainEndpoint = { rpcUrl: chain.rpcUrl, deploymentsDir: chain.deploymentsDir };
+      await this.#startServices(chain, endpoint, operators, apiPort);
+      if (this.#stopping) return await this.#stop();
+      await this.#startTaskGenerator(chain, endpoint);
+      this.#startStakeDrift(client, chain, operators);
+      this.#io.out(
+        `${label("ready")}${this.#config.exitAfterTasks === undefined ? "Ctrl-C stops every process above, anvil included" : `stopping after ${this.#config.exitAfterTasks} responded tasks (Ctrl-C stops earlier)`}`,
+      );
+      this.#io.out("");
+      // From the block before the services started: nothing they did is missed.
+      watcher.start();
+      await this.#finished;
+      return await this.#stop();
+    } catch (error) {
+      this.#finish("start-up failed", error as Error);
+      return await this.#stop();
+    } finally {
+      this.#io.stop.removeEventListener("abort", onStopSignal);
+    }
+  }
+
+  /** Ports first: a clear message beats a service failing to bind halfway through. */
+  async #checkPorts(): Promise<number> {
+    const { port, aggregatorPort } = this.#config;
+    if (port !== 0) {
       await assertPortFree(
-        config.port,
+        port,
         "anvil's JSON-RPC",
         "another anvil or devnet is probably running; stop it, or choose another with --port <n> (0 = any free port)",
       );
     }
-    if (config.aggregatorPort !== 0) {
+    if (aggregatorPort !== 0) {
       await assertPortFree(
-        config.aggregatorPort,
+        aggregatorPort,
         "the aggregator's API",
         "stop what listens there, or choose another with --aggregator-port <n> (0 = any free port)",
       );
     }
-    const apiPort = config.aggregatorPort === 0 ? await freePort() : config.aggregatorPort;
+    return aggregatorPort === 0 ? freePort() : aggregatorPort;
+  }
 
-    rmSync(logsDir, { recursive: true, force: true });
-    mkdirSync(logsDir, { recursive: true, mode: 0o700 });
+  async #startChain(): Promise<LocalChain> {
+    const { out } = this.#io;
+    rmSync(this.#logsDir, { recursive: true, force: true });
+    mkdirSync(this.#logsDir, { recursive: true, mode: 0o700 });
     out(
-      `avskit local AVS: everything on 127.0.0.1; each service's JSON log is in ${displayPath(logsDir)}/<service>.log`,
+      `avskit local AVS: everything on 127.0.0.1; each service's JSON log is in ${displayPath(this.#logsDir)}/<service>.log`,
     );
-
-    chain = await startLocalChain({
-      port: config.port,
-      deploymentsDir,
-      anvilLogFile: join(logsDir, "anvil.log"),
+    const anvilLog = join(this.#logsDir, "anvil.log");
+    const chain = await startLocalChain({
+      port: this.#config.port,
+      deploymentsDir: join(this.#devnetDir, "deployments"),
+      anvilLogFile: anvilLog,
     });
-    const runningChain = chain;
-    void chain.exited.then(async (code) => {
-      // Ctrl-C in a terminal reaches anvil too: give our own signal handler a moment first.
-      await new Promise((r) => setTimeout(r, 300));
-      finish(
-        "anvil exited",
-        new LocalAvsError(
-          "ANVIL_DIED",
-          `anvil (pid ${runningChain.anvilPid}) exited with code ${code} unexpectedly`,
-        ),
-      );
+    this.#chain = chain;
+    this.#shutdown.add("anvil", () => chain.stop());
+    void chain.exited.then((code) => {
+      // anvil runs in its own process group, so a terminal's Ctrl-C does not reach it: if it
+      // exits before we stop it, something else ended it.
+      if (!this.#shutdown.requested) this.#finish("anvil exited", new AnvilDiedError(chain.anvilPid, code));
     });
     const client = await connectChain({ rpcUrl: chain.rpcUrl, pollingIntervalMs: 200 });
     const contracts = chain.deployment.contracts;
-    const responseWindowBlocks = await client.readContract({
-      address: contracts.taskManager.proxy,
-      abi: taskManagerAbi,
-      functionName: "TASK_RESPONSE_WINDOW_BLOCK",
-    });
-    const challengeWindowBlocks = await client.readContract({
-      address: contracts.taskManager.proxy,
-      abi: taskManagerAbi,
-      functionName: "TASK_CHALLENGE_WINDOW_BLOCK",
-    });
+    const [responseWindowBlocks, challengeWindowBlocks] = await Promise.all([
+      client.readContract({
+        address: contracts.taskManager.proxy,
+        abi: taskManagerAbi,
+        functionName: "TASK_RESPONSE_WINDOW_BLOCK",
+      }),
+      client.readContract({
+        address: contracts.taskManager.proxy,
+        abi: taskManagerAbi,
+        functionName: "TASK_CHALLENGE_WINDOW_BLOCK",
+      }),
+    ]);
     out(
-      `${label("chain")}anvil ${chain.rpcUrl} (chain ${chain.chainId}, pid ${chain.anvilPid}), log ${displayPath(join(logsDir, "anvil.log"))}`,
+      `${label("chain")}anvil ${chain.rpcUrl} (chain ${chain.chainId}, pid ${chain.anvilPid}), log ${displayPath(anvilLog)}`,
     );
     out(
       `${label("deployed")}TaskManager ${contracts.taskManager.proxy}, RegistryCoordinator ${contracts.registryCoordinator.proxy}`,
@@ -165,51 +234,127 @@ export async function runLocalAvs(config: LocalAvsConfig, io: LocalAvsIo): Promi
     out(
       `${CONTINUATION}addresses in ${displayPath(chain.deploymentPath)}; response window ${responseWindowBlocks} blocks, challenge window ${challengeWindowBlocks} blocks`,
     );
-    if (stopReason !== undefined) return await shutdown();
+    return chain;
+  }
 
+  async #provisionOperators(chain: LocalChain): Promise<DevnetOperator[]> {
+    const keysDir = join(this.#devnetDir, "keys");
     const operators = await provisionOperators({
       chain,
       keysDir,
-      plans: defaultOperatorPlan(config.operators),
+      plans: defaultOperatorPlan(this.#config.operators),
     });
-    out(`${label("operators")}${operators.length} registered, fresh keys in ${displayPath(keysDir)}`);
+    this.#io.out(
+      `${label("operators")}${operators.length} registered, fresh keys in ${displayPath(keysDir)}`,
+    );
     for (const op of operators) {
-      out(
+      this.#io.out(
         `${CONTINUATION}${op.name.padEnd(12)}${op.address}  quorums ${op.quorums.join(",").padEnd(4)} stake ${formatTokens(op.deposit)}  id ${op.operatorId.slice(0, 10)}…`,
       );
     }
-    if (stopReason !== undefined) return await shutdown();
+    return operators;
+  }
 
-    await chain.setBlockTime(config.blockTime);
-    out(
-      `${label("blocks")}${config.blockTime > 0 ? `a block every ${config.blockTime} s from now on` : "automine: a block per transaction"}`,
+  /**
+   * The progress view and the chain watcher behind it, from the block before the services
+   * start. It is registered before them, so it is stopped after them and takes a last look at
+   * the chain: a response mined during the shutdown is still counted.
+   */
+  async #prepareChainWatch(
+    client: ReadClient,
+    chain: LocalChain,
+    operators: readonly DevnetOperator[],
+  ): Promise<ChainWatcher> {
+    const contracts = chain.deployment.contracts;
+    const responseWindowBlocks = await client.readContract({
+      address: contracts.taskManager.proxy,
+      abi: taskManagerAbi,
+      functionName: "TASK_RESPONSE_WINDOW_BLOCK",
+    });
+    const view = new ProgressView({
+      client,
+      contracts: { taskManager: contracts.taskManager.proxy, indexRegistry: contracts.indexRegistry.proxy },
+      operators,
+      initialStakes: await recordedStakes(client, chain, operators),
+      responseWindowBlocks,
+      out: this.#io.out,
+      onResponded: () => {
+        const wanted = this.#config.exitAfterTasks;
+        const responded = view.figures().responded;
+        if (wanted !== undefined && responded >= wanted) {
+          this.#finish(`${responded} tasks responded (--exit-after-tasks ${wanted})`);
+        }
+      },
+    });
+    this.#view = view;
+    let lastWatchError = "";
+    const watcher = new ChainWatcher({
+      client,
+      contracts: {
+        taskManager: contracts.taskManager.proxy,
+        registryCoordinator: contracts.registryCoordinator.proxy,
+        stakeRegistry: contracts.stakeRegistry.proxy,
+      },
+      afterBlock: await client.getBlockNumber({ cacheTime: 0 }),
+      onBlock: (block) => view.onBlock(block),
+      onEvent: (event) => view.onEvent(event),
+      onError: (error) => {
+        if (error.message !== lastWatchError && !this.#stopping)
+          this.#io.err(`chain watch: ${error.message}`);
+        lastWatchError = error.message;
+      },
+    });
+    this.#shutdown.add("chain watch", async () => {
+      await watcher.stop();
+      if (this.#failure === undefined) await watcher.poll().catch(() => undefined);
+    });
+    return watcher;
+  }
+
+  #show(service: ServiceProcess): void {
+    this.#io.out(
+      `${CONTINUATION}${service.name.padEnd(16)}pid ${String(service.pid).padEnd(8)}${service.spec.summary}`,
     );
+  }
 
-    const endpoint: ChainEndpoint = { rpcUrl: chain.rpcUrl, deploymentsDir };
-    const logLevel = config.serviceLogLevel;
-    const afterBlock = await client.getBlockNumber({ cacheTime: 0 });
-    const activeSupervisor = new Supervisor({
-      logsDir,
+  async #startAll(specs: readonly ServiceSpec[]): Promise<void> {
+    const supervisor = this.#supervisor!;
+    const services = specs.map((spec) => supervisor.start(spec));
+    await Promise.all(services.map((service) => service.waitHealthy()));
+    for (const service of services) this.#show(service);
+  }
+
+  /** Everything but the task generator at once (operators retry until the aggregator answers). */
+  async #startServices(
+    chain: LocalChain,
+    endpoint: ChainEndpoint,
+    operators: readonly DevnetOperator[],
+    apiPort: number,
+  ): Promise<void> {
+    const supervisor = new Supervisor({
+      logsDir: this.#logsDir,
       onUnexpectedExit: (service, exit) =>
-        finish(
+        this.#finish(
           `${service.name} died`,
-          new ServiceDiedError(service.name, service.pid, exit.code, exit.signal),
+          new ServiceDiedError(service.name, service.pid, exit.code, exit.signal, describeExit(exit)),
         ),
     });
-    supervisor = activeSupervisor;
-    out(`${label("services")}each its own process, its log in ${displayPath(logsDir)}/<name>.log`);
-    const show = (service: ServiceProcess) =>
-      out(
-        `${CONTINUATION}${service.name.padEnd(16)}pid ${String(service.pid).padEnd(8)}${service.spec.summary}`,
-      );
-    const startAll = async (specs: readonly ServiceSpec[]) => {
-      const services = specs.map((spec) => activeSupervisor.start(spec));
-      await Promise.all(services.map((service) => service.waitHealthy()));
-      for (const service of services) show(service);
-    };
-
-    // Everything but the task generator at once (operators retry until the aggregator
-    // answers); tasks start once all of them are healthy.
+    this.#supervisor = supervisor;
+    this.#shutdown.add("services", async () => {
+      const exits = await supervisor.stopAll();
+      for (const [name, exit] of exits) {
+        const died = this.#failure instanceof ServiceDiedError && this.#failure.service === name;
+        if (died) continue;
+        if (exit.forced || exit.signal !== null || exit.code !== 0) {
+          this.#io.err(`${name} ${describeExit(exit, STOP_GRACE_MS)}`);
+        }
+      }
+    });
+    this.#io.out(
+      `${label("services")}each its own process, its log in ${displayPath(this.#logsDir)}/<name>.log`,
+    );
+    const logLevel = this.#config.serviceLogLevel;
+    const keysDir = join(this.#devnetDir, "keys");
     const operatorSpecs: ServiceSpec[] = [];
     for (const op of operators) {
       operatorSpecs.push(
@@ -225,7 +370,7 @@ export async function runLocalAvs(config: LocalAvsConfig, io: LocalAvsIo): Promi
         }),
       );
     }
-    await startAll([
+    await this.#startAll([
       aggregatorService({
         chain: endpoint,
         privateKey: chain.roles.aggregator.privateKey,
@@ -243,137 +388,114 @@ export async function runLocalAvs(config: LocalAvsConfig, io: LocalAvsIo): Promi
       avsSyncService({
         chain: endpoint,
         privateKey: chain.roles.avsSync.privateKey,
-        syncIntervalMs: config.syncInterval,
+        syncIntervalMs: this.#config.syncInterval,
         metricsPort: await freePort(),
         logLevel,
       }),
     ]);
+  }
 
-    view = new ProgressView({
-      client,
-      contracts: { taskManager: contracts.taskManager.proxy, indexRegistry: contracts.indexRegistry.proxy },
-      operators,
-      initialStakes: await recordedStakes(client, chain, operators),
-      responseWindowBlocks,
-      out,
-      onResponded: () => {
-        const responded = view?.figures().responded ?? 0;
-        if (config.exitAfterTasks !== undefined && responded >= config.exitAfterTasks) {
-          finish(`${responded} tasks responded (--exit-after-tasks ${config.exitAfterTasks})`);
-        }
-      },
+  /** Tasks start once every other service is healthy; stopped first, so no task is created while the rest goes down. */
+  async #startTaskGenerator(chain: LocalChain, endpoint: ChainEndpoint): Promise<void> {
+    const supervisor = this.#supervisor!;
+    this.#shutdown.add("task generator", async () => {
+      if (supervisor.get("task-generator")) await supervisor.stop("task-generator");
     });
-    const activeView = view;
-    let lastWatchError = "";
-    watcher = new ChainWatcher({
-      client,
-      contracts: {
-        taskManager: contracts.taskManager.proxy,
-        registryCoordinator: contracts.registryCoordinator.proxy,
-        stakeRegistry: contracts.stakeRegistry.proxy,
-      },
-      afterBlock,
-      onBlock: (block) => activeView.onBlock(block),
-      onEvent: (event) => activeView.onEvent(event),
-      onError: (error) => {
-        if (error.message !== lastWatchError && stopReason === undefined)
-          io.err(`chain watch: ${error.message}`);
-        lastWatchError = error.message;
-      },
-    });
-    await startAll([
+    await this.#startAll([
       taskGeneratorService({
         chain: endpoint,
         privateKey: chain.roles.taskGenerator.privateKey,
-        intervalMs: config.taskInterval,
-        thresholdPercentage: config.thresholdPercentage,
+        intervalMs: this.#config.taskInterval,
+        thresholdPercentage: this.#config.thresholdPercentage,
         metricsPort: await freePort(),
-        logLevel,
+        logLevel: this.#config.serviceLogLevel,
       }),
     ]);
-    drift = new StakeDrift({
+  }
+
+  #startStakeDrift(client: ReadClient, chain: LocalChain, operators: readonly DevnetOperator[]): void {
+    const drift = new StakeDrift({
       client,
       chain,
       operators,
-      intervalMs: config.driftInterval,
-      out,
-      onError: (error) => io.err(`stake drift: ${error.message}`),
+      intervalMs: this.#config.driftInterval,
+      out: this.#io.out,
+      onError: (error) => this.#io.err(`stake drift: ${error.message}`),
     });
+    this.#shutdown.add("stake drift", () => drift.stop());
     drift.start();
-    out(
-      `${label("ready")}${config.exitAfterTasks === undefined ? "Ctrl-C stops every process above, anvil included" : `stopping after ${config.exitAfterTasks} responded tasks (Ctrl-C stops earlier)`}`,
-    );
-    out("");
-    // From the block before the services started: nothing they did is missed.
-    watcher.start();
-
-    await finished;
-    return await shutdown();
-  } catch (error) {
-    finish("start-up failed", error as Error);
-    return await shutdown();
-  } finally {
-    io.stop.removeEventListener("abort", onStopSignal);
   }
 
-  async function shutdown(): Promise<number> {
+  async #stop(): Promise<number> {
+    const { out, err } = this.#io;
+    const failure = this.#failure;
     if (failure) {
-      io.err(`✗ ${failure.message}`);
-      const service = (failure as { service?: unknown }).service;
-      const file = typeof service === "string" ? supervisor?.get(service)?.logFile : undefined;
+      err(`✗ ${failure.message}`);
+      const service =
+        failure instanceof ServiceDiedError || failure instanceof ServiceStartError
+          ? failure.service
+          : undefined;
+      const file = service === undefined ? undefined : this.#supervisor?.get(service)?.logFile;
       if (file) {
-        io.err(`  last lines of ${displayPath(file)}:`);
-        for (const line of tailOf(file, 8)) io.err(`    ${line}`);
+        err(`  last lines of ${displayPath(file)}:`);
+        for (const line of tailOf(file, 8)) err(`    ${line}`);
       }
     }
-    // Nothing was started (e.g. a port is taken): nothing to stop or summarise.
-    if (chain === undefined) return failure ? EXIT.failed : EXIT.ok;
-    out(`${label("stopping")}${failure ? `because ${stopReason}` : stopReason}`);
-    await drift?.stop();
-    if (supervisor) {
-      const exits = await supervisor.stopAll(STOP_FIRST);
-      const unclean = [...exits].filter(([, exit]) => exit.signal === "SIGKILL");
-      for (const [name] of unclean) io.err(`${name} did not stop in time and was killed`);
+    // Nothing was started (a port is taken, say): nothing to stop or summarise.
+    if (this.#chain === undefined) {
+      await this.#shutdown.run(this.#stopReason ?? "start-up failed");
+      return failure ? EXIT.failed : EXIT.ok;
     }
-    // One last look, so a response mined during the shutdown is counted.
-    if (watcher) {
-      await watcher.stop();
-      if (!failure) await watcher.poll().catch(() => undefined);
-    }
-    await chain.stop();
+    out(`${label("stopping")}${failure ? `because ${this.#stopReason}` : this.#stopReason}`);
+    const outcome = await this.#shutdown.run(this.#stopReason ?? "stopped");
     out(`${label("stopped")}every service and anvil`);
-    if (view) printSummary(view);
-    return failure ? EXIT.failed : EXIT.ok;
+    if (this.#view) this.#printSummary(this.#view);
+    return failure || outcome.timedOut.length > 0 ? EXIT.failed : EXIT.ok;
   }
 
-  function printSummary(progress: ProgressView): void {
-    const f = progress.figures();
+  #printSummary(view: ProgressView): void {
+    const { out } = this.#io;
+    const f = view.figures();
     const summary: RunSummary = {
       tasks_created: f.created,
       tasks_responded: f.responded,
       tasks_correct: f.correct,
       tasks_wrong: f.wrong,
       tasks_expired: f.expired,
+      tasks_open: f.open.length,
       challenges_successful: f.challengesSuccessful,
       challenges_failed: f.challengesFailed,
       avs_sync_updates: f.stakeSyncs,
       median_latency_ms: f.medianLatencyMs === undefined ? null : Math.round(f.medianLatencyMs),
       max_latency_ms: f.latenciesMs.length === 0 ? null : Math.max(...f.latenciesMs),
       median_latency_blocks: f.medianLatencyBlocks ?? null,
-      operators: config.operators,
-      block_time_s: config.blockTime,
-      runtime_s: Math.round((Date.now() - startedAt) / 100) / 10,
+      operators: this.#config.operators,
+      block_time_s: this.#config.blockTime,
+      runtime_s: Math.round((Date.now() - this.#startedAt) / 100) / 10,
     };
     out(
       `${label("summary")}${plural(f.created, "task")} created, ${f.responded} responded (${f.correct} correct, ${f.wrong} wrong), ${f.expired} expired; ` +
         `${plural(f.challengesSuccessful + f.challengesFailed, "challenge")}; ${plural(f.stakeSyncs, "avs-sync quorum update")}`,
     );
+    if (f.open.length > 0) {
+      // Created, neither responded nor expired by the last look at the chain: said, not lost.
+      out(`${CONTINUATION}still open when stopped: ${f.open.map((index) => `task ${index}`).join(", ")}`);
+    }
     if (f.medianLatencyMs !== undefined) {
       out(
         `${CONTINUATION}latency from task to response: median ${formatSeconds(f.medianLatencyMs)} / ${formatBlocks(f.medianLatencyBlocks ?? 0)}, max ${formatSeconds(Math.max(...f.latenciesMs))}`,
       );
     }
-    out(`${CONTINUATION}logs in ${displayPath(logsDir)}`);
+    out(`${CONTINUATION}logs in ${displayPath(this.#logsDir)}`);
     out(JSON.stringify(summary));
   }
+}
+
+/**
+ * `npm start`: the whole AVS on a local chain until Ctrl-C (or `--exit-after-tasks`). Returns
+ * the exit code: 0 after a requested stop, 1 when something failed (a service died, set-up
+ * failed, a shutdown step timed out).
+ */
+export function runLocalAvs(config: LocalAvsConfig, io: LocalAvsIo): Promise<number> {
+  return new LocalAvsRun(config, io).execute();
 }

@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import type { Deployment } from "@avskit/bindings";
 import { type DevAccount, startChain } from "@avskit/devnet";
+import { createTestClient, http } from "viem";
 
 /** Which of anvil's funded dev accounts each service signs with (their keys are public test keys). */
 export interface LocalRoles {
@@ -42,17 +43,6 @@ export interface StartLocalChainOptions {
   readonly log?: (line: string) => void;
 }
 
-async function rpc(rpcUrl: string, method: string, params: unknown[]): Promise<unknown> {
-  const response = await fetch(rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: unknown; error?: { message?: string } };
-  if (body.error) throw new Error(`${method} failed: ${body.error.message ?? JSON.stringify(body.error)}`);
-  return body.result;
-}
-
 /** Starts anvil on 127.0.0.1 in automine mode and deploys the AVS with the default two quorums. */
 export async function startLocalChain(options: StartLocalChainOptions): Promise<LocalChain> {
   let anvilLog: WriteStream | undefined;
@@ -86,7 +76,11 @@ export async function startLocalChain(options: StartLocalChainOptions): Promise<
     roles: { ...chain.roles, challenger, avsSync },
     exited,
     async setBlockTime(seconds: number) {
-      if (seconds > 0) await rpc(chain.rpcUrl, "evm_setIntervalMining", [seconds]);
+      if (seconds > 0) {
+        await createTestClient({ mode: "anvil", transport: http(chain.rpcUrl) }).setIntervalMining({
+          interval: seconds,
+        });
+      }
     },
     async stop() {
       await chain.stop();

@@ -22,6 +22,17 @@ export interface ServiceSpec {
 export interface ServiceExit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
+  /** We killed it (SIGKILL) because it did not stop within its grace period after SIGTERM. */
+  readonly forced: boolean;
+}
+
+/** What happened to a process, in words: who ended it, and how. */
+export function describeExit(exit: ServiceExit, graceMs?: number): string {
+  if (exit.forced) {
+    return `did not stop within ${graceMs === undefined ? "its grace period" : `${graceMs / 1000} s`} of SIGTERM and was killed`;
+  }
+  if (exit.signal !== null) return `was killed by ${exit.signal} from outside`;
+  return exit.code === 0 ? "exited with code 0" : `exited with code ${exit.code}`;
 }
 
 /**
@@ -53,6 +64,9 @@ function parentDeathWrapper(): string | undefined {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Default time a service gets between SIGTERM and SIGKILL. */
+export const STOP_GRACE_MS = 15_000;
+
 /** A service running as its own process, its stdout and stderr appended to `<logsDir>/<name>.log`. */
 export class ServiceProcess {
   readonly spec: ServiceSpec;
@@ -62,6 +76,7 @@ export class ServiceProcess {
   readonly #child: ChildProcess;
   #exit: ServiceExit | undefined;
   #stopping: Promise<ServiceExit> | undefined;
+  #forcing = false;
 
   private constructor(spec: ServiceSpec, child: ChildProcess, logFile: string) {
     this.spec = spec;
@@ -71,7 +86,7 @@ export class ServiceProcess {
     this.pid = child.pid;
     this.exited = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
-        this.#exit = { code, signal };
+        this.#exit = { code, signal, forced: this.#forcing && signal === "SIGKILL" };
         resolve(this.#exit);
       });
     });
@@ -122,13 +137,23 @@ export class ServiceProcess {
     return this.exited;
   }
 
-  /** SIGTERM (the services shut down gracefully), then SIGKILL after `graceMs`. Idempotent. */
-  stop(graceMs = 15_000): Promise<ServiceExit> {
+  /**
+   * SIGTERM (the services shut down gracefully), then SIGKILL after `graceMs`. Resolves as soon
+   * as the process is gone: the grace timer does not outlive it. Idempotent.
+   */
+  stop(graceMs = STOP_GRACE_MS): Promise<ServiceExit> {
     this.#stopping ??= (async () => {
       if (this.#exit !== undefined) return this.#exit;
       this.#child.kill("SIGTERM");
-      const done = await Promise.race([this.exited, sleep(graceMs).then(() => undefined)]);
-      return done ?? this.kill("SIGKILL");
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), graceMs);
+      });
+      const done = await Promise.race([this.exited, graceOver]);
+      clearTimeout(timer);
+      if (done !== undefined) return done;
+      this.#forcing = true;
+      return this.kill("SIGKILL");
     })();
     return this.#stopping;
   }

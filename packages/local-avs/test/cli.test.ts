@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "@avskit/integration";
+import { afterEach, describe, expect, it } from "vitest";
 
 // The built bin, as `npm start` runs it (`npm test` builds before testing).
 const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "src", "cli.js");
@@ -16,10 +16,13 @@ interface Run {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function runCli(args: readonly string[]): Run {
+function runCli(args: readonly string[], options: { detached?: boolean } = {}): Run {
   let stdout = "";
   let stderr = "";
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
+  });
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
     stdout += chunk;
   });
@@ -126,15 +129,13 @@ describe("avskit-local as a process", () => {
     expect(() => aggregatorLog.map((line) => JSON.parse(line))).not.toThrow();
   });
 
-  it("SIGINT stops every process it started, anvil included, and exits 0", async () => {
-    const { args } = baseArgs();
-    const run = runCli([...args, "--operators", "2", "--drift-interval", "0"]);
+  it("Ctrl-C to its whole process group with a response in flight: the task lands or is named, every process is gone, exit 0 within seconds", async () => {
+    const { dir, args } = baseArgs();
+    // Its own process group, as a terminal runs a foreground command: the signal below goes to
+    // the group, as Ctrl-C does. anvil and the services run in groups of their own.
+    const run = runCli([...args, "--operators", "2", "--drift-interval", "0"], { detached: true });
     runs.push(run);
-    await waitFor(
-      "the first responded task",
-      () => (/^task 0 /m.test(run.stdout()) ? true : undefined),
-      120_000,
-    );
+    await waitFor("ready", () => (/^ready /m.test(run.stdout()) ? true : undefined), 120_000);
     const pid = run.child.pid!;
     const children = childrenOf(pid);
     // anvil + aggregator + 2 operators + challenger + avs-sync + task generator.
@@ -142,11 +143,37 @@ describe("avskit-local as a process", () => {
     const printed = [...run.stdout().matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
     expect(printed.sort()).toEqual([...children].sort());
 
-    run.child.kill("SIGINT");
+    // The moment the aggregator has sent a respondToTask and before it is mined (a block a second).
+    const aggregatorLog = join(dir, "logs", "aggregator.log");
+    const sent = await waitFor(
+      "a respondToTask in flight",
+      () => {
+        const lines = existsSync(aggregatorLog) ? readFileSync(aggregatorLog, "utf8").trim().split("\n") : [];
+        const line = lines
+          .map((l) => JSON.parse(l) as { msg?: string; taskIndex?: number })
+          .find((l) => l.msg === "respondToTask sent");
+        return line?.taskIndex;
+      },
+      60_000,
+      10,
+    );
+    const interruptedAt = Date.now();
+    process.kill(-pid, "SIGINT");
     const { code, signal } = await run.exited;
-    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    const stopMs = Date.now() - interruptedAt;
+    expect({ code, signal, stderr: run.stderr() }).toEqual({ code: 0, signal: null, stderr: "" });
+    // No grace timer outlives the processes, nothing waits on a receipt that cannot come.
+    expect(stopMs).toBeLessThan(10_000);
     expect(run.stdout()).toContain("stopped   every service and anvil");
-    expect(lastLineJson(run.stdout()).tasks_responded).toBeGreaterThanOrEqual(1);
+    const summary = lastLineJson(run.stdout());
+    const landed = new RegExp(`^task ${sent} .* ✓ {3}responded after`, "m").test(run.stdout());
+    const named = new RegExp(`still open when stopped: .*task ${sent}\\b`).test(run.stdout());
+    expect(landed || named).toBe(true);
+    expect(summary.tasks_created).toBe(
+      (summary.tasks_responded as number) +
+        (summary.tasks_expired as number) +
+        (summary.tasks_open as number),
+    );
     for (const child of children) {
       await waitFor(
         `pid ${child} to be gone`,
@@ -168,7 +195,9 @@ describe("avskit-local as a process", () => {
     process.kill(challengerPid, "SIGKILL");
     const { code } = await run.exited;
     expect(code).toBe(1);
-    expect(run.stderr()).toContain(`✗ challenger (pid ${challengerPid}) was killed by SIGKILL unexpectedly`);
+    expect(run.stderr()).toContain(
+      `✗ challenger (pid ${challengerPid}) was killed by SIGKILL from outside, unexpectedly`,
+    );
     expect(run.stderr()).toMatch(/last lines of .*challenger\.log/);
     expect(run.stdout()).toContain("stopping  because challenger died");
     for (const child of children) {

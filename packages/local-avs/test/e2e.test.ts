@@ -1,4 +1,5 @@
 import { taskManagerAbi } from "@avskit/bindings";
+import { readMetric, waitFor } from "@avskit/integration";
 import { encodePacked, type Hex, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -10,7 +11,6 @@ import {
   TOKEN,
 } from "../src/index.js";
 import { type StartedDevnet, startTestDevnet } from "./support/devnet.js";
-import { readMetric, waitFor } from "@avskit/integration";
 
 // The default layout: operator-1 in quorums 0,1 with 100 tokens, operator-2 in 0 (200),
 // operator-3 in 1 (300), operator-4 in 0,1 (400). Quorum 0 = {1, 2, 4} (700), quorum 1 = {1, 3, 4} (800).

@@ -1,8 +1,8 @@
+import { readMetric, waitFor } from "@avskit/integration";
 import { encodePacked, type Hex, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultOperatorPlan } from "../src/index.js";
 import { type StartedDevnet, startTestDevnet } from "./support/devnet.js";
-import { readMetric, waitFor } from "@avskit/integration";
 
 // Default layout: quorum 0 = operators 1, 2, 4 (100/200/400 tokens), quorum 1 = 1, 3, 4
 // (100/300/400). Response window: 30 blocks of 1 s.

@@ -1,6 +1,6 @@
 import { registryCoordinatorAbi, stakeRegistryAbi, taskManagerAbi } from "@avskit/bindings";
-import type { ReadClient } from "@avskit/runtime";
-import { type AbiEvent, type Address, type Hash, type Hex, parseEventLogs } from "viem";
+import { LogCursor, type ReadClient } from "@avskit/runtime";
+import type { AbiEvent, Address, Hash, Hex } from "viem";
 
 /** A task as NewTaskCreated carries it. */
 export interface OnChainTask {
@@ -69,7 +69,7 @@ function eventsNamed(abi: readonly unknown[], names: readonly string[]): AbiEven
   );
 }
 
-const WATCHED_EVENTS: AbiEvent[] = [
+const WATCHED_EVENTS = [
   ...eventsNamed(taskManagerAbi, [
     "NewTaskCreated",
     "TaskResponded",
@@ -78,7 +78,8 @@ const WATCHED_EVENTS: AbiEvent[] = [
   ]),
   ...eventsNamed(registryCoordinatorAbi, ["QuorumBlockNumberUpdated"]),
   ...eventsNamed(stakeRegistryAbi, ["OperatorStakeUpdate"]),
-];
+] as const satisfies readonly AbiEvent[];
+const WATCHED_NAMES = WATCHED_EVENTS.map((event) => event.name);
 
 interface DecodedLog {
   eventName: string;
@@ -142,6 +143,8 @@ function toEvent(log: DecodedLog, contracts: WatchedContracts): ChainEvent | und
  */
 export class ChainWatcher {
   readonly #options: ChainWatcherOptions;
+  readonly #logs: LogCursor<AbiEvent[], string[]>;
+  /** The last block whose events were all reported (a range read again after a failed handler skips up to it). */
   #cursor: bigint;
   #running = false;
   #loop: Promise<void> | undefined;
@@ -150,6 +153,14 @@ export class ChainWatcher {
   constructor(options: ChainWatcherOptions) {
     this.#options = options;
     this.#cursor = options.afterBlock;
+    const { taskManager, registryCoordinator, stakeRegistry } = options.contracts;
+    this.#logs = new LogCursor({
+      client: options.client,
+      address: [taskManager, registryCoordinator, stakeRegistry],
+      abi: [...WATCHED_EVENTS],
+      eventNames: WATCHED_NAMES,
+      fromBlock: options.afterBlock + 1n,
+    });
   }
 
   /** The last block whose events were all reported. */
@@ -191,22 +202,18 @@ export class ChainWatcher {
   async poll(): Promise<void> {
     const { client, contracts } = this.#options;
     const head = await client.getBlockNumber({ cacheTime: 0 });
-    if (head <= this.#cursor) return;
-    const fromBlock = this.#cursor + 1n;
-    const logs = await client.getLogs({
-      address: [contracts.taskManager, contracts.registryCoordinator, contracts.stakeRegistry],
-      fromBlock,
-      toBlock: head,
-    });
-    const decoded = parseEventLogs({ abi: WATCHED_EVENTS, logs, strict: true }) as unknown as DecodedLog[];
-    let next = 0;
-    for (let block = fromBlock; block <= head; block++) {
-      await this.#options.onBlock?.(block);
-      for (; next < decoded.length && decoded[next]!.blockNumber === block; next++) {
-        const event = toEvent(decoded[next]!, contracts);
-        if (event) await this.#options.onEvent(event);
+    await this.#logs.readTo(head, async (logs, range) => {
+      const decoded = logs as unknown as DecodedLog[];
+      let next = 0;
+      for (let block = range.fromBlock; block <= range.toBlock; block++) {
+        const already = block <= this.#cursor;
+        if (!already) await this.#options.onBlock?.(block);
+        for (; next < decoded.length && decoded[next]!.blockNumber === block; next++) {
+          const event = already ? undefined : toEvent(decoded[next]!, contracts);
+          if (event) await this.#options.onEvent(event);
+        }
+        if (!already) this.#cursor = block;
       }
-      this.#cursor = block;
-    }
+    });
   }
 }

@@ -239,6 +239,8 @@ export class ProgressView {
     correct: number;
     wrong: number;
     expired: number;
+    /** Indexes of tasks created and neither responded nor expired (yet). */
+    open: number[];
     challengesSuccessful: number;
     challengesFailed: number;
     stakeSyncs: number;
@@ -257,6 +259,7 @@ export class ProgressView {
       correct: responses.filter((r) => r.correct).length,
       wrong: responses.filter((r) => !r.correct).length,
       expired: records.filter((r) => r.expired).length,
+      open: records.filter((r) => !r.response && !r.expired).map((r) => r.task.taskIndex),
       challengesSuccessful: this.#challenges.successful,
       challengesFailed: this.#challenges.failed,
       stakeSyncs: this.#stakeSyncs,

@@ -13,6 +13,8 @@ export interface RunSummary {
   readonly tasks_correct: number;
   readonly tasks_wrong: number;
   readonly tasks_expired: number;
+  /** Created, and neither responded nor expired when the run stopped (each is named in the summary). */
+  readonly tasks_open: number;
   readonly challenges_successful: number;
   readonly challenges_failed: number;
   readonly avs_sync_updates: number;

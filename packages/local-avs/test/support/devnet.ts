@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { taskManagerAbi } from "@avskit/bindings";
+import { waitFor } from "@avskit/integration";
 import { connectChain, type ReadClient } from "@avskit/runtime";
 import {
   aggregatorService,
@@ -22,7 +23,6 @@ import {
   startLocalChain,
   taskGeneratorService,
 } from "../../src/index.js";
-import { waitFor } from "./wait.js";
 
 /** A whole devnet for one test file: real anvil, real contracts, every service a real process. */
 export interface StartedDevnet {
