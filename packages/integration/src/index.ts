@@ -45,7 +45,7 @@ export {
   strategyOf,
   type TestOperator,
 } from "./operators.js";
-export { type InstalledPackage, packAndInstall, runtimeClosure } from "./packaging.js";
+export { type InstalledPackage, packAndInstall } from "./packaging.js";
 export { type RunningCli, runCli } from "./process.js";
 export { revertErrorArgs, revertErrorName } from "./revert.js";
 export {
