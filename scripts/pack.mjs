@@ -55,7 +55,11 @@ function runtimeClosure(pkg, into = []) {
 }
 
 function run(command, commandArgs, options = {}) {
-  const result = spawnSync(command, commandArgs, { cwd: root, stdio: ["ignore", "inherit", "inherit"], ...options });
+  const result = spawnSync(command, commandArgs, {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    ...options,
+  });
   if (result.status !== 0) fail(`${command} ${commandArgs.join(" ")} failed`, result.status ?? 1);
   return result;
 }
