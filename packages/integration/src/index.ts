@@ -45,7 +45,7 @@ export {
   strategyOf,
   type TestOperator,
 } from "./operators.js";
-export { type RunningCli, runCli } from "./process.js";
+export { type MainOutcome, type RunningCli, runCli, runMain } from "./process.js";
 export { revertErrorArgs, revertErrorName } from "./revert.js";
 export {
   type AnvilClient,
