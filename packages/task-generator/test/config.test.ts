@@ -1,3 +1,4 @@
+import { runMain } from "@avskit/integration";
 import { ConfigError } from "@avskit/runtime";
 import { describe, expect, it } from "vitest";
 import {
@@ -9,23 +10,6 @@ import {
 
 const resolveTaskGeneratorConfig = (values?: TaskGeneratorConfigInput, env?: NodeJS.ProcessEnv) =>
   taskGeneratorService.resolveConfig(values, env);
-
-/** Runs the CLI in this process (no signal handlers), collecting what it prints. */
-async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  let out = "";
-  let err = "";
-  const code = await taskGeneratorService.main(argv, {
-    env,
-    stdout: (text) => {
-      out += text;
-    },
-    stderr: (text) => {
-      err += text;
-    },
-    handleSignals: false,
-  });
-  return { code, out, err };
-}
 
 function configError(run: () => unknown): ConfigError {
   try {
@@ -99,16 +83,16 @@ describe("task generator config", () => {
   });
 
   it("the CLI exits 2 and names the flag on stderr", async () => {
-    const run = await cli(["--threshold-percentage", "0"]);
+    const run = await runMain(taskGeneratorService, ["--threshold-percentage", "0"]);
     expect(run.code).toBe(2);
-    expect(run.err).toContain("avskit-task-generator: invalid --threshold-percentage");
+    expect(run.stderr).toContain("avskit-task-generator: invalid --threshold-percentage");
   });
 
   it("--help lists every option with its env var, the kit's options included, and exits 0", async () => {
-    const run = await cli(["--help"]);
+    const run = await runMain(taskGeneratorService, ["--help"]);
     expect(run.code).toBe(0);
     // commander wraps lines at the terminal's width: compare with white space folded.
-    const help = run.out.replace(/\s+/g, " ");
+    const help = run.stdout.replace(/\s+/g, " ");
     for (const text of [
       "--interval <duration>",
       "env AVSKIT_TASK_GENERATOR_INTERVAL",
