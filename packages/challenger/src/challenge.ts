@@ -1,6 +1,7 @@
-import { taskManagerAbi } from "@avskit/bindings";
-import type { ReadClient, WriteClient } from "@avskit/runtime";
+import { allContractErrorsAbi, taskManagerAbi } from "@avskit/bindings";
+import { type ReadClient, type WriteClient, waitForReceipt } from "@avskit/runtime";
 import { type Address, type Hash, isAddressEqual, parseEventLogs } from "viem";
+import { ChallengeNotSentError } from "./errors.js";
 import type { G1Point } from "./record-hash.js";
 import type { TaskResponse, TaskResponseMetadata } from "./scanner.js";
 import type { Task } from "./task-lookup.js";
@@ -16,6 +17,10 @@ export interface ChallengeParams {
   readonly nonSignerPubkeys: readonly G1Point[];
   readonly txTimeoutMs: number;
   readonly pollIntervalMs: number;
+  /** The service's stop request, checked before sending: once aborted, nothing is sent. */
+  readonly stopSignal: AbortSignal;
+  /** Ends the wait for the receipt of a challenge already sent (ReceiptWaitAbortedError, with its hash). */
+  readonly receiptSignal: AbortSignal;
   /** Called once the transaction is sent (the simulation passed). */
   readonly onSent: (hash: Hash) => void;
 }
@@ -27,6 +32,12 @@ export interface ChallengeResult {
   readonly gasUsed: bigint;
   readonly blockNumber: bigint;
 }
+
+/**
+ * The TaskManager's ABI with every contract's custom errors, so a revert the TaskManager's own ABI
+ * lacks (its proxy's, say) is still named.
+ */
+const taskManagerWithErrors = [...taskManagerAbi, ...allContractErrorsAbi] as const;
 
 /** A challenge transaction that was mined but reverted. */
 export class ChallengeRevertedError extends Error {
@@ -41,14 +52,16 @@ export class ChallengeRevertedError extends Error {
 /**
  * Sends raiseAndResolveChallenge after simulating it, so a challenge the contract would refuse
  * (window closed, already challenged, wrong non-signers) is reported with its custom error and
- * costs no gas. The outcome is read from the receipt's events.
+ * costs no gas. The outcome is read from the receipt's events. A stop before the send throws
+ * ChallengeNotSentError; one during the receipt wait (once `receiptSignal` aborts) throws the
+ * runtime's ReceiptWaitAbortedError with the hash.
  */
 export async function sendChallenge(params: ChallengeParams): Promise<ChallengeResult> {
   const { client, wallet, taskManager } = params;
   const { request } = await client.simulateContract({
     account: wallet.account,
     address: taskManager,
-    abi: taskManagerAbi,
+    abi: taskManagerWithErrors,
     functionName: "raiseAndResolveChallenge",
     args: [
       { ...params.task },
@@ -57,12 +70,13 @@ export async function sendChallenge(params: ChallengeParams): Promise<ChallengeR
       params.nonSignerPubkeys.map((point) => ({ X: point.X, Y: point.Y })),
     ],
   });
+  if (params.stopSignal.aborted) throw new ChallengeNotSentError(params.taskIndex);
   const hash = await wallet.writeContract(request);
   params.onSent(hash);
-  const receipt = await client.waitForTransactionReceipt({
-    hash,
-    timeout: params.txTimeoutMs,
-    pollingInterval: params.pollIntervalMs,
+  const receipt = await waitForReceipt(client, hash, {
+    timeoutMs: params.txTimeoutMs,
+    pollIntervalMs: params.pollIntervalMs,
+    signal: params.receiptSignal,
   });
   if (receipt.status !== "success") throw new ChallengeRevertedError(hash);
   const events = parseEventLogs({

@@ -28,6 +28,10 @@ export interface CheckerDeps {
   readonly metrics: ChallengerMetrics;
   readonly txTimeoutMs: number;
   readonly pollIntervalMs: number;
+  /** The service's stop request: no challenge is sent after it. */
+  readonly stopSignal: AbortSignal;
+  /** Ends the receipt wait of a challenge already sent (after the stop's grace period). */
+  readonly receiptSignal: AbortSignal;
 }
 
 /** Errors another try cannot fix. */
@@ -52,11 +56,13 @@ export class ResponseChecker {
     try {
       const settlement = await this.#settle(responded);
       this.#verdicts.delete(taskIndex);
+      this.#deps.tasks.forget(taskIndex);
       return settlement;
     } catch (error) {
       // A transient failure keeps the verdict, so the retry does not count the response again.
       if (!isPermanent(error)) throw error;
       this.#verdicts.delete(taskIndex);
+      this.#deps.tasks.forget(taskIndex);
       const reason = error instanceof TaskNotFoundError ? "task-not-found" : "non-signers-unavailable";
       this.#deps.metrics.challengesFailed.inc({ reason });
       this.#deps.logger.error(
@@ -71,6 +77,7 @@ export class ResponseChecker {
   drop(taskIndex: number): "correct" | "wrong" | undefined {
     const verdict = this.#verdicts.get(taskIndex);
     this.#verdicts.delete(taskIndex);
+    this.#deps.tasks.forget(taskIndex);
     return verdict;
   }
 
@@ -131,6 +138,8 @@ export class ResponseChecker {
         nonSignerPubkeys: nonSigners.pubkeys,
         txTimeoutMs: this.#deps.txTimeoutMs,
         pollIntervalMs: this.#deps.pollIntervalMs,
+        stopSignal: this.#deps.stopSignal,
+        receiptSignal: this.#deps.receiptSignal,
         onSent: (hash) => {
           metrics.challengesSent.inc();
           logger.info({ taskIndex, tx: hash }, "challenge sent");

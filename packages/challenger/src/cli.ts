@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { runChallengerCli } from "./cli-main.js";
+import { runServiceCli } from "@avskit/runtime";
+import { challengerService } from "./service.js";
 
-process.exitCode = await runChallengerCli(process.argv.slice(2));
+runServiceCli(challengerService);

@@ -1,18 +1,4 @@
-import type { Address, Hash, Hex } from "viem";
-
-/** The TaskManager address holds no contract on this chain (wrong chain, or not deployed yet). */
-export class TaskManagerNotDeployedError extends Error {
-  readonly address: Address;
-  readonly chainId: number;
-  constructor(address: Address, chainId: number, source: string) {
-    super(
-      `no contract at the TaskManager address ${address} (from ${source}) on chain ${chainId}; deploy first`,
-    );
-    this.name = "TaskManagerNotDeployedError";
-    this.address = address;
-    this.chainId = chainId;
-  }
-}
+import type { Hash, Hex } from "viem";
 
 /** No NewTaskCreated event for a responded task where the response window says it must be. */
 export class TaskNotFoundError extends Error {
@@ -40,5 +26,15 @@ export class NonSignersUnavailableError extends Error {
     this.taskIndex = taskIndex;
     this.responseTx = responseTx;
     this.expectedHash = expectedHash;
+  }
+}
+
+/** A stop came after the challenge was prepared and before it was sent: nothing was sent. */
+export class ChallengeNotSentError extends Error {
+  readonly taskIndex: number;
+  constructor(taskIndex: number) {
+    super(`stopping: the challenge of task ${taskIndex} was not sent`);
+    this.name = "ChallengeNotSentError";
+    this.taskIndex = taskIndex;
   }
 }

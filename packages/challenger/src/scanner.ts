@@ -1,5 +1,5 @@
 import { taskManagerAbi } from "@avskit/bindings";
-import type { ReadClient } from "@avskit/runtime";
+import { LogCursor, type ReadClient } from "@avskit/runtime";
 import type { Address, Hash, Hex } from "viem";
 
 /** ITaskManager.TaskResponse. */
@@ -23,41 +23,32 @@ export interface RespondedTask {
 }
 
 /**
- * A cursor over TaskResponded events: each poll reads the blocks after the last one read, up
- * to the head, in ranges of at most `maxRange` blocks. The cursor only moves past a range once
- * that range has been read, so an RPC failure loses nothing.
+ * TaskResponded events, in block order: each poll reads the blocks after the last one read, up
+ * to the head, through the runtime's LogCursor (ranges of at most `maxRange` blocks; it moves
+ * past a range only once its events were handed over, so an RPC failure loses nothing).
  */
 export class ResponseScanner {
-  readonly #client: ReadClient;
-  readonly #taskManager: Address;
-  readonly #maxRange: bigint;
-  #lastScanned: bigint;
+  readonly #cursor: LogCursor<typeof taskManagerAbi, ["TaskResponded"]>;
 
   constructor(options: { client: ReadClient; taskManager: Address; maxRange: number; startBlock: bigint }) {
-    this.#client = options.client;
-    this.#taskManager = options.taskManager;
-    this.#maxRange = BigInt(options.maxRange);
-    this.#lastScanned = options.startBlock - 1n;
+    this.#cursor = new LogCursor({
+      client: options.client,
+      address: options.taskManager,
+      abi: taskManagerAbi,
+      eventNames: ["TaskResponded"],
+      fromBlock: options.startBlock,
+      maxRange: options.maxRange,
+    });
   }
 
   /** The last block whose events have been read (startBlock - 1 before the first poll). */
   get lastScanned(): bigint {
-    return this.#lastScanned;
+    return this.#cursor.lastRead;
   }
 
   /** Reads up to `head`; `onEvents` receives each range's events as soon as they are read. */
   async scanTo(head: bigint, onEvents: (events: RespondedTask[]) => void): Promise<void> {
-    while (this.#lastScanned < head) {
-      const fromBlock = this.#lastScanned + 1n;
-      const toBlock = fromBlock + this.#maxRange - 1n < head ? fromBlock + this.#maxRange - 1n : head;
-      const logs = await this.#client.getContractEvents({
-        address: this.#taskManager,
-        abi: taskManagerAbi,
-        eventName: "TaskResponded",
-        fromBlock,
-        toBlock,
-        strict: true,
-      });
+    await this.#cursor.readTo(head, (logs) =>
       onEvents(
         logs.map((log) => ({
           response: {
@@ -71,8 +62,7 @@ export class ResponseScanner {
           txHash: log.transactionHash,
           blockNumber: log.blockNumber,
         })),
-      );
-      this.#lastScanned = toBlock;
-    }
+      ),
+    );
   }
 }

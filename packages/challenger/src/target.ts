@@ -1,7 +1,6 @@
-import { loadDeployment, taskManagerAbi } from "@avskit/bindings";
+import { resolveContracts, taskManagerAbi } from "@avskit/bindings";
 import type { ReadClient } from "@avskit/runtime";
 import type { Address } from "viem";
-import { TaskManagerNotDeployedError } from "./errors.js";
 
 export interface ChallengeTarget {
   readonly taskManager: Address;
@@ -16,16 +15,11 @@ export async function resolveChallengeTarget(
   client: ReadClient,
   options: { taskManagerAddr: Address | undefined; deploymentsDir: string | undefined },
 ): Promise<ChallengeTarget> {
-  const chainId = client.chain.id;
-  const taskManager =
-    options.taskManagerAddr ??
-    (await loadDeployment(chainId, options.deploymentsDir ? { dir: options.deploymentsDir } : {})).contracts
-      .taskManager.proxy;
-  const code = await client.getCode({ address: taskManager });
-  if (code === undefined || code === "0x") {
-    const source = options.taskManagerAddr ? "--task-manager-addr" : `deployments/${chainId}.json`;
-    throw new TaskManagerNotDeployedError(taskManager, chainId, source);
-  }
+  const { addresses } = await resolveContracts(client, {
+    ...(options.deploymentsDir !== undefined ? { dir: options.deploymentsDir } : {}),
+    contracts: { taskManager: { flag: "--task-manager-addr", address: options.taskManagerAddr } },
+  });
+  const taskManager = addresses.taskManager;
   const [responseWindowBlocks, challengeWindowBlocks] = await Promise.all([
     client.readContract({
       address: taskManager,

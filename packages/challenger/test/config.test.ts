@@ -1,12 +1,16 @@
+import { runMain } from "@avskit/integration";
 import { ConfigError } from "@avskit/runtime";
 import { encodeAbiParameters, keccak256 } from "viem";
 import { describe, expect, it } from "vitest";
 import {
+  type ChallengerConfigInput,
+  challengerService,
   operatorIdOf,
-  resolveChallengerConfig,
-  runChallengerCli,
   signatoryRecordHash,
 } from "../src/index.js";
+
+const resolveChallengerConfig = (values?: ChallengerConfigInput, env?: NodeJS.ProcessEnv) =>
+  challengerService.resolveConfig(values, env);
 
 describe("challenger config", () => {
   it("has the documented defaults", () => {
@@ -16,7 +20,9 @@ describe("challenger config", () => {
       pollInterval: 1_000,
       maxLogRange: 5_000,
       txTimeout: 60_000,
-      metricsAddr: { host: "127.0.0.1", port: 9092 },
+      // Its own port: the aggregator's default is 9092, and both run side by side.
+      metricsAddr: { host: "127.0.0.1", port: 9093 },
+      logLevel: "info",
     });
     expect(resolveChallengerConfig({ metricsAddr: "none" }).metricsAddr).toBeUndefined();
   });
@@ -50,18 +56,28 @@ describe("challenger config", () => {
   });
 
   it("the CLI exits 2 on bad config, naming the env var it came from", async () => {
-    const written: string[] = [];
-    const original = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
-    try {
-      expect(await runChallengerCli([], { AVSKIT_CHALLENGER_POLL_INTERVAL: "0" }, false)).toBe(2);
-    } finally {
-      process.stderr.write = original;
+    const run = await runMain(challengerService, [], { AVSKIT_CHALLENGER_POLL_INTERVAL: "0" });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("invalid --poll-interval (env AVSKIT_CHALLENGER_POLL_INTERVAL)");
+  });
+
+  it("--help lists every option with its env var, the kit's options included, and exits 0", async () => {
+    const run = await runMain(challengerService, ["--help"]);
+    expect(run.code).toBe(0);
+    // commander wraps lines at the terminal's width: compare with white space folded.
+    const help = run.stdout.replace(/\s+/g, " ");
+    for (const text of [
+      "--poll-interval <duration>",
+      "env AVSKIT_CHALLENGER_POLL_INTERVAL",
+      "--max-log-range <blocks>",
+      "env AVSKIT_CHALLENGER_ECDSA_KEYSTORE_PASSWORD",
+      "--metrics-addr <host:port>",
+      "default 127.0.0.1:9093",
+      "env AVSKIT_CHALLENGER_LOG_FORMAT",
+      "--config <file>",
+    ]) {
+      expect(help).toContain(text);
     }
-    expect(written.join("")).toContain("invalid --poll-interval (env AVSKIT_CHALLENGER_POLL_INTERVAL)");
   });
 });
 

@@ -46,7 +46,7 @@ export {
   type TestOperator,
 } from "./operators.js";
 export { type InstalledPackage, packAndInstall } from "./packaging.js";
-export { type RunningCli, runCli } from "./process.js";
+export { type MainOutcome, type RunningCli, runCli, runMain } from "./process.js";
 export { revertErrorArgs, revertErrorName } from "./revert.js";
 export {
   type AnvilClient,

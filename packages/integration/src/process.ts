@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import type { CliIo } from "@avskit/runtime";
 import type { LogLine } from "./logs.js";
 
 /** A service's CLI running as its own process. */
@@ -47,4 +48,38 @@ export function runCli(
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return { child, lines, stderr: () => stderr, exited };
+}
+
+/** What a service's CLI printed when run in this process. */
+export interface MainOutcome {
+  readonly code: number;
+  /** Help text. */
+  readonly stdout: string;
+  /** Usage and configuration errors. */
+  readonly stderr: string;
+}
+
+/**
+ * Runs a service's CLI (`service.main` of @avskit/runtime's defineService) in this process,
+ * without signal handlers, collecting what it prints: for --help and invalid-option tests, which
+ * need no process of their own. A service that starts would run until it ends by itself.
+ */
+export async function runMain(
+  service: { main(argv: readonly string[], io?: CliIo): Promise<number> },
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<MainOutcome> {
+  let stdout = "";
+  let stderr = "";
+  const code = await service.main(argv, {
+    env,
+    handleSignals: false,
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+  });
+  return { code, stdout, stderr };
 }

@@ -80,10 +80,12 @@ export {
   loadConfiguredSigner,
   metricsAddress,
   metricsAddressOption,
+  pollIntervalOption,
   positiveDuration,
   rpcUrlOption,
   signerOptionNames,
   taskManagerLocationOptions,
+  txTimeoutOption,
 } from "./service-options.js";
 export { SECOND_SIGNAL_EXIT_CODE, Shutdown, type ShutdownOutcome, sleep } from "./shutdown.js";
 export {

@@ -36,6 +36,34 @@ export const rpcUrlOption = () =>
     default: "http://127.0.0.1:8545",
   }) as const;
 
+/**
+ * `--poll-interval`: how often a service looks at the chain. Services poll for different things
+ * (blocks, responses, receipts), so the help line and the default are theirs; `examples` is shown
+ * when the value is refused.
+ */
+export const pollIntervalOption = (defaultValue: string, description: string, examples = "1s, 500ms, 1m") =>
+  ({
+    flag: "--poll-interval",
+    value: "duration",
+    description,
+    schema: positiveDuration(examples),
+    default: defaultValue,
+  }) as const;
+
+/** `--tx-timeout`: the longest wait for a transaction the service sent to be mined. */
+export const txTimeoutOption = (
+  description = "longest wait for a transaction to be mined",
+  defaultValue = "60s",
+  examples = "1s, 500ms, 1m",
+) =>
+  ({
+    flag: "--tx-timeout",
+    value: "duration",
+    description,
+    schema: positiveDuration(examples),
+    default: defaultValue,
+  }) as const;
+
 /** `--deployments-dir` and `--task-manager-addr`: where the TaskManager address comes from. */
 export const taskManagerLocationOptions = () =>
   ({

@@ -9,8 +9,10 @@ import {
   formatDuration,
   opt,
   parseDuration,
+  pollIntervalOption,
   redactConfig,
   resolveConfig,
+  txTimeoutOption,
 } from "../src/index.js";
 
 const specs = {
@@ -107,5 +109,28 @@ describe("durations", () => {
     expect(parseDuration("1.5h")).toBe(5_400_000);
     for (const bad of ["", "h", "10", "10x", "1h 2m", "-1s"]) expect(parseDuration(bad)).toBeUndefined();
     expect(formatDuration(90_000)).toBe("90s");
+  });
+});
+
+describe("shared duration options", () => {
+  const specs = {
+    pollInterval: pollIntervalOption("500ms", "how often to look", "500ms, 2s"),
+    txTimeout: txTimeoutOption(),
+  };
+  const resolve = (env: NodeJS.ProcessEnv) => resolveConfig(new Command(), specs, "T_", env);
+
+  it("take the service's default, and a duration from the env", () => {
+    expect(resolve({})).toEqual({ pollInterval: 500, txTimeout: 60_000 });
+    expect(resolve({ T_POLL_INTERVAL: "2s", T_TX_TIMEOUT: "1m30s" })).toEqual({
+      pollInterval: 2_000,
+      txTimeout: 90_000,
+    });
+  });
+
+  it("refuse 0 naming the flag and the service's examples", () => {
+    expect(() => resolve({ T_POLL_INTERVAL: "0" })).toThrow(
+      /invalid --poll-interval \(env T_POLL_INTERVAL\): "0": must be longer than 0 \(examples: 500ms, 2s\)/,
+    );
+    expect(() => resolve({ T_TX_TIMEOUT: "0s" })).toThrow(/invalid --tx-timeout .*longer than 0/);
   });
 });

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { runTaskGeneratorCli } from "./cli-main.js";
+import { runServiceCli } from "@avskit/runtime";
+import { taskGeneratorService } from "./service.js";
 
-process.exitCode = await runTaskGeneratorCli(process.argv.slice(2));
+runServiceCli(taskGeneratorService);

@@ -1,4 +1,4 @@
-import { type Logger, type ReadClient, sleep, type WriteClient } from "@avskit/runtime";
+import { type Logger, type ReadClient, ReceiptWaitAbortedError, type WriteClient } from "@avskit/runtime";
 import type { Address, Hash } from "viem";
 import { describeFailure } from "./failure.js";
 import type { TaskGeneratorMetrics } from "./metrics.js";
@@ -14,7 +14,7 @@ export interface TaskLoopSettings {
   readonly maxTasks: number | undefined;
   readonly txTimeoutMs: number;
   readonly pollIntervalMs: number;
-  /** How long shutdown waits for a transaction already sent. */
+  /** How long a stop waits for the receipt of a transaction already sent. */
   readonly shutdownGraceMs: number;
 }
 
@@ -32,7 +32,7 @@ const UNHEALTHY_AFTER_FAILURES = 3;
 /**
  * The timer: a task at once, then one per interval. Never two submissions at a time: a tick
  * that finds the previous one still pending is skipped and logged. Failures are logged and
- * counted; the next tick tries again.
+ * counted; the next tick tries again. `stopSignal` (the service's stop request) ends the ticks.
  */
 export class TaskLoop {
   readonly #client: ReadClient;
@@ -40,7 +40,9 @@ export class TaskLoop {
   readonly #settings: TaskLoopSettings;
   readonly #logger: Logger;
   readonly #metrics: TaskGeneratorMetrics;
-  readonly #abort = new AbortController();
+  readonly #stopSignal: AbortSignal;
+  /** Aborted once the stop's grace period is over: the receipt wait of a sent task ends. */
+  readonly #cutoff = new AbortController();
   readonly #onFinished: (reason: string) => void;
   #startedAt = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -60,6 +62,8 @@ export class TaskLoop {
     settings: TaskLoopSettings;
     logger: Logger;
     metrics: TaskGeneratorMetrics;
+    /** Aborted when the service is asked to stop: no task is sent after it. */
+    stopSignal: AbortSignal;
     /** Called once when the loop stops by itself (--max-tasks reached). */
     onFinished: (reason: string) => void;
   }) {
@@ -69,6 +73,9 @@ export class TaskLoop {
     this.#logger = options.logger;
     this.#metrics = options.metrics;
     this.#onFinished = options.onFinished;
+    this.#stopSignal = options.stopSignal;
+    if (this.#stopSignal.aborted) this.#stopping = true;
+    else this.#stopSignal.addEventListener("abort", () => void this.stop(), { once: true });
   }
 
   get status(): TaskLoopStatus {
@@ -86,6 +93,7 @@ export class TaskLoop {
   }
 
   start(): void {
+    if (this.#stopping) return;
     this.#startedAt = Date.now();
     this.#tick(0);
   }
@@ -134,7 +142,8 @@ export class TaskLoop {
         quorums: this.#settings.quorums,
         txTimeoutMs: this.#settings.txTimeoutMs,
         pollIntervalMs: this.#settings.pollIntervalMs,
-        signal: this.#abort.signal,
+        signal: this.#stopSignal,
+        receiptSignal: this.#cutoff.signal,
         onPhase: (phase, hash) => {
           this.#phase = phase;
           this.#pendingHash = hash;
@@ -143,6 +152,14 @@ export class TaskLoop {
       this.#recordSuccess(task, Date.now() - started);
     } catch (error) {
       if (error instanceof SubmissionAbandonedError) return;
+      if (error instanceof ReceiptWaitAbortedError) {
+        // Not a failure: the stop came first. The hash is all that is known; the log keeps it.
+        this.#logger.warn(
+          { tx: error.hash, a: operands.a.toString(), b: operands.b.toString() },
+          "task transaction sent, outcome unknown: stopped waiting for its receipt; it may still be mined",
+        );
+        return;
+      }
       this.#recordFailure(error, operands.a, operands.b);
     }
   }
@@ -207,7 +224,8 @@ export class TaskLoop {
 
   /**
    * Stops ticking. A submission not yet sent is abandoned (nothing is sent); one already sent
-   * is waited for up to the grace period, then abandoned. The log says which.
+   * is waited for up to the grace period, then its receipt wait is cut off and its hash logged
+   * ("sent, outcome unknown"). Settles once nothing is in flight any more.
    */
   stop(): Promise<void> {
     this.#stopped ??= this.#stop();
@@ -217,36 +235,24 @@ export class TaskLoop {
   async #stop(): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#timer);
-    this.#abort.abort();
     const inFlight = this.#inFlight;
     if (!inFlight) return;
-    const phase = this.#phase;
-    const hash = this.#pendingHash;
-    if (phase === "preparing") {
+    if (this.#phase === "preparing") {
       await inFlight;
       this.#logger.info("in-flight task abandoned before it was sent; nothing was sent");
       return;
     }
-    this.#logger.info(
-      { tx: hash, graceMs: this.#settings.shutdownGraceMs },
-      "waiting for the in-flight task",
+    const hash = this.#pendingHash;
+    const graceMs = this.#settings.shutdownGraceMs;
+    this.#logger.info({ tx: hash, graceMs }, "waiting for the in-flight task");
+    const graceTimer = setTimeout(
+      () => this.#cutoff.abort(new Error(`not mined within the ${graceMs} ms stop grace period`)),
+      graceMs,
     );
-    const grace = new AbortController();
-    const outcome = await Promise.race([
-      inFlight.then(() => "finished" as const),
-      sleep(this.#settings.shutdownGraceMs, grace.signal).then(() => "abandoned" as const),
-    ]);
-    grace.abort();
-    if (outcome === "finished") {
-      this.#logger.info(
-        { tx: hash ?? this.#pendingHash, lastTaskIndex: this.#lastTaskIndex },
-        "in-flight task finished",
-      );
-    } else {
-      this.#logger.warn(
-        { tx: this.#pendingHash ?? hash },
-        "abandoned the in-flight task transaction; it may still be mined",
-      );
+    await inFlight;
+    clearTimeout(graceTimer);
+    if (!this.#cutoff.signal.aborted) {
+      this.#logger.info({ tx: hash, lastTaskIndex: this.#lastTaskIndex }, "in-flight task finished");
     }
   }
 }

@@ -1,17 +1,15 @@
 import {
-  addOptions,
-  type ConfigOf,
   ecdsaSignerOptions,
-  loggingOptions,
-  metricsAddressOption,
   type OptionSpecs,
   opt,
+  pollIntervalOption,
   positiveDuration,
-  resolveConfigValues,
   rpcUrlOption,
+  type ServiceConfig,
+  type ServiceConfigInput,
   taskManagerLocationOptions,
+  txTimeoutOption,
 } from "@avskit/runtime";
-import { Command } from "commander";
 import { z } from "zod";
 
 /** Every option has an `AVSKIT_TASK_GENERATOR_*` env var (e.g. AVSKIT_TASK_GENERATOR_INTERVAL). */
@@ -55,7 +53,8 @@ const quorumList = () =>
       return sorted;
     });
 
-export const taskGeneratorOptionSpecs = {
+/** The task generator's own options; the service kit adds --metrics-addr (default 127.0.0.1:9091) and logging. */
+export const taskGeneratorOptions = {
   rpcUrl: rpcUrlOption(),
   ...taskManagerLocationOptions(),
   ...ecdsaSignerOptions(
@@ -92,48 +91,18 @@ export const taskGeneratorOptionSpecs = {
   maxTasks: {
     flag: "--max-tasks",
     value: "n",
-    description: "stop after posting this many tasks (runs until stopped when omitted)",
+    description: "exit 0 after posting this many tasks (runs until stopped when omitted)",
     schema: opt.int(1),
   },
-  txTimeout: {
-    flag: "--tx-timeout",
-    value: "duration",
-    description: "longest wait for a task's transaction to be mined; later ticks are skipped meanwhile",
-    schema: positiveDuration("20s, 500ms, 1m"),
-    default: "60s",
-  },
-  pollInterval: {
-    flag: "--poll-interval",
-    value: "duration",
-    description: "how often to poll for the receipt",
-    schema: positiveDuration("20s, 500ms, 1m"),
-    default: "500ms",
-  },
-  metricsAddr: metricsAddressOption("127.0.0.1:9091"),
-  ...loggingOptions,
+  txTimeout: txTimeoutOption(
+    "longest wait for a task's transaction to be mined; later ticks are skipped meanwhile",
+    "60s",
+    "20s, 500ms, 1m",
+  ),
+  pollInterval: pollIntervalOption("500ms", "how often to poll for the receipt", "20s, 500ms, 1m"),
 } as const satisfies OptionSpecs;
 
-export type TaskGeneratorConfig = ConfigOf<typeof taskGeneratorOptionSpecs>;
+export type TaskGeneratorConfig = ServiceConfig<typeof taskGeneratorOptions>;
 
 /** Raw option values keyed like the config (e.g. `{ interval: "5s", quorums: [0, 1] }`), as a user would give them. */
-export type TaskGeneratorConfigInput = Partial<Record<keyof typeof taskGeneratorOptionSpecs, unknown>>;
-
-/** The commander command with every option (and `--config <file>`), without an action. */
-export function taskGeneratorCommand(): Command {
-  const command = new Command("avskit-task-generator")
-    .description("Posts a task with random operands to the TaskManager every --interval.")
-    .showHelpAfterError();
-  return addOptions(command, taskGeneratorOptionSpecs, ENV_PREFIX);
-}
-
-/**
- * Validates option values given in code (as the devnet does when it runs the generator
- * in-process) exactly as the CLI validates flags: same schemas, same defaults, env vars and
- * `config` file honoured, ConfigError naming the flag.
- */
-export function resolveTaskGeneratorConfig(
-  values: TaskGeneratorConfigInput & { config?: string } = {},
-  env: NodeJS.ProcessEnv = {},
-): TaskGeneratorConfig {
-  return resolveConfigValues(taskGeneratorCommand(), taskGeneratorOptionSpecs, ENV_PREFIX, values, env);
-}
+export type TaskGeneratorConfigInput = ServiceConfigInput<typeof taskGeneratorOptions>;

@@ -1,5 +1,5 @@
-import { taskManagerAbi } from "@avskit/bindings";
-import type { ReadClient, WriteClient } from "@avskit/runtime";
+import { allContractErrorsAbi, taskManagerAbi } from "@avskit/bindings";
+import { type ReadClient, type WriteClient, waitForReceipt } from "@avskit/runtime";
 import { type Address, type Hash, type Hex, parseEventLogs, toHex } from "viem";
 import { MissingTaskEventError, TaskTransactionRevertedError } from "./failure.js";
 import type { Operands } from "./operands.js";
@@ -8,6 +8,9 @@ import type { Operands } from "./operands.js";
 export function quorumNumbersBytes(quorums: readonly number[]): Hex {
   return toHex(Uint8Array.from(quorums));
 }
+
+/** The TaskManager's ABI with every contract's custom errors, so a revert from any of them is named. */
+const taskManagerWithErrors = [...taskManagerAbi, ...allContractErrorsAbi] as const;
 
 export interface CreatedTask {
   readonly taskIndex: number;
@@ -34,6 +37,8 @@ export interface SubmitTaskParams {
   readonly pollIntervalMs: number;
   /** Checked before sending: once aborted, nothing is sent. */
   readonly signal: AbortSignal;
+  /** Ends the wait for the receipt of a transaction already sent (ReceiptWaitAbortedError, with its hash). */
+  readonly receiptSignal: AbortSignal;
   readonly onPhase: (phase: SubmissionPhase, hash?: Hash) => void;
 }
 
@@ -56,7 +61,7 @@ export async function submitTask(params: SubmitTaskParams): Promise<CreatedTask>
   const { request } = await client.simulateContract({
     account: wallet.account,
     address: taskManager,
-    abi: taskManagerAbi,
+    abi: taskManagerWithErrors,
     functionName: "createNewTask",
     args: [operands.a, operands.b, params.thresholdPercentage, quorumNumbers],
   });
@@ -64,10 +69,10 @@ export async function submitTask(params: SubmitTaskParams): Promise<CreatedTask>
   params.onPhase("sending");
   const hash = await wallet.writeContract(request);
   params.onPhase("sent", hash);
-  const receipt = await client.waitForTransactionReceipt({
-    hash,
-    timeout: params.txTimeoutMs,
-    pollingInterval: params.pollIntervalMs,
+  const receipt = await waitForReceipt(client, hash, {
+    timeoutMs: params.txTimeoutMs,
+    pollIntervalMs: params.pollIntervalMs,
+    signal: params.receiptSignal,
   });
   if (receipt.status !== "success") throw new TaskTransactionRevertedError(hash);
   const [created] = parseEventLogs({

@@ -1,13 +1,38 @@
-import { type Deployment, loadDeployment } from "@avskit/bindings";
+import { ContractResolutionError, resolveContracts } from "@avskit/bindings";
 import { ConfigError, envNameFor, type ReadClient } from "@avskit/runtime";
 import type { Address } from "viem";
-import { TaskManagerNotDeployedError, UnknownQuorumError } from "./errors.js";
+import { UnknownQuorumError } from "./errors.js";
 import { ENV_PREFIX, type TaskGeneratorConfig } from "./options.js";
 
 /** Where tasks go and which quorums must sign them. */
 export interface TaskTarget {
   readonly taskManager: Address;
   readonly quorums: readonly number[];
+}
+
+/** The TaskManager's address, and the deployment when it was read (for its quorums). */
+async function findTaskManager(client: ReadClient, config: TaskGeneratorConfig) {
+  try {
+    return await resolveContracts(client, {
+      ...(config.deploymentsDir !== undefined ? { dir: config.deploymentsDir } : {}),
+      contracts: { taskManager: { flag: "--task-manager-addr", address: config.taskManagerAddr } },
+      needDeployment: config.quorums === undefined,
+    });
+  } catch (error) {
+    // The address was given: what is missing is the quorums, which only the file could supply.
+    if (
+      error instanceof ContractResolutionError &&
+      error.problem === "no-deployment" &&
+      config.taskManagerAddr !== undefined
+    ) {
+      throw new ConfigError(
+        "--quorums",
+        envNameFor("--quorums", ENV_PREFIX),
+        `is required without a deployments file (${error.source} does not exist)`,
+      );
+    }
+    throw error;
+  }
 }
 
 /**
@@ -19,28 +44,12 @@ export async function resolveTaskTarget(
   client: ReadClient,
   config: TaskGeneratorConfig,
 ): Promise<TaskTarget> {
-  const chainId = client.chain.id;
-  const needDeployment = config.taskManagerAddr === undefined || config.quorums === undefined;
-  let deployment: Deployment | undefined;
-  if (needDeployment) {
-    deployment = await loadDeployment(chainId, config.deploymentsDir ? { dir: config.deploymentsDir } : {});
-  }
-  const taskManager = config.taskManagerAddr ?? deployment!.contracts.taskManager.proxy;
-  const source = config.taskManagerAddr ? "--task-manager-addr" : `deployments/${chainId}.json`;
+  const { addresses, deployment } = await findTaskManager(client, config);
   const known = deployment?.quorums.map((quorum) => quorum.quorumNumber);
-  const quorums = config.quorums ?? known;
-  if (quorums === undefined) {
-    throw new ConfigError(
-      "--quorums",
-      envNameFor("--quorums", ENV_PREFIX),
-      "is required without a deployments file",
-    );
-  }
+  // Without --quorums the deployment was read (needDeployment), so `known` is there.
+  const quorums = config.quorums ?? known ?? [];
   if (known !== undefined) {
     for (const quorum of quorums) if (!known.includes(quorum)) throw new UnknownQuorumError(quorum, known);
   }
-  const code = await client.getCode({ address: taskManager });
-  if (code === undefined || code === "0x")
-    throw new TaskManagerNotDeployedError(taskManager, chainId, source);
-  return { taskManager, quorums };
+  return { taskManager: addresses.taskManager, quorums };
 }

@@ -1,11 +1,15 @@
+import { runMain } from "@avskit/integration";
 import { ConfigError } from "@avskit/runtime";
 import { describe, expect, it } from "vitest";
 import {
   MAX_OPERAND_LIMIT,
   randomOperand,
-  resolveTaskGeneratorConfig,
-  runTaskGeneratorCli,
+  type TaskGeneratorConfigInput,
+  taskGeneratorService,
 } from "../src/index.js";
+
+const resolveTaskGeneratorConfig = (values?: TaskGeneratorConfigInput, env?: NodeJS.ProcessEnv) =>
+  taskGeneratorService.resolveConfig(values, env);
 
 function configError(run: () => unknown): ConfigError {
   try {
@@ -26,6 +30,10 @@ describe("task generator config", () => {
     expect(config.maxOperand).toBe(1_000_000_000n);
     expect(config.maxTasks).toBeUndefined();
     expect(config.rpcUrl).toBe("http://127.0.0.1:8545");
+    expect(config.txTimeout).toBe(60_000);
+    expect(config.pollInterval).toBe(500);
+    expect(config.metricsAddr).toEqual({ host: "127.0.0.1", port: 9091 });
+    expect(config.logLevel).toBe("info");
   });
 
   it("parses durations, quorum lists (sorted) and big operand bounds", () => {
@@ -75,19 +83,28 @@ describe("task generator config", () => {
   });
 
   it("the CLI exits 2 and names the flag on stderr", async () => {
-    const written: string[] = [];
-    const original = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
-    try {
-      const code = await runTaskGeneratorCli(["--threshold-percentage", "0"], {}, false);
-      expect(code).toBe(2);
-    } finally {
-      process.stderr.write = original;
+    const run = await runMain(taskGeneratorService, ["--threshold-percentage", "0"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("avskit-task-generator: invalid --threshold-percentage");
+  });
+
+  it("--help lists every option with its env var, the kit's options included, and exits 0", async () => {
+    const run = await runMain(taskGeneratorService, ["--help"]);
+    expect(run.code).toBe(0);
+    // commander wraps lines at the terminal's width: compare with white space folded.
+    const help = run.stdout.replace(/\s+/g, " ");
+    for (const text of [
+      "--interval <duration>",
+      "env AVSKIT_TASK_GENERATOR_INTERVAL",
+      "--max-tasks <n>",
+      "env AVSKIT_TASK_GENERATOR_ECDSA_PRIVATE_KEY",
+      "--metrics-addr <host:port>",
+      "default 127.0.0.1:9091",
+      "env AVSKIT_TASK_GENERATOR_LOG_LEVEL",
+      "--config <file>",
+    ]) {
+      expect(help).toContain(text);
     }
-    expect(written.join("")).toContain("invalid --threshold-percentage");
   });
 });
 

@@ -1,92 +1,99 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { iTaskManagerAbi } from "@avskit/bindings";
-import { type RunningChain, startChain } from "@avskit/devnet";
-import { RpcUnreachableError } from "@avskit/runtime";
-import { type Address, createPublicClient, http, type PublicClient } from "viem";
+import { fileURLToPath } from "node:url";
+import { ContractResolutionError, iTaskManagerAbi } from "@avskit/bindings";
+import { captureLogs, runCli, startTestAvs, TcpProxy, type TestAvs, waitFor } from "@avskit/integration";
+import { ConfigError, RpcUnreachableError, type RunningService } from "@avskit/runtime";
+import type { Address, Hash, Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  resolveTaskGeneratorConfig,
-  startTaskGenerator,
-  type TaskGenerator,
   type TaskGeneratorConfigInput,
-  TaskManagerNotDeployedError,
+  type TaskGeneratorDeps,
+  type TaskGeneratorHandle,
+  taskGeneratorService,
   UnknownQuorumError,
 } from "../src/index.js";
-import { captureLogs, waitFor } from "./support/logs.js";
-import { runCli } from "./support/process.js";
-import { rpc } from "./support/rpc.js";
-import { TcpProxy } from "@avskit/integration";
 
-let chain: RunningChain;
-let deploymentsDir: string;
-let client: PublicClient;
+/** The built CLI (turbo builds the package before its tests). */
+const CLI_PATH = fileURLToPath(new URL("../dist/src/cli.js", import.meta.url));
+
+let avs: TestAvs;
 let taskManager: Address;
-const running: TaskGenerator[] = [];
+/** anvil account 1, which holds TASK_GENERATOR_ROLE. */
+let generatorKey: Hex;
+const running: RunningService<TaskGeneratorHandle>[] = [];
 
 function config(overrides: TaskGeneratorConfigInput = {}) {
-  return resolveTaskGeneratorConfig({
-    rpcUrl: chain.rpcUrl,
-    deploymentsDir,
-    ecdsaPrivateKey: chain.roles.taskGenerator.privateKey,
+  return taskGeneratorService.resolveConfig({
+    rpcUrl: avs.rpcUrl,
+    deploymentsDir: avs.deploymentsDir,
+    ecdsaPrivateKey: generatorKey,
     metricsAddr: "127.0.0.1:0",
     pollInterval: "100ms",
     ...overrides,
   });
 }
 
-async function track(generator: Promise<TaskGenerator>): Promise<TaskGenerator> {
-  const started = await generator;
-  running.push(started);
-  return started;
+/** Starts the service in this process, as the kit would from the CLI, with its log captured. */
+async function start(overrides: TaskGeneratorConfigInput = {}, deps?: TaskGeneratorDeps) {
+  const { logger, lines } = captureLogs("tg");
+  const service = await taskGeneratorService.start(config(overrides), {
+    logger,
+    ...(deps !== undefined ? { deps } : {}),
+  });
+  running.push(service);
+  return { service, generator: service.handle, lines };
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/** Hashes of the transactions waiting in anvil's pool. */
+async function pendingHashes(): Promise<Hash[]> {
+  const { pending } = await avs.testClient.getTxpoolContent();
+  return Object.values(pending).flatMap((byNonce) => Object.values(byNonce).map((tx) => tx.hash));
+}
+
+function newTaskEvents(fromBlock: bigint) {
+  return avs.client.getContractEvents({
+    address: taskManager,
+    abi: iTaskManagerAbi,
+    eventName: "NewTaskCreated",
+    fromBlock,
+    strict: true,
+  });
 }
 
 beforeAll(async () => {
-  deploymentsDir = await mkdtemp(join(tmpdir(), "avskit-task-generator-"));
-  chain = await startChain({ port: 0, deploymentsDir });
-  client = createPublicClient({ transport: http(chain.rpcUrl), cacheTime: 0 });
-  taskManager = chain.deployment.contracts.taskManager.proxy;
+  avs = await startTestAvs();
+  taskManager = avs.deployment.contracts.taskManager.proxy;
+  generatorKey = avs.anvil.accounts[1]!.privateKey;
 });
 
 afterAll(async () => {
-  await Promise.all(running.map((generator) => generator.stop("test over")));
-  await chain?.stop();
-  if (deploymentsDir) await rm(deploymentsDir, { recursive: true, force: true });
+  await Promise.all(running.map((service) => service.stop("test over")));
+  await avs?.stop();
 });
 
 describe("task generator on anvil", () => {
   it("posts tasks at the interval, the first at once, with valid operands, and serves metrics and health", async () => {
-    const { logger, lines } = captureLogs("tg");
-    const fromBlock = await client.getBlockNumber();
+    const fromBlock = await avs.client.getBlockNumber({ cacheTime: 0 });
     const startedAt = Date.now();
-    const generator = await track(
-      startTaskGenerator(
-        config({ interval: "700ms", maxTasks: 3, maxOperand: "1000", thresholdPercentage: 67 }),
-        {
-          logger,
-        },
-      ),
-    );
-    expect(generator.quorums).toEqual(chain.deployment.quorums.map((quorum) => quorum.quorumNumber));
+    const { service, generator, lines } = await start({
+      interval: "700ms",
+      maxTasks: 3,
+      maxOperand: "1000",
+      thresholdPercentage: 67,
+    });
+    expect(generator.quorums).toEqual(avs.deployment.quorums.map((quorum) => quorum.quorumNumber));
 
-    await waitFor(() => generator.status().tasksCreated >= 1, 10_000, "the first task");
-    const health = await fetch(`${generator.opsUrl}/health`);
+    await waitFor("the first task", () => generator.status().tasksCreated >= 1, 10_000);
+    const health = await fetch(`${service.opsUrl}/health`);
     expect(health.status).toBe(200);
     const report = (await health.json()) as { healthy: boolean; taskManager: string };
     expect(report.healthy).toBe(true);
     expect(report.taskManager.toLowerCase()).toBe(taskManager.toLowerCase());
 
-    await generator.done;
+    // --max-tasks ends the service by itself, with exit code 0.
+    expect(await service.exited).toBe(0);
     const created = lines.filter((line) => line.msg === "task created");
     expect(created).toHaveLength(3);
     // First at once (well within one interval), then one per interval (timer-aligned, not drifting).
@@ -97,13 +104,7 @@ describe("task generator on anvil", () => {
       expect(gap).toBeLessThan(1_400);
     }
 
-    const events = await client.getContractEvents({
-      address: taskManager,
-      abi: iTaskManagerAbi,
-      eventName: "NewTaskCreated",
-      fromBlock: fromBlock + 1n,
-      strict: true,
-    });
+    const events = await newTaskEvents(fromBlock + 1n);
     expect(events).toHaveLength(3);
     const indices = events.map((event) => event.args.taskIndex);
     expect(indices).toEqual(created.map((line) => line.taskIndex));
@@ -115,70 +116,61 @@ describe("task generator on anvil", () => {
       expect(args.task.quorumThresholdPercentage).toBe(67);
       expect(args.task.quorumNumbers).toBe("0x0001");
     }
-    const metrics = await generator.metrics.registry.metrics();
+    const metrics = await service.registry.metrics();
     expect(metrics).toContain("avskit_task_generator_tasks_created_total 3");
     expect(metrics).toContain(`avskit_task_generator_last_task_index ${indices[2]}`);
-    expect(
-      lines.some((line) => line.msg === "task generator stopped" && line.reason === "--max-tasks 3 reached"),
-    ).toBe(true);
+    expect(lines.some((line) => line.msg === "--max-tasks 3 reached" && line.tasksCreated === 3)).toBe(true);
+    expect(lines.find((line) => line.msg === "task-generator stopped")).toMatchObject({
+      reason: "finished",
+      exitCode: 0,
+    });
   });
 
   it("honours --quorums and --threshold-percentage", async () => {
-    const fromBlock = await client.getBlockNumber();
-    const generator = await track(
-      startTaskGenerator(
-        config({ interval: "200ms", maxTasks: 1, quorums: "1", thresholdPercentage: "100" }),
-        {
-          logger: captureLogs("tg").logger,
-        },
-      ),
-    );
-    await generator.done;
-    const [event] = await client.getContractEvents({
-      address: taskManager,
-      abi: iTaskManagerAbi,
-      eventName: "NewTaskCreated",
-      fromBlock: fromBlock + 1n,
-      strict: true,
+    const fromBlock = await avs.client.getBlockNumber({ cacheTime: 0 });
+    const { service } = await start({
+      interval: "200ms",
+      maxTasks: 1,
+      quorums: "1",
+      thresholdPercentage: "100",
     });
+    expect(await service.exited).toBe(0);
+    const [event] = await newTaskEvents(fromBlock + 1n);
     expect(event?.args.task.quorumNumbers).toBe("0x01");
     expect(event?.args.task.quorumThresholdPercentage).toBe(100);
   });
 
   it("without the task-generator role: logs the decoded custom error on every tick and keeps running", async () => {
-    const { logger, lines } = captureLogs("tg");
-    const intruder = chain.anvil.accounts[5]!;
-    const generator = await track(
-      startTaskGenerator(config({ interval: "150ms", ecdsaPrivateKey: intruder.privateKey }), { logger }),
-    );
+    const intruder = avs.anvil.accounts[5]!;
+    const { service, generator, lines } = await start({
+      interval: "150ms",
+      ecdsaPrivateKey: intruder.privateKey,
+    });
     const reverts = () => lines.filter((line) => line.reason === "reverted");
-    await waitFor(() => reverts().length >= 3, 10_000, "three reverted ticks");
+    await waitFor("three reverted ticks", () => reverts().length >= 3, 10_000);
     const [first] = reverts();
     expect(first!.errorName).toBe("AccessControlUnauthorizedAccount");
     expect(first!.msg).toBe("createNewTask reverted: AccessControlUnauthorizedAccount");
     expect((first!.errorArgs as string[])[0]).toBe(intruder.address);
     expect(generator.status()).toMatchObject({ running: true, tasksCreated: 0 });
-    expect((await fetch(`${generator.opsUrl}/health`)).status).toBe(503);
-    expect(await generator.metrics.registry.metrics()).toMatch(
+    expect((await fetch(`${service.opsUrl}/health`)).status).toBe(503);
+    expect(await service.registry.metrics()).toMatch(
       /avskit_task_generator_task_failures_total\{reason="reverted"\} [3-9]/,
     );
-    await generator.stop();
+    expect(await service.stop()).toBe(0);
   });
 
   it("survives the RPC endpoint going away and resumes when it is back", async () => {
-    const proxy = new TcpProxy(chain.anvil.port);
+    const proxy = new TcpProxy(avs.anvil.port);
     await proxy.up();
-    const { logger, lines } = captureLogs("tg");
-    const generator = await track(
-      startTaskGenerator(config({ interval: "250ms", rpcUrl: proxy.url }), { logger }),
-    );
+    const { service, generator, lines } = await start({ interval: "250ms", rpcUrl: proxy.url });
     try {
-      await waitFor(() => generator.status().tasksCreated >= 1, 10_000, "a task before the outage");
+      await waitFor("a task before the outage", () => generator.status().tasksCreated >= 1, 10_000);
       await proxy.down();
       const before = generator.status().tasksCreated;
       const outageStart = lines.length;
       const rpcFailures = () => lines.slice(outageStart).filter((line) => line.reason === "rpc");
-      await waitFor(() => rpcFailures().length >= 3, 10_000, "three failed ticks during the outage");
+      await waitFor("three failed ticks during the outage", () => rpcFailures().length >= 3, 10_000);
       expect(rpcFailures()[0]!.msg).toBe("RPC endpoint unavailable; the next tick tries again");
       expect(generator.status().running).toBe(true);
       expect(generator.status().tasksCreated).toBeLessThanOrEqual(before + 1);
@@ -186,104 +178,135 @@ describe("task generator on anvil", () => {
       await proxy.up();
       const afterOutage = generator.status().tasksCreated;
       await waitFor(
+        "tasks after the outage",
         () => generator.status().tasksCreated >= afterOutage + 2,
         10_000,
-        "tasks after the outage",
       );
       expect(generator.status().consecutiveFailures).toBe(0);
     } finally {
-      await generator.stop();
+      await service.stop();
       await proxy.down();
     }
   });
 
-  it("never overlaps submissions: a slow transaction makes later ticks skip; shutdown waits for it", async () => {
-    const { logger, lines } = captureLogs("tg");
-    await rpc(chain.rpcUrl, "evm_setAutomine", [false]);
-    let generator: TaskGenerator | undefined;
+  it("never overlaps submissions: a slow transaction makes later ticks skip; a stop waits for it", async () => {
+    await avs.testClient.setAutomine(false);
     try {
-      generator = await track(startTaskGenerator(config({ interval: "150ms" }), { logger }));
+      const { service, generator, lines } = await start({ interval: "150ms" });
       const skipped = () =>
         lines.filter((line) => line.msg === "previous task still pending; skipping this tick");
-      await waitFor(() => skipped().length >= 3, 10_000, "skipped ticks");
+      await waitFor("skipped ticks", () => skipped().length >= 3, 10_000);
       expect(skipped()[0]!.phase).toBe("sent");
-      const pending = await rpc(chain.rpcUrl, "txpool_status");
-      expect(BigInt((pending as { pending: string }).pending)).toBe(1n);
+      expect((await avs.testClient.getTxpoolStatus()).pending).toBe(1);
 
-      const stopping = generator.stop("test");
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await rpc(chain.rpcUrl, "evm_mine");
-      await stopping;
+      let stopped = false;
+      const stopping = service.stop("test").then((code) => {
+        stopped = true;
+        return code;
+      });
+      await waitFor(
+        "the stop to wait for the in-flight task",
+        () => lines.some((line) => line.msg === "waiting for the in-flight task"),
+        5_000,
+      );
+      expect(stopped).toBe(false);
+      await avs.testClient.mine({ blocks: 1 });
+      expect(await stopping).toBe(0);
       expect(lines.some((line) => line.msg === "in-flight task finished")).toBe(true);
       expect(generator.status().tasksCreated).toBe(1);
-      expect(await generator.metrics.registry.metrics()).toMatch(
-        /avskit_task_generator_ticks_skipped_total [3-9]/,
-      );
+      expect(await service.registry.metrics()).toMatch(/avskit_task_generator_ticks_skipped_total [3-9]/);
     } finally {
-      await rpc(chain.rpcUrl, "evm_setAutomine", [true]);
+      await avs.testClient.setAutomine(true);
     }
   });
 
-  it("shutdown abandons an in-flight transaction after the grace period, and says so", async () => {
-    const { logger, lines } = captureLogs("tg");
-    await rpc(chain.rpcUrl, "evm_setAutomine", [false]);
+  it("a stop gives up on a sent transaction after the grace period, logging its hash, and exits 0", async () => {
+    await avs.testClient.setAutomine(false);
     try {
-      const generator = await track(
-        startTaskGenerator(config({ interval: "10s" }), { logger, shutdownGraceMs: 200 }),
-      );
-      await waitFor(() => lines.some((line) => line.msg === "task generator started"), 5_000, "start");
-      await waitFor(
+      const { service, generator, lines } = await start({ interval: "10s" }, { shutdownGraceMs: 200 });
+      const [sent] = await waitFor(
+        "the task transaction in the pool",
         async () => {
-          const status = (await rpc(chain.rpcUrl, "txpool_status")) as { pending: string };
-          return BigInt(status.pending) === 1n;
+          const hashes = await pendingHashes();
+          return hashes.length === 1 ? hashes : undefined;
         },
         5_000,
-        "the task transaction in the pool",
       );
-      await generator.stop("test");
-      const abandoned = lines.find(
-        (line) => line.msg === "abandoned the in-flight task transaction; it may still be mined",
+      const stopAsked = Date.now();
+      expect(await service.stop("test")).toBe(0);
+      // Bounded by the grace period (plus a receipt poll), far below the kit's 30 s stop bound.
+      expect(Date.now() - stopAsked).toBeLessThan(3_000);
+      const cutOff = lines.find(
+        (line) =>
+          line.msg ===
+          "task transaction sent, outcome unknown: stopped waiting for its receipt; it may still be mined",
       );
-      expect(abandoned?.tx).toMatch(/^0x[0-9a-f]{64}$/);
-      expect(generator.status().tasksCreated).toBe(0);
+      expect(cutOff?.tx).toBe(sent);
+      expect(generator.status()).toMatchObject({ tasksCreated: 0, consecutiveFailures: 0 });
+      expect(lines.find((line) => line.msg === "task-generator stopped")).toMatchObject({ exitCode: 0 });
     } finally {
-      await rpc(chain.rpcUrl, "evm_mine");
-      await rpc(chain.rpcUrl, "evm_setAutomine", [true]);
+      await avs.testClient.mine({ blocks: 1 });
+      await avs.testClient.setAutomine(true);
     }
   });
 
-  it("fails at start-up with a named error: RPC unreachable, unknown quorum, no contract", async () => {
-    const port = await closedPort();
-    await expect(startTaskGenerator(config({ rpcUrl: `http://127.0.0.1:${port}` }))).rejects.toBeInstanceOf(
-      RpcUnreachableError,
-    );
-    await expect(startTaskGenerator(config({ quorums: "7" }))).rejects.toBeInstanceOf(UnknownQuorumError);
-    await expect(
-      startTaskGenerator(config({ taskManagerAddr: chain.roles.deployer.address, quorums: "0" })),
-    ).rejects.toBeInstanceOf(TaskManagerNotDeployedError);
+  it("fails at start-up with a named error: RPC unreachable, unknown quorum, no contract, no quorums", async () => {
+    // A port that was just closed: nothing listens there.
+    const gone = new TcpProxy(avs.anvil.port);
+    await gone.up();
+    const deadUrl = gone.url;
+    await gone.down();
+    await expect(start({ rpcUrl: deadUrl })).rejects.toBeInstanceOf(RpcUnreachableError);
+    await expect(start({ quorums: "7" })).rejects.toBeInstanceOf(UnknownQuorumError);
+    const noCode = start({ taskManagerAddr: avs.deployer.address, quorums: "0" });
+    await expect(noCode).rejects.toBeInstanceOf(ContractResolutionError);
+    await expect(noCode).rejects.toMatchObject({ problem: "no-code", source: "--task-manager-addr" });
+
+    const empty = await mkdtemp(join(tmpdir(), "avskit-no-deployments-"));
+    try {
+      const noQuorums = start({ taskManagerAddr: taskManager, deploymentsDir: empty });
+      await expect(noQuorums).rejects.toBeInstanceOf(ConfigError);
+      await expect(noQuorums).rejects.toMatchObject({ flag: "--quorums" });
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  const processEnv = () => ({
+    AVSKIT_TASK_GENERATOR_RPC_URL: avs.rpcUrl,
+    AVSKIT_TASK_GENERATOR_DEPLOYMENTS_DIR: avs.deploymentsDir,
+    AVSKIT_TASK_GENERATOR_ECDSA_PRIVATE_KEY: generatorKey,
+    AVSKIT_TASK_GENERATOR_INTERVAL: "300ms",
+    AVSKIT_TASK_GENERATOR_METRICS_ADDR: "none",
   });
 
   it("runs as a process from env vars alone and stops cleanly on SIGTERM", async () => {
-    const cli = runCli([], {
-      AVSKIT_TASK_GENERATOR_RPC_URL: chain.rpcUrl,
-      AVSKIT_TASK_GENERATOR_DEPLOYMENTS_DIR: deploymentsDir,
-      AVSKIT_TASK_GENERATOR_ECDSA_PRIVATE_KEY: chain.roles.taskGenerator.privateKey,
-      AVSKIT_TASK_GENERATOR_INTERVAL: "300ms",
-      AVSKIT_TASK_GENERATOR_METRICS_ADDR: "none",
-    });
+    const cli = runCli(CLI_PATH, [], processEnv());
     try {
       await waitFor(
+        "a task from the process",
         () => cli.lines.some((line) => line.msg === "task created"),
         15_000,
-        "a task from the process",
       );
     } finally {
       cli.child.kill("SIGTERM");
     }
     expect(await cli.exited).toBe(0);
-    expect(cli.lines.find((line) => line.msg === "task generator stopped")).toMatchObject({
-      reason: "signal",
+    expect(cli.lines.find((line) => line.msg === "task-generator stopped")).toMatchObject({
+      reason: "SIGTERM",
+      exitCode: 0,
     });
-    expect(JSON.stringify(cli.lines)).not.toContain(chain.roles.taskGenerator.privateKey.slice(2));
+    expect(JSON.stringify(cli.lines)).not.toContain(generatorKey.slice(2));
+    expect(cli.stderr()).not.toContain(generatorKey.slice(2));
+  });
+
+  it("as a process, --max-tasks ends it by itself with exit code 0", async () => {
+    const cli = runCli(CLI_PATH, ["--max-tasks", "1", "--interval", "100ms"], processEnv());
+    expect(await cli.exited).toBe(0);
+    expect(cli.lines.filter((line) => line.msg === "task created")).toHaveLength(1);
+    expect(cli.lines.find((line) => line.msg === "task-generator stopped")).toMatchObject({
+      reason: "finished",
+      exitCode: 0,
+    });
   });
 });

@@ -1,36 +1,10 @@
-import {
-  connectChain,
-  createLogger,
-  type Logger,
-  loadConfiguredSigner,
-  type ReadClient,
-  type Registry,
-  type RunningServer,
-  sleep,
-  startOpsServer,
-  walletFor,
-} from "@avskit/runtime";
-import type { Account, Address } from "viem";
-import { ResponseChecker, type Settlement } from "./checker.js";
+import { type Logger, type ReadClient, ReceiptWaitAbortedError, sleep } from "@avskit/runtime";
+import type { ResponseChecker, Settlement } from "./checker.js";
+import { ChallengeNotSentError } from "./errors.js";
 import { describeFailure } from "./failure.js";
-import { type ChallengerMetrics, createChallengerMetrics } from "./metrics.js";
-import { type ChallengerConfig, ENV_PREFIX } from "./options.js";
+import type { ChallengerMetrics } from "./metrics.js";
 import { type RespondedTask, ResponseScanner } from "./scanner.js";
-import { type ChallengeTarget, resolveChallengeTarget } from "./target.js";
-import { TaskLookup } from "./task-lookup.js";
-
-export interface ChallengerDeps {
-  /** Defaults to a JSON logger at the config's level and format. */
-  readonly logger?: Logger;
-  /** Registry to add the metrics to; a fresh one by default. */
-  readonly registry?: Registry;
-  /** The account that pays for challenges; loaded from the config's key or keystore when omitted. */
-  readonly account?: Account;
-  /** Called with each settled response (tests and the devnet's progress view use it). */
-  readonly onSettled?: (taskIndex: number, settlement: Settlement) => void;
-  /** How long stop() waits for a challenge transaction already sent (default 10 s). */
-  readonly shutdownGraceMs?: number;
-}
+import type { ChallengeTarget } from "./target.js";
 
 export interface ChallengerStatus {
   readonly running: boolean;
@@ -41,20 +15,6 @@ export interface ChallengerStatus {
   readonly lastError: string | undefined;
 }
 
-export interface Challenger {
-  readonly taskManager: Address;
-  readonly sender: Address;
-  readonly challengeWindowBlocks: number;
-  /** The /metrics and /health base URL, when served. */
-  readonly opsUrl: string | undefined;
-  readonly metrics: ChallengerMetrics;
-  readonly status: () => ChallengerStatus;
-  /** Settles once the challenger has stopped. */
-  readonly done: Promise<void>;
-  /** Stops polling after the current step (a challenge already sent is waited for) and closes the ops server. Idempotent. */
-  stop(reason?: string): Promise<void>;
-}
-
 /** Consecutive failed polls after which /health reports unhealthy. */
 const UNHEALTHY_AFTER_FAILURES = 3;
 
@@ -62,9 +22,10 @@ const UNHEALTHY_AFTER_FAILURES = 3;
  * Polls TaskResponded events and settles each response: correct ones are left alone, wrong
  * ones are challenged. On start it reads back one challenge window, so responses made while it
  * was down are still checked. RPC failures are logged and retried on the next poll while the
- * response's window is open.
+ * response's window is open. `stopSignal` (the service's stop request) ends the polling: no
+ * challenge is sent after it.
  */
-class ChallengeLoop {
+export class ChallengeLoop {
   readonly #client: ReadClient;
   readonly #target: ChallengeTarget;
   readonly #checker: ResponseChecker;
@@ -73,7 +34,7 @@ class ChallengeLoop {
   readonly #pollIntervalMs: number;
   readonly #maxLogRange: number;
   readonly #onSettled: ((taskIndex: number, settlement: Settlement) => void) | undefined;
-  readonly #abort = new AbortController();
+  readonly #stopSignal: AbortSignal;
   readonly #pending = new Map<number, RespondedTask>();
   #settledCount = 0;
   #scanner: ResponseScanner | undefined;
@@ -90,6 +51,7 @@ class ChallengeLoop {
     pollIntervalMs: number;
     maxLogRange: number;
     onSettled: ((taskIndex: number, settlement: Settlement) => void) | undefined;
+    stopSignal: AbortSignal;
   }) {
     this.#client = options.client;
     this.#target = options.target;
@@ -99,11 +61,12 @@ class ChallengeLoop {
     this.#pollIntervalMs = options.pollIntervalMs;
     this.#maxLogRange = options.maxLogRange;
     this.#onSettled = options.onSettled;
+    this.#stopSignal = options.stopSignal;
   }
 
   get status(): ChallengerStatus {
     return {
-      running: !this.#abort.signal.aborted,
+      running: !this.#stopSignal.aborted,
       lastScannedBlock: this.#scanner ? Number(this.#scanner.lastScanned) : undefined,
       pending: this.#pending.size,
       settled: this.#settledCount,
@@ -113,7 +76,7 @@ class ChallengeLoop {
   }
 
   get healthy(): boolean {
-    return !this.#abort.signal.aborted && this.#consecutiveFailures < UNHEALTHY_AFTER_FAILURES;
+    return !this.#stopSignal.aborted && this.#consecutiveFailures < UNHEALTHY_AFTER_FAILURES;
   }
 
   start(): void {
@@ -121,29 +84,16 @@ class ChallengeLoop {
   }
 
   /**
-   * Stops after the current step. A challenge already sent is waited for up to `graceMs`; past
-   * that the loop is abandoned (the transaction may still be mined) and the log says so.
+   * Settles once the loop has ended: the stop signal ends it after the current step. A challenge
+   * already sent is waited for until its receipt wait is cut off (the checker's receiptSignal),
+   * then its hash is logged as sent with its outcome unknown.
    */
-  async stop(graceMs: number): Promise<void> {
-    this.#abort.abort();
-    const running = this.#running;
-    if (!running) return;
-    const grace = new AbortController();
-    const outcome = await Promise.race([
-      running.then(() => "finished" as const),
-      sleep(graceMs, grace.signal).then(() => "abandoned" as const),
-    ]);
-    grace.abort();
-    if (outcome === "abandoned") {
-      this.#logger.warn(
-        { graceMs },
-        "abandoned the current step at shutdown; a challenge transaction already sent may still be mined",
-      );
-    }
+  async ended(): Promise<void> {
+    await this.#running;
   }
 
   async #run(): Promise<void> {
-    while (!this.#abort.signal.aborted) {
+    while (!this.#stopSignal.aborted) {
       try {
         await this.#poll();
         this.#consecutiveFailures = 0;
@@ -161,7 +111,7 @@ class ChallengeLoop {
           this.#logger.error({ err: error }, "poll failed; retrying on the next poll");
         }
       }
-      await sleep(this.#pollIntervalMs, this.#abort.signal);
+      await sleep(this.#pollIntervalMs, this.#stopSignal);
     }
   }
 
@@ -200,7 +150,7 @@ class ChallengeLoop {
   async #settlePending(head: bigint): Promise<void> {
     const ordered = [...this.#pending.entries()].sort(([x], [y]) => x - y);
     for (const [taskIndex, responded] of ordered) {
-      if (this.#abort.signal.aborted) break;
+      if (this.#stopSignal.aborted) break;
       // A challenge sent now lands in block head + 1 at the earliest.
       const deadline = responded.metadata.taskRespondedBlock + this.#target.challengeWindowBlocks;
       if (head + 1n > BigInt(deadline)) {
@@ -221,6 +171,19 @@ class ChallengeLoop {
       try {
         settlement = await this.#checker.settle(responded);
       } catch (error) {
+        // Cut off by the stop: the response stays unsettled; a restart reads it again while its
+        // window is open (and finds it challenged if the transaction was mined).
+        if (error instanceof ChallengeNotSentError) {
+          this.#logger.info({ taskIndex }, "stopping: the challenge was not sent");
+          break;
+        }
+        if (error instanceof ReceiptWaitAbortedError) {
+          this.#logger.warn(
+            { taskIndex, tx: error.hash },
+            "challenge transaction sent, outcome unknown: stopped waiting for its receipt; it may still be mined",
+          );
+          break;
+        }
         // The response stays pending and is retried on the next poll, while its window is open.
         if (describeFailure(error).reason === "rpc") {
           this.#metrics.pendingResponses.set(this.#pending.size);
@@ -238,103 +201,4 @@ class ChallengeLoop {
     }
     this.#metrics.pendingResponses.set(this.#pending.size);
   }
-}
-
-/**
- * Connects, finds the TaskManager and its windows, and starts watching. Start-up problems
- * (unreachable RPC, no deployment, no signer) are thrown; once running, failures are logged and
- * retried.
- */
-export async function startChallenger(
-  config: ChallengerConfig,
-  deps: ChallengerDeps = {},
-): Promise<Challenger> {
-  const logger =
-    deps.logger ?? createLogger({ name: "challenger", level: config.logLevel, format: config.logFormat });
-  const account = deps.account ?? (await loadConfiguredSigner(config, ENV_PREFIX));
-  const chainOptions = {
-    rpcUrl: config.rpcUrl,
-    pollingIntervalMs: Math.min(config.pollInterval, 1_000),
-    retryCount: 1,
-  };
-  const client = await connectChain(chainOptions);
-  const wallet = walletFor(client, account, chainOptions);
-  const target = await resolveChallengeTarget(client, {
-    taskManagerAddr: config.taskManagerAddr,
-    deploymentsDir: config.deploymentsDir,
-  });
-  const metrics = createChallengerMetrics(deps.registry);
-  const checker = new ResponseChecker({
-    client,
-    wallet,
-    taskManager: target.taskManager,
-    tasks: new TaskLookup(client, target.taskManager, target.responseWindowBlocks),
-    logger,
-    metrics,
-    txTimeoutMs: config.txTimeout,
-    pollIntervalMs: Math.min(config.pollInterval, 1_000),
-  });
-  const loop = new ChallengeLoop({
-    client,
-    target,
-    checker,
-    logger,
-    metrics,
-    pollIntervalMs: config.pollInterval,
-    maxLogRange: config.maxLogRange,
-    onSettled: deps.onSettled,
-  });
-
-  let opsServer: RunningServer | undefined;
-  if (config.metricsAddr) {
-    opsServer = await startOpsServer({
-      host: config.metricsAddr.host,
-      port: config.metricsAddr.port,
-      registry: metrics.registry,
-      logger,
-      health: () => ({ healthy: loop.healthy, taskManager: target.taskManager, ...loop.status }),
-    });
-  }
-
-  let resolveDone!: () => void;
-  const done = new Promise<void>((resolve) => {
-    resolveDone = resolve;
-  });
-  let stopping: Promise<void> | undefined;
-  const stop = (reason = "stop requested"): Promise<void> => {
-    stopping ??= (async () => {
-      logger.info({ reason }, "challenger stopping");
-      await loop.stop(deps.shutdownGraceMs ?? 10_000);
-      await opsServer
-        ?.close()
-        .catch((error: unknown) => logger.warn({ err: error }, "closing the ops server failed"));
-      logger.info({ reason, ...loop.status, running: false }, "challenger stopped");
-      resolveDone();
-    })();
-    return stopping;
-  };
-
-  logger.info(
-    {
-      chainId: client.chain.id,
-      taskManager: target.taskManager,
-      sender: account.address,
-      responseWindowBlocks: target.responseWindowBlocks,
-      challengeWindowBlocks: target.challengeWindowBlocks,
-      pollIntervalMs: config.pollInterval,
-    },
-    "challenger started",
-  );
-  loop.start();
-
-  return {
-    taskManager: target.taskManager,
-    sender: account.address,
-    challengeWindowBlocks: target.challengeWindowBlocks,
-    opsUrl: opsServer?.url,
-    metrics,
-    status: () => loop.status,
-    done,
-    stop,
-  };
 }
