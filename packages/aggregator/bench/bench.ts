@@ -3,8 +3,9 @@
  *
  * One task, 200 operators, 100 % threshold, through the real aggregator: anvil on 127.0.0.1
  * with a real deployment and 200 registered operators (BLS keys, stake, proof of possession);
- * the aggregator service started in-process exactly as its CLI starts it (chain watcher,
- * operator set from the registries, HTTP API, batch verifier, submitter). The 200 signed
+ * the aggregator service started in-process through its service definition, as its CLI starts
+ * it (chain watcher, operator set from the registries, HTTP API, batch verifier, submitter).
+ * The chain and the operators come from the test kit (@avskit/integration). The 200 signed
  * responses are posted over HTTP by a separate process, so this process's CPU time is the
  * aggregator's alone.
  *
@@ -27,15 +28,14 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { taskResponseDigest as responseDigest } from "@avskit/aggregator-api";
 import { g1ToSolidity, signDigest, verifySignature } from "@avskit/bls";
+import { createTask, E18, registerOperators, startTestAvs, waitFor } from "@avskit/integration";
 import { createLogger } from "@avskit/runtime";
 import type { TaskEvent } from "../src/aggregator.js";
-import { resolveAggregatorConfig } from "../src/options.js";
-import { startAggregator } from "../src/service.js";
-import { createTask, quorumsFor, registerOperators, startTestAvs } from "../test/support/chain.js";
+import { aggregatorService } from "../src/service.js";
+import { aggregatorKey, quorumsFor, stakedIn } from "../test/support/avs.js";
 
 const OPERATORS = Number(process.env.BENCH_OPERATORS ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const E18 = 10n ** 18n;
 /** eigensdk-js (mcl-wasm) on this machine kind, from the reference notes. */
 const ANCHOR = "eigensdk-js: ~880-895 ms CPU for 200 operators at 100 %; ~4.2 ms per signature check";
 
@@ -63,14 +63,9 @@ interface Round {
   loadMs: number;
 }
 
-async function until<T>(find: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
+/** Polls every 2 ms: the timed regions end on these. */
+function until<T>(find: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
+  return waitFor(what, find, timeoutMs, 2);
 }
 
 async function main(): Promise<void> {
@@ -83,29 +78,35 @@ async function main(): Promise<void> {
     say(`registering ${OPERATORS} operators (keys, stake, proof of possession)`);
     const ops = await registerOperators(
       avs,
-      Array.from({ length: OPERATORS }, () => ({ quorums: [0], stake: 10n * E18 })),
+      Array.from({ length: OPERATORS }, () => stakedIn(avs, [0], 10n * E18)),
     );
     say(`setup done in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s (not measured)`);
 
     const events: TaskEvent[] = [];
-    const config = resolveAggregatorConfig({
+    const config = aggregatorService.resolveConfig({
       rpcUrl: avs.rpcUrl,
       deploymentsDir: avs.deploymentsDir,
-      ecdsaPrivateKey: avs.aggregatorKey,
+      ecdsaPrivateKey: aggregatorKey(avs),
       listen: "127.0.0.1:0",
       metricsAddr: "none",
       collectionWindow: "0",
       logLevel: "silent",
     });
-    const service = await startAggregator(config, {
+    const running = await aggregatorService.start(config, {
       logger: createLogger({ name: "aggregator", level: process.env.BENCH_LOG === "1" ? "debug" : "silent" }),
-      onEvent: (event) => events.push(event),
+      deps: { onEvent: (event) => events.push(event) },
     });
+    const service = running.handle;
     const rounds: Round[] = [];
     try {
       // Round 0 warms up the JIT and the key caches and is not counted.
       for (let round = 0; round <= ROUNDS; round++) {
-        const created = await createTask(avs, { a: BigInt(round), b: 1000n, threshold: 100, quorums: [0] });
+        const created = await createTask(avs, {
+          a: BigInt(round),
+          b: 1000n,
+          thresholdPercentage: 100,
+          quorums: [0],
+        });
         const loadStarted = performance.now();
         await until(() => {
           const status = (() => {
@@ -211,7 +212,7 @@ async function main(): Promise<void> {
         );
       }
     } finally {
-      await service.stop();
+      await running.stop();
     }
 
     const m = (pick: (r: Round) => number) => median(rounds.map(pick));

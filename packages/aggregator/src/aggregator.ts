@@ -36,6 +36,8 @@ export type TaskEvent =
       submission: Submission;
     }
   | { kind: "already-responded"; taskIndex: number }
+  /** The service stopped before the submission's outcome was known (`txHash` when it was sent). */
+  | { kind: "cut-off"; taskIndex: number; txHash: Hex | undefined }
   | { kind: "expired"; taskIndex: number; status: TaskStatus }
   | { kind: "failed"; taskIndex: number; error: Error };
 
@@ -317,6 +319,10 @@ export class Aggregator {
             arrivalToTxMs,
           });
         });
+        if (result.kind === "cut-off") {
+          this.#logCutOff(entry, submission, result);
+          return;
+        }
         aggregation.markResponded();
         if (result.kind === "already-responded") {
           logger.info({ taskIndex }, "task was already responded on-chain; not submitting again");
@@ -368,6 +374,31 @@ export class Aggregator {
         return;
       }
     }
+  }
+
+  /** A submission the stop cut off is not lost silently: what is known goes to the log. */
+  #logCutOff(
+    entry: TaskEntry,
+    submission: Submission,
+    result: { readonly txHash: Hex | undefined; readonly reason: string },
+  ): void {
+    const { taskIndex } = entry.info;
+    const fields = {
+      taskIndex,
+      digest: submission.digest,
+      signers: submission.signerIds.length,
+      lastResponseBlock: entry.info.lastResponseBlock,
+      reason: result.reason,
+    };
+    if (result.txHash !== undefined) {
+      this.#options.logger.warn(
+        { ...fields, txHash: result.txHash },
+        "respondToTask sent, outcome unknown: stopped before its receipt was seen (it may still be mined)",
+      );
+    } else {
+      this.#options.logger.warn(fields, "respondToTask not sent: stopped before the transaction went out");
+    }
+    this.#emit({ kind: "cut-off", taskIndex, txHash: result.txHash });
   }
 
   /**
@@ -468,16 +499,24 @@ export class Aggregator {
     return { tasks, finished: Object.fromEntries(this.#finished) };
   }
 
-  /** Stops timers and waits for submissions in flight; no task is submitted afterwards. */
+  /**
+   * Stops; no task is submitted afterwards. Signatures waiting for verification are still
+   * verified (their requests answered), a task whose thresholds are met but whose collection
+   * window is still running is submitted now rather than dropped, and submissions in flight are
+   * awaited (the submitter's stop signal bounds them).
+   */
   async close(): Promise<void> {
-    this.#closed = true;
-    const inFlight: Promise<void>[] = [];
-    for (const entry of this.#tasks.values()) {
-      clearTimeout(entry.windowTimer);
-      entry.windowTimer = undefined;
-      if (entry.submitting) inFlight.push(entry.submitting);
-    }
     await this.#options.batcher.close();
+    for (const entry of this.#tasks.values()) {
+      if (entry.windowTimer === undefined) continue;
+      this.#options.logger.info(
+        { taskIndex: entry.info.taskIndex },
+        "stopping: collection window cut short, submitting now",
+      );
+      this.#submitNow(entry);
+    }
+    this.#closed = true;
+    const inFlight = [...this.#tasks.values()].flatMap((entry) => entry.submitting ?? []);
     await Promise.allSettled(inFlight);
   }
 }

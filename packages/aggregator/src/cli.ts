@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { runAggregatorCli } from "./cli-main.js";
+import { runServiceCli } from "@avskit/runtime";
+import { aggregatorService } from "./service.js";
 
-process.exitCode = await runAggregatorCli(process.argv.slice(2));
+runServiceCli(aggregatorService);

@@ -1,11 +1,12 @@
 import {
   type ErrorBody,
   parseTaskIndex,
+  REJECTIONS,
   type RejectionCode,
   ResponseRejectedError,
 } from "@avskit/aggregator-api";
-import type { Logger } from "@avskit/runtime";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
+import { createHttpApp, type HealthReport, type Logger } from "@avskit/runtime";
+import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import type { Aggregator } from "./aggregator.js";
 import { AggregatorUnavailableError } from "./errors.js";
 import type { AggregatorMetrics } from "./metrics.js";
@@ -16,9 +17,16 @@ export interface HttpApiOptions {
   readonly logger: Logger;
   /** Largest accepted request body in bytes; a signed response is about 400. */
   readonly bodyLimit: number;
-  /** Extra health details (e.g. chain head, watcher state); healthy unless it says otherwise. */
-  readonly health?: () => { healthy: boolean; [detail: string]: unknown };
+  /** The service's health report (chain head, watcher state); healthy with the load alone when omitted. */
+  readonly health?: () => HealthReport;
 }
+
+/** What a request that arrives while the API drains on stop is told: come back, elsewhere or later. */
+const DRAINING_REPLY: ErrorBody = {
+  code: "UNAVAILABLE",
+  message: "the aggregator is shutting down; retry shortly (another instance, or this one after its restart)",
+  retryable: REJECTIONS.UNAVAILABLE.retryable,
+};
 
 const FASTIFY_CODES: Readonly<Record<string, RejectionCode>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: "BODY_TOO_LARGE",
@@ -33,18 +41,16 @@ function sendError(reply: FastifyReply, status: number, body: ErrorBody): Fastif
  * The aggregator's HTTP API (see README): `POST /v1/tasks/:taskIndex/responses` takes one
  * operator's signed response and answers once its signature has been verified and counted
  * (202) or refused (4xx with a code); `GET /v1/tasks/:taskIndex` and `GET /health` report state.
+ * Served with the runtime's `listen`, its close drains: requests in progress are answered, new
+ * ones get a 503 `UNAVAILABLE` (retryable) until the listener closes.
  */
 export function buildHttpApi(options: HttpApiOptions): FastifyInstance {
   const { aggregator, metrics, logger } = options;
-  const app = Fastify({
-    logger: false,
+  const app = createHttpApp({
     bodyLimit: options.bodyLimit,
-    onProtoPoisoning: "error",
-    onConstructorPoisoning: "error",
-    requestTimeout: 30_000,
-    return503OnClosing: true,
     // The only path parameter is a number; long URLs are refused by Node before routing.
-    routerOptions: { maxParamLength: 64 },
+    maxParamLength: 64,
+    drainingReply: DRAINING_REPLY,
   });
 
   // JSON only: fastify would otherwise hand text/plain bodies to the handler as strings.
@@ -99,7 +105,7 @@ export function buildHttpApi(options: HttpApiOptions): FastifyInstance {
   });
 
   app.get("/health", async (_request, reply) => {
-    const report = { healthy: true, ...options.health?.(), ...aggregator.load };
+    const report = options.health?.() ?? { healthy: true, ...aggregator.load };
     return reply.code(report.healthy ? 200 : 503).send(report);
   });
 

@@ -15,27 +15,21 @@ export {
 export { type AvsContracts, discoverContracts, quorumBytes } from "./chain/contracts.js";
 export { ChainOperatorStates } from "./chain/operator-states.js";
 export { ChainSubmitter } from "./chain/submitter.js";
-export { type OnChainTask, readTaskLogs, TaskWatcher, taskInfoFromEvent } from "./chain/task-events.js";
-export { runAggregatorCli } from "./cli-main.js";
+export { type OnChainTask, TaskWatcher, taskInfoFromEvent } from "./chain/task-events.js";
 export { AggregatorUnavailableError } from "./errors.js";
 export { verifyBatchOfSameMessage } from "./fast-verifier.js";
 export { buildHttpApi } from "./http.js";
 export { AggregatorMetrics } from "./metrics.js";
 export { verifyEachSignature } from "./naive-verifier.js";
 export type { OperatorRecord, OperatorState, OperatorStateProvider } from "./operator-state.js";
+export { aggregatorOptions, ENV_PREFIX } from "./options.js";
 export {
   type AggregatorConfig,
   type AggregatorConfigInput,
-  aggregatorCommand,
-  aggregatorOptionSpecs,
-  ENV_PREFIX,
-  resolveAggregatorConfig,
-} from "./options.js";
-export {
   type AggregatorDeps,
+  type AggregatorHandle,
+  aggregatorService,
   NotAnAggregatorError,
-  type RunningAggregator,
-  startAggregator,
 } from "./service.js";
 export { type ResponseSubmitter, SubmissionFailedError, type SubmitResult } from "./submitter.js";
 export type { TaskInfo } from "./task.js";

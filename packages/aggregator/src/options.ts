@@ -1,22 +1,20 @@
 import {
-  addOptions,
-  type ConfigOf,
   ecdsaSignerOptions,
-  loggingOptions,
-  metricsAddressOption,
   type OptionSpecs,
   opt,
   positiveDuration,
-  resolveConfigValues,
   rpcUrlOption,
   taskManagerLocationOptions,
 } from "@avskit/runtime";
-import { Command } from "commander";
 
 /** Every option has an `AVSKIT_AGGREGATOR_*` env var (e.g. AVSKIT_AGGREGATOR_LISTEN). */
 export const ENV_PREFIX = "AVSKIT_AGGREGATOR_";
 
-export const aggregatorOptionSpecs = {
+/**
+ * The aggregator's own options; the service kit adds `--metrics-addr` (default
+ * 127.0.0.1:9092), `--log-level`, `--log-format` and `--config`.
+ */
+export const aggregatorOptions = {
   rpcUrl: rpcUrlOption(),
   ...taskManagerLocationOptions(),
   operatorStateRetrieverAddr: {
@@ -36,7 +34,6 @@ export const aggregatorOptionSpecs = {
     schema: opt.listenAddress(),
     default: "127.0.0.1:8090",
   },
-  metricsAddr: metricsAddressOption("127.0.0.1:9092"),
   collectionWindow: {
     flag: "--collection-window",
     value: "duration",
@@ -94,32 +91,4 @@ export const aggregatorOptionSpecs = {
     schema: opt.number(1),
     default: "1.2",
   },
-  ...loggingOptions,
 } as const satisfies OptionSpecs;
-
-export type AggregatorConfig = ConfigOf<typeof aggregatorOptionSpecs>;
-
-/** Raw option values keyed like the config (e.g. `{ listen: "127.0.0.1:0" }`), as a user would give them. */
-export type AggregatorConfigInput = Partial<Record<keyof typeof aggregatorOptionSpecs, unknown>>;
-
-/** The commander command with every option (and `--config <file>`), without an action. */
-export function aggregatorCommand(): Command {
-  const command = new Command("avskit-aggregator")
-    .description(
-      "Collects operators' BLS-signed task responses over HTTP, verifies them in batches, and submits one aggregated respondToTask per task once every quorum's threshold is met.",
-    )
-    .showHelpAfterError();
-  return addOptions(command, aggregatorOptionSpecs, ENV_PREFIX);
-}
-
-/**
- * Validates option values given in code (tests, the devnet) exactly as the CLI validates
- * flags: same schemas and defaults, env vars and `config` file honoured, ConfigError naming
- * the flag.
- */
-export function resolveAggregatorConfig(
-  values: AggregatorConfigInput & { config?: string } = {},
-  env: NodeJS.ProcessEnv = {},
-): AggregatorConfig {
-  return resolveConfigValues(aggregatorCommand(), aggregatorOptionSpecs, ENV_PREFIX, values, env);
-}

@@ -1,14 +1,14 @@
-import { type Deployment, loadDeployment, taskManagerAbi } from "@avskit/bindings";
+import { resolveContracts, taskManagerAbi } from "@avskit/bindings";
 import {
   connectChain,
-  createLogger,
-  createMetricsRegistry,
-  type Logger,
+  defineService,
+  type HealthReport,
   listen,
   loadConfiguredSigner,
-  type Registry,
   type RunningServer,
-  startOpsServer,
+  type ServiceConfig,
+  type ServiceConfigInput,
+  type ServiceHandle,
   walletFor,
 } from "@avskit/runtime";
 import type { Account, Address } from "viem";
@@ -21,13 +21,14 @@ import { TaskWatcher } from "./chain/task-events.js";
 import { verifyBatchOfSameMessage } from "./fast-verifier.js";
 import { buildHttpApi } from "./http.js";
 import { AggregatorMetrics } from "./metrics.js";
-import { type AggregatorConfig, ENV_PREFIX } from "./options.js";
+import { aggregatorOptions, ENV_PREFIX } from "./options.js";
 
+export type AggregatorConfig = ServiceConfig<typeof aggregatorOptions>;
+/** Raw option values keyed like the config (e.g. `{ listen: "127.0.0.1:0" }`), as a user would give them. */
+export type AggregatorConfigInput = ServiceConfigInput<typeof aggregatorOptions>;
+
+/** What tests and the benchmark may swap in; the CLI passes none. */
 export interface AggregatorDeps {
-  /** Defaults to a JSON logger at the config's level and format. */
-  readonly logger?: Logger;
-  /** Registry to add the metrics to; a fresh one by default. */
-  readonly registry?: Registry;
   /** The signing account; loaded from the config's key or keystore when omitted. */
   readonly account?: Account;
   /** Sees every task event (progress views, tests, the benchmark). */
@@ -36,17 +37,21 @@ export interface AggregatorDeps {
   readonly verifier?: SameMessageBatchVerifier;
 }
 
-export interface RunningAggregator {
+/** The running aggregator, as `aggregatorService.start` hands it over (`handle`). */
+export interface AggregatorHandle extends ServiceHandle {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:8090. */
   readonly url: string;
-  readonly opsUrl: string | undefined;
   readonly contracts: AvsContracts;
   readonly sender: Address;
   readonly aggregator: Aggregator;
   readonly metrics: AggregatorMetrics;
-  readonly registry: Registry;
-  /** Stops taking requests, stops watching the chain, lets a submission in flight finish. Idempotent. */
-  stop(reason?: string): Promise<void>;
+  health(): HealthReport;
+  /**
+   * Drains the HTTP API (requests in progress answered, new ones told 503 UNAVAILABLE), stops
+   * following the chain, submits tasks whose thresholds were met, and waits for submissions in
+   * flight, whose receipt waits the stop signal has already ended. Idempotent.
+   */
+  stop(reason: string): Promise<void>;
 }
 
 /** The account lacks AGGREGATOR_ROLE on the task manager: every respondToTask would revert. */
@@ -57,178 +62,167 @@ export class NotAnAggregatorError extends Error {
   }
 }
 
-async function resolveAddresses(
-  config: AggregatorConfig,
-  chainId: number,
-): Promise<{ taskManager: Address; retriever: Address | undefined }> {
-  let deployment: Deployment | undefined;
-  if (config.taskManagerAddr === undefined) {
-    deployment = await loadDeployment(chainId, config.deploymentsDir ? { dir: config.deploymentsDir } : {});
-  }
-  // Newer deployment files may name a deployed OperatorStateRetriever.
-  const fromFile = (deployment?.contracts as Record<string, unknown> | undefined)?.operatorStateRetriever;
-  const retriever =
-    config.operatorStateRetrieverAddr ??
-    (typeof fromFile === "string"
-      ? (fromFile as Address)
-      : (fromFile as { address?: Address } | undefined)?.address);
-  return { taskManager: config.taskManagerAddr ?? deployment!.contracts.taskManager.proxy, retriever };
-}
+const HELP_AFTER = `
+SIGINT/SIGTERM stop it gracefully: the HTTP API stops taking signatures (requests in progress are
+answered, new ones get 503 UNAVAILABLE, retryable) and then closes, the chain is no longer
+polled, a task whose thresholds are met is submitted at once, and a respondToTask whose receipt
+was not seen yet is logged with its task index and transaction hash ("outcome unknown"). A
+second signal exits at once. Exit codes: 0 stopped as asked; 1 could not start (chain
+unreachable, contracts not found, account without AGGREGATOR_ROLE) or did not stop in time;
+2 invalid options.`;
 
 /**
- * Connects, checks the account may respond, serves the HTTP API and follows the chain (it reads
- * back one response window first, so tasks still open after a restart are aggregated again as
- * operators retry). Start-up problems are thrown; once running, chain errors are logged and
- * retried.
+ * The aggregator service: connects, checks the account may respond, serves the HTTP API and
+ * follows the chain (it reads back one response window first, so tasks still open after a
+ * restart are aggregated again as operators retry). Start-up problems are thrown; once
+ * running, chain errors are logged and retried.
  */
-export async function startAggregator(
-  config: AggregatorConfig,
-  deps: AggregatorDeps = {},
-): Promise<RunningAggregator> {
-  const logger =
-    deps.logger ?? createLogger({ name: "aggregator", level: config.logLevel, format: config.logFormat });
-  const account = deps.account ?? (await loadConfiguredSigner(config, ENV_PREFIX));
-  const chainOptions = { rpcUrl: config.rpcUrl, pollingIntervalMs: Math.min(config.pollInterval, 250) };
-  const client = await connectChain(chainOptions);
-  const wallet = walletFor(client, account, chainOptions);
-  const { taskManager, retriever } = await resolveAddresses(config, client.chain.id);
-  const contracts = await discoverContracts(client, taskManager, retriever);
-  const role = await client.readContract({
-    address: taskManager,
-    abi: taskManagerAbi,
-    functionName: "AGGREGATOR_ROLE",
-  });
-  const allowed = await client.readContract({
-    address: taskManager,
-    abi: taskManagerAbi,
-    functionName: "hasRole",
-    args: [role, account.address],
-  });
-  if (!allowed) throw new NotAnAggregatorError(account.address, taskManager);
-
-  const registry = deps.registry ?? createMetricsRegistry();
-  const metrics = new AggregatorMetrics(registry);
-  const shutdownController = new AbortController();
-  const batcher = new VerificationBatcher(
-    deps.verifier ?? verifyBatchOfSameMessage,
-    {
-      idleMs: config.batchIdle,
-      maxWaitMs: config.batchMaxWait,
-      maxBatchSize: config.maxBatchSize,
-      maxQueued: config.maxPending,
-    },
-    (report) => {
-      metrics.batchSize.observe(report.size);
-      metrics.verifyCpuSeconds.inc(report.cpuMs / 1000);
-    },
-  );
-  const submitter = new ChainSubmitter({
-    client,
-    wallet,
-    contracts,
-    logger,
-    gasMultiplier: config.gasMultiplier,
-    signal: shutdownController.signal,
-  });
-  const aggregator = new Aggregator({
-    operatorStates: new ChainOperatorStates(client, contracts, { logger }),
-    submitter,
-    batcher,
-    metrics,
-    logger,
-    collectionWindowMs: config.collectionWindow,
-    onEvent: (event) => {
-      if (event.kind === "new-digest") submitter.prefetch(event.digest);
-      deps.onEvent?.(event);
-    },
-  });
-  const watcher = new TaskWatcher({
-    client,
-    taskManager,
-    responseWindowBlocks: contracts.responseWindowBlocks,
-    logger,
-    pollIntervalMs: config.pollInterval,
-    onTask: (task) => {
-      logger.info(
-        {
-          taskIndex: task.taskIndex,
-          quorums: task.quorumNumbers,
-          threshold: task.thresholdPercentage,
-          referenceBlock: task.referenceBlock,
-          lastResponseBlock: task.lastResponseBlock,
+export const aggregatorService = defineService({
+  bin: "avskit-aggregator",
+  name: "aggregator",
+  description:
+    "Collects operators' BLS-signed task responses over HTTP, verifies them in batches, and submits one aggregated respondToTask per task once every quorum's threshold is met.",
+  envPrefix: ENV_PREFIX,
+  options: aggregatorOptions,
+  metricsAddr: "127.0.0.1:9092",
+  helpAfter: HELP_AFTER,
+  async start(config, { logger, registry, signal }, deps: AggregatorDeps = {}): Promise<AggregatorHandle> {
+    const account = deps.account ?? (await loadConfiguredSigner(config, ENV_PREFIX));
+    const chainOptions = { rpcUrl: config.rpcUrl, pollingIntervalMs: Math.min(config.pollInterval, 250) };
+    const client = await connectChain(chainOptions);
+    const wallet = walletFor(client, account, chainOptions);
+    const { addresses } = await resolveContracts(client, {
+      ...(config.deploymentsDir !== undefined ? { dir: config.deploymentsDir } : {}),
+      contracts: {
+        taskManager: { flag: "--task-manager-addr", address: config.taskManagerAddr },
+        operatorStateRetriever: {
+          flag: "--operator-state-retriever-addr",
+          address: config.operatorStateRetrieverAddr,
+          optional: true,
         },
-        "new task",
-      );
-      aggregator.addTask(task);
-    },
-    onResponded: (taskIndex) => aggregator.markRespondedOnChain(taskIndex),
-    onBlock: (block) => aggregator.onBlock(block),
-  });
+      },
+    });
+    const { taskManager, operatorStateRetriever } = addresses;
+    const contracts = await discoverContracts(client, taskManager, operatorStateRetriever);
+    const role = await client.readContract({
+      address: taskManager,
+      abi: taskManagerAbi,
+      functionName: "AGGREGATOR_ROLE",
+    });
+    const allowed = await client.readContract({
+      address: taskManager,
+      abi: taskManagerAbi,
+      functionName: "hasRole",
+      args: [role, account.address],
+    });
+    if (!allowed) throw new NotAnAggregatorError(account.address, taskManager);
 
-  const health = () => {
-    const status = watcher.status;
-    const stale =
-      status.lastPollOkAgoMs < 0 || status.lastPollOkAgoMs > Math.max(10_000, 10 * config.pollInterval);
-    return {
-      healthy: !stale && !shutdownController.signal.aborted,
-      chain: status,
-      latestBlock: aggregator.latestBlock.toString(),
-    };
-  };
-  const app = buildHttpApi({ aggregator, metrics, logger, bodyLimit: config.bodyLimit, health });
-  let api: RunningServer | undefined;
-  let ops: RunningServer | undefined;
-  try {
-    await watcher.start();
-    api = await listen(app, config.listen.host, config.listen.port);
-    if (config.metricsAddr) {
-      ops = await startOpsServer({
-        host: config.metricsAddr.host,
-        port: config.metricsAddr.port,
-        registry,
-        logger,
-        health: () => ({ ...health(), ...aggregator.load }),
-      });
-    }
-  } catch (error) {
-    await watcher.stop();
-    await api?.close();
-    await aggregator.close();
-    throw error;
-  }
-  logger.info(
-    {
-      url: api.url,
+    const metrics = new AggregatorMetrics(registry);
+    const batcher = new VerificationBatcher(
+      deps.verifier ?? verifyBatchOfSameMessage,
+      {
+        idleMs: config.batchIdle,
+        maxWaitMs: config.batchMaxWait,
+        maxBatchSize: config.maxBatchSize,
+        maxQueued: config.maxPending,
+      },
+      (report) => {
+        metrics.batchSize.observe(report.size);
+        metrics.verifyCpuSeconds.inc(report.cpuMs / 1000);
+      },
+    );
+    const submitter = new ChainSubmitter({
+      client,
+      wallet,
+      contracts,
+      logger,
+      gasMultiplier: config.gasMultiplier,
+      signal,
+    });
+    const aggregator = new Aggregator({
+      operatorStates: new ChainOperatorStates(client, contracts, { logger }),
+      submitter,
+      batcher,
+      metrics,
+      logger,
+      collectionWindowMs: config.collectionWindow,
+      onEvent: (event) => {
+        if (event.kind === "new-digest") submitter.prefetch(event.digest);
+        deps.onEvent?.(event);
+      },
+    });
+    const watcher = new TaskWatcher({
+      client,
       taskManager,
-      operatorStateRetriever: retriever ?? "state override",
-      sender: account.address,
       responseWindowBlocks: contracts.responseWindowBlocks,
-    },
-    "aggregator listening",
-  );
+      logger,
+      pollIntervalMs: config.pollInterval,
+      onTask: (task) => {
+        logger.info(
+          {
+            taskIndex: task.taskIndex,
+            quorums: task.quorumNumbers,
+            threshold: task.thresholdPercentage,
+            referenceBlock: task.referenceBlock,
+            lastResponseBlock: task.lastResponseBlock,
+          },
+          "new task",
+        );
+        aggregator.addTask(task);
+      },
+      onResponded: (taskIndex) => aggregator.markRespondedOnChain(taskIndex),
+      onBlock: (block) => aggregator.onBlock(block),
+    });
 
-  let stopping: Promise<void> | undefined;
-  const stop = (reason = "stop requested"): Promise<void> => {
-    stopping ??= (async () => {
-      logger.info({ reason }, "aggregator stopping");
-      await api?.close();
+    const health = (): HealthReport => {
+      const status = watcher.status;
+      const stale =
+        status.lastPollOkAgoMs < 0 || status.lastPollOkAgoMs > Math.max(10_000, 10 * config.pollInterval);
+      return {
+        healthy: !stale && !signal.aborted,
+        chain: status,
+        latestBlock: aggregator.latestBlock.toString(),
+        ...aggregator.load,
+      };
+    };
+    const app = buildHttpApi({ aggregator, metrics, logger, bodyLimit: config.bodyLimit, health });
+    let api: RunningServer;
+    try {
+      await watcher.start();
+      api = await listen(app, config.listen.host, config.listen.port);
+    } catch (error) {
       await watcher.stop();
+      await app.close();
       await aggregator.close();
-      shutdownController.abort();
-      await ops?.close();
-      logger.info({ reason }, "aggregator stopped");
-    })();
-    return stopping;
-  };
+      throw error;
+    }
 
-  return {
-    url: api.url,
-    opsUrl: ops?.url,
-    contracts,
-    sender: account.address,
-    aggregator,
-    metrics,
-    registry,
-    stop,
-  };
-}
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        // The API drains while the watcher stops: requests already accepted are answered and
+        // may still complete a threshold, which close() then submits.
+        await Promise.all([api.close(), watcher.stop()]);
+        await aggregator.close();
+      })();
+      return stopping;
+    };
+
+    return {
+      url: api.url,
+      contracts,
+      sender: account.address,
+      aggregator,
+      metrics,
+      summary: {
+        url: api.url,
+        taskManager,
+        operatorStateRetriever: operatorStateRetriever ?? "state override",
+        sender: account.address,
+        responseWindowBlocks: contracts.responseWindowBlocks,
+      },
+      health,
+      stop,
+    };
+  },
+});

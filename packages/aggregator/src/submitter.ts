@@ -11,12 +11,19 @@ export type SubmitResult =
       readonly blockNumber: bigint;
     }
   /** Someone (an earlier run of this aggregator, or another one) responded first. */
-  | { readonly kind: "already-responded" };
+  | { readonly kind: "already-responded" }
+  /**
+   * The service's stop ended the submission before its outcome was known: with `txHash` the
+   * transaction was sent and may still land (a restarted aggregator sees its TaskResponded);
+   * without, nothing was sent.
+   */
+  | { readonly kind: "cut-off"; readonly txHash: Hex | undefined; readonly reason: string };
 
 /**
  * Lands `respondToTask` for a submission. The chain implementation checks first whether the task
  * was already responded, builds the signature-check input, estimates gas, manages the nonce and
- * retries transient failures until the response window closes; it throws when it gives up.
+ * retries transient failures until the response window closes; it throws when it gives up, and
+ * resolves as `cut-off` when the service's stop ends it.
  */
 export interface ResponseSubmitter {
   submit(task: TaskInfo, submission: Submission, onSent: (txHash: Hex) => void): Promise<SubmitResult>;

@@ -1,7 +1,8 @@
 import { ResponseRejectedError, taskResponseDigest as responseDigest } from "@avskit/aggregator-api";
 import { G1, verifySignature } from "@avskit/bls";
+import { captureLogs, waitFor } from "@avskit/integration";
 import { describe, expect, it } from "vitest";
-import { body, harness, makeOperator, makeState, makeTask, sign, until } from "./fixtures.js";
+import { body, harness, makeOperator, makeState, makeTask, sign } from "./fixtures.js";
 
 const right = { referenceTaskIndex: 7, sum: 42n };
 const wrong = { referenceTaskIndex: 7, sum: 41n };
@@ -26,7 +27,7 @@ describe("aggregator", () => {
     // Concurrent arrivals share a batch: the ones counted after submission began are told it is done.
     expect(results.filter((r) => r === "ACCEPTED").length).toBeGreaterThanOrEqual(3);
     expect(results.every((r) => r === "ACCEPTED" || r === "TASK_ALREADY_RESPONDED")).toBe(true);
-    await until(() => h.events.some((e) => e.kind === "responded"));
+    await waitFor("the responded event", () => h.events.some((e) => e.kind === "responded"), 5_000, 5);
     for (const op of ops) await code(h.aggregator.handleResponse(7, body(op, right)));
     expect(h.submitter.submissions).toHaveLength(1);
     expect(h.events.filter((e) => e.kind === "sent")).toHaveLength(1);
@@ -53,7 +54,7 @@ describe("aggregator", () => {
     for (const op of [ops[1]!, ops[3]!, ops[4]!, ops[5]!]) {
       expect(await code(h.aggregator.handleResponse(7, body(op, right)))).toBe("ACCEPTED");
     }
-    await until(() => h.submitter.submissions.length === 1);
+    await waitFor("one submission", () => h.submitter.submissions.length === 1, 5_000, 5);
     const { submission } = h.submitter.submissions[0]!;
     expect(submission.nonSigners).toHaveLength(0);
     expect(verifySignature(submission.apkG2, submission.digest, submission.sigma)).toBe(true);
@@ -71,12 +72,15 @@ describe("aggregator", () => {
     for (const op of ops.slice(1, 3)) await h.aggregator.handleResponse(7, body(op, right));
     // The chain's check (simulated by the submitter) refused the aggregate; the signatures were
     // re-checked one by one, the bad one dropped, and without it the threshold no longer holds.
-    await until(
+    await waitFor(
+      "the refused aggregate and collecting again",
       () => h.submitter.submissions.length === 1 && h.aggregator.snapshot().tasks[0]?.status === "collecting",
+      5_000,
+      5,
     );
     expect(await code(h.aggregator.handleResponse(7, body(ops[0]!, right)))).toBe("DUPLICATE_RESPONSE");
     await h.aggregator.handleResponse(7, body(ops[3]!, right));
-    await until(() => h.events.some((e) => e.kind === "responded"));
+    await waitFor("the responded event", () => h.events.some((e) => e.kind === "responded"), 5_000, 5);
     expect(h.submitter.submissions).toHaveLength(2);
     const { submission } = h.submitter.submissions[1]!;
     expect(submission.signerIds).not.toContain(ops[0]!.operatorId);
@@ -95,12 +99,12 @@ describe("aggregator", () => {
     await h.aggregator.handleResponse(7, body(ops[3]!, right));
     await h.aggregator.handleResponse(7, body(ops[4]!, wrong));
     expect(h.submitter.submissions).toHaveLength(0);
-    await until(() => h.submitter.submissions.length === 1);
+    await waitFor("one submission", () => h.submitter.submissions.length === 1, 5_000, 5);
     const { submission } = h.submitter.submissions[0]!;
     expect(submission.digest).toBe(responseDigest(right));
     expect(submission.signerIds).toHaveLength(4);
     expect(submission.nonSigners).toHaveLength(2);
-    await until(() => h.aggregator.load.tasks === 0);
+    await waitFor("the task to be dropped", () => h.aggregator.load.tasks === 0, 5_000, 5);
     expect(h.aggregator.load.timers).toBe(0);
     await h.aggregator.close();
   });
@@ -122,7 +126,7 @@ describe("aggregator", () => {
     expect(await code(h.aggregator.handleResponse(7, body(ops[1]!, right)))).toBe("TASK_EXPIRED");
     // Task 8 reached its threshold: at its last block it is submitted at once rather than expire.
     h.aggregator.onBlock(139n);
-    await until(() => h.submitter.submissions.length === 1);
+    await waitFor("one submission", () => h.submitter.submissions.length === 1, 5_000, 5);
     expect(h.aggregator.load.timers).toBe(0);
     await h.aggregator.close();
   });
@@ -160,13 +164,18 @@ describe("aggregator", () => {
     h.submitter.result = { kind: "already-responded" };
     h.aggregator.addTask(makeTask({ thresholdPercentage: 10 }));
     await h.aggregator.handleResponse(7, body(ops[0]!, right));
-    await until(() => h.events.some((e) => e.kind === "already-responded"));
+    await waitFor(
+      "the already-responded event",
+      () => h.events.some((e) => e.kind === "already-responded"),
+      5_000,
+      5,
+    );
     expect(h.aggregator.load.tasks).toBe(0);
 
     h.submitter.result = new Error("reverted: something else");
     h.aggregator.addTask(makeTask({ taskIndex: 9, thresholdPercentage: 10 }));
     await h.aggregator.handleResponse(9, body(ops[0]!, { referenceTaskIndex: 9, sum: 1n }));
-    await until(() => h.events.some((e) => e.kind === "failed"));
+    await waitFor("the failed event", () => h.events.some((e) => e.kind === "failed"), 5_000, 5);
     expect(
       await code(h.aggregator.handleResponse(9, body(ops[1]!, { referenceTaskIndex: 9, sum: 1n }))),
     ).toBe("TASK_EXPIRED");
@@ -182,5 +191,47 @@ describe("aggregator", () => {
     expect(await code(h.aggregator.handleResponse(7, body(ops[1]!, right)))).toBe("TASK_ALREADY_RESPONDED");
     expect(h.aggregator.load.tasks).toBe(0);
     await h.aggregator.close();
+  });
+
+  it("on close, submits a task whose collection window is still running instead of dropping it", async () => {
+    const h = harness(state, { collectionWindowMs: 60_000 });
+    h.aggregator.addTask(makeTask({ thresholdPercentage: 50 }));
+    for (const op of ops.slice(0, 3)) await h.aggregator.handleResponse(7, body(op, right));
+    expect(h.aggregator.load).toMatchObject({ timers: 1, submitting: 0 });
+    await h.aggregator.close();
+    expect(h.submitter.submissions).toHaveLength(1);
+    expect(h.events.some((e) => e.kind === "responded")).toBe(true);
+    expect(h.aggregator.load).toEqual({ tasks: 0, timers: 0, submitting: 0 });
+    // Closed: nothing more is taken.
+    h.aggregator.addTask(makeTask({ taskIndex: 8, thresholdPercentage: 10 }));
+    expect(h.aggregator.load.tasks).toBe(0);
+  });
+
+  it("a submission the stop cut off is logged with its task index and tx hash, not counted as failed", async () => {
+    const { logger, lines } = captureLogs("aggregator");
+    const h = harness(state, { logger });
+    const txHash = `0x${"cd".repeat(32)}` as const;
+    h.submitter.result = { kind: "cut-off", txHash, reason: "stopped waiting for the receipt" };
+    h.aggregator.addTask(makeTask({ thresholdPercentage: 10 }));
+    await h.aggregator.handleResponse(7, body(ops[0]!, right));
+    await h.aggregator.close();
+    expect(h.events.filter((e) => e.kind === "sent" || e.kind === "cut-off")).toEqual([
+      expect.objectContaining({ kind: "sent", taskIndex: 7, txHash }),
+      { kind: "cut-off", taskIndex: 7, txHash },
+    ]);
+    const line = lines.find((l) => /outcome unknown/.test(l.msg));
+    expect(line).toMatchObject({ level: 40, taskIndex: 7, txHash, signers: 1 });
+    expect(await h.registry.getSingleMetricAsString("avskit_aggregator_tasks_failed_total")).toContain(
+      "total 0",
+    );
+
+    // Cut off before anything was sent: said as such, without a hash.
+    const g = harness(state, { logger });
+    g.submitter.result = { kind: "cut-off", txHash: undefined, reason: "stopped before trying" };
+    g.aggregator.addTask(makeTask({ taskIndex: 9, thresholdPercentage: 10 }));
+    await g.aggregator.handleResponse(9, body(ops[0]!, { referenceTaskIndex: 9, sum: 1n }));
+    await g.aggregator.close();
+    expect(lines.find((l) => l.taskIndex === 9 && /not sent/.test(l.msg))).toMatchObject({ level: 40 });
+    expect(g.events.some((e) => e.kind === "sent")).toBe(false);
   });
 });

@@ -1,20 +1,21 @@
-import { spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "@avskit/integration";
 import { describe, expect, it } from "vitest";
-import { ENV_PREFIX, resolveAggregatorConfig } from "../src/options.js";
+import { ENV_PREFIX } from "../src/options.js";
+import { aggregatorService } from "../src/service.js";
 import { BIN } from "./support/bin.js";
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: "utf8",
-    env: { PATH: process.env.PATH, ...env },
-    timeout: 30_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+async function run(args: string[], env: Record<string, string> = {}) {
+  const cli = runCli(BIN, args, env);
+  const code = await cli.exited;
+  return { code, stdout: cli.lines.map((l) => l.msg).join("\n"), lines: cli.lines, stderr: cli.stderr() };
 }
 
 describe("avskit-aggregator CLI", () => {
-  it("documents every flag with its env var", () => {
-    const { code, stdout } = run(["--help"]);
+  it("documents every flag with its env var", async () => {
+    const { code, stdout } = await run(["--help"]);
     expect(code).toBe(0);
     for (const flag of [
       "--rpc-url",
@@ -22,39 +23,60 @@ describe("avskit-aggregator CLI", () => {
       "--collection-window",
       "--batch-idle",
       "--body-limit",
+      "--metrics-addr",
+      "--log-level",
       "--config",
     ]) {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toContain(`${ENV_PREFIX}COLLECTION_WINDOW`);
+    expect(stdout).toContain(`${ENV_PREFIX}METRICS_ADDR`);
+    expect(stdout).toContain("127.0.0.1:9092");
   });
 
-  it("exits 2 naming the flag when a value is invalid, from a flag or from the environment", () => {
-    const fromFlag = run(["--listen", "nonsense"]);
+  it("exits 2 naming the flag when a value is invalid, from a flag or from the environment", async () => {
+    const [fromFlag, fromEnv] = await Promise.all([
+      run(["--listen", "nonsense"]),
+      run([], { AVSKIT_AGGREGATOR_COLLECTION_WINDOW: "soon" }),
+    ]);
     expect(fromFlag.code).toBe(2);
     expect(fromFlag.stderr).toMatch(/invalid --listen \(env AVSKIT_AGGREGATOR_LISTEN\)/);
-    const fromEnv = run([], { AVSKIT_AGGREGATOR_COLLECTION_WINDOW: "soon" });
     expect(fromEnv.code).toBe(2);
     expect(fromEnv.stderr).toMatch(/invalid --collection-window/);
   });
 
-  it("exits 1 with a clear error when the chain cannot be reached", () => {
-    const { code, stdout } = run(["--rpc-url", "http://127.0.0.1:1", "--log-level", "fatal"], {
-      AVSKIT_AGGREGATOR_ECDSA_PRIVATE_KEY: `0x${"ab".repeat(32)}`,
-    });
+  it("exits 1 with a clear error when the chain cannot be reached", async () => {
+    const key = `0x${"ab".repeat(32)}`;
+    const { code, lines, stderr } = await run(
+      ["--rpc-url", "http://127.0.0.1:1", "--metrics-addr", "none", "--log-level", "fatal"],
+      { AVSKIT_AGGREGATOR_ECDSA_PRIVATE_KEY: key },
+    );
     expect(code).toBe(1);
-    expect(stdout).toContain("cannot reach the JSON-RPC endpoint http://127.0.0.1:1");
-    expect(stdout).not.toContain("ab".repeat(32));
+    const output = JSON.stringify(lines);
+    expect(output).toContain("cannot reach the JSON-RPC endpoint http://127.0.0.1:1");
+    expect(output).not.toContain("ab".repeat(32));
+    expect(stderr).not.toContain("ab".repeat(32));
   });
 
-  it("resolves flags over env over config file over defaults", () => {
-    const config = resolveAggregatorConfig(
-      { listen: "127.0.0.1:0" },
-      { AVSKIT_AGGREGATOR_LISTEN: "127.0.0.1:1", AVSKIT_AGGREGATOR_BODY_LIMIT: "1024" },
-    );
-    expect(config.listen).toEqual({ host: "127.0.0.1", port: 0 });
-    expect(config.bodyLimit).toBe(1024);
-    expect(config.collectionWindow).toBe(100);
-    expect(config.batchIdle).toBe(15);
+  it("resolves flags over env over config file over defaults", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "aggregator-config-"));
+    try {
+      const file = join(dir, "config.json");
+      await writeFile(
+        file,
+        JSON.stringify({ "body-limit": 2048, "batch-idle": "20ms", listen: "127.0.0.1:2" }),
+      );
+      const config = aggregatorService.resolveConfig(
+        { listen: "127.0.0.1:0", config: file },
+        { AVSKIT_AGGREGATOR_LISTEN: "127.0.0.1:1", AVSKIT_AGGREGATOR_BODY_LIMIT: "1024" },
+      );
+      expect(config.listen).toEqual({ host: "127.0.0.1", port: 0 });
+      expect(config.bodyLimit).toBe(1024);
+      expect(config.batchIdle).toBe(20);
+      expect(config.collectionWindow).toBe(100);
+      expect(config.metricsAddr).toEqual({ host: "127.0.0.1", port: 9092 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,7 +8,7 @@ import {
   signDigest,
   verifySignature,
 } from "@avskit/bls";
-import { createLogger, createMetricsRegistry } from "@avskit/runtime";
+import { createLogger, createMetricsRegistry, type Logger } from "@avskit/runtime";
 import { type Address, type Hex, toHex } from "viem";
 import { Aggregator, type TaskEvent } from "../src/aggregator.js";
 import { type SameMessageBatchVerifier, VerificationBatcher } from "../src/batcher.js";
@@ -103,7 +103,9 @@ export class RecordingSubmitter implements ResponseSubmitter {
       throw new AggregateRejectedError(task.taskIndex, "InvalidSignature");
     }
     if (this.result instanceof Error) throw this.result;
-    if (this.result.kind === "responded") onSent(this.result.txHash);
+    if ((this.result.kind === "responded" || this.result.kind === "cut-off") && this.result.txHash) {
+      onSent(this.result.txHash);
+    }
     return this.result;
   }
 }
@@ -133,7 +135,12 @@ export interface Harness {
 
 export function harness(
   state: OperatorState,
-  options: { collectionWindowMs?: number; verifier?: SameMessageBatchVerifier; idleMs?: number } = {},
+  options: {
+    collectionWindowMs?: number;
+    verifier?: SameMessageBatchVerifier;
+    idleMs?: number;
+    logger?: Logger;
+  } = {},
 ): Harness {
   const registry = createMetricsRegistry({ defaultMetrics: false });
   const metrics = new AggregatorMetrics(registry);
@@ -151,17 +158,9 @@ export function harness(
     submitter,
     batcher,
     metrics,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     collectionWindowMs: options.collectionWindowMs ?? 0,
     onEvent: (event) => events.push(event),
   });
   return { aggregator, submitter, states, events, metrics, registry };
-}
-
-export async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }

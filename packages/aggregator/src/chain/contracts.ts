@@ -22,29 +22,15 @@ export interface AvsContracts {
   readonly responseWindowBlocks: number;
 }
 
-/** No contract code at an address the aggregator was given. */
-export class ContractNotDeployedError extends Error {
-  constructor(what: string, address: Address, chainId: number) {
-    super(`no ${what} contract at ${address} on chain ${chainId}`);
-    this.name = "ContractNotDeployedError";
-  }
-}
-
-/** Reads the registries and the response window from the task manager itself, so one address is enough. */
+/**
+ * Reads the registries and the response window from the task manager itself, so one address is
+ * enough. The addresses come from `resolveContracts`, which has checked that they hold code.
+ */
 export async function discoverContracts(
   client: ReadClient,
   taskManager: Address,
   operatorStateRetriever?: Address,
 ): Promise<AvsContracts> {
-  for (const [what, address] of [
-    ["TaskManager", taskManager],
-    ["OperatorStateRetriever", operatorStateRetriever],
-  ] as const) {
-    if (address === undefined) continue;
-    const code = await client.getCode({ address });
-    if (code === undefined || code === "0x")
-      throw new ContractNotDeployedError(what, address, client.chain.id);
-  }
   const read = <F extends "registryCoordinator" | "stakeRegistry" | "TASK_RESPONSE_WINDOW_BLOCK">(
     functionName: F,
   ) => client.readContract({ address: taskManager, abi: taskManagerAbi, functionName });

@@ -1,13 +1,16 @@
 import { taskManagerAbi } from "@avskit/bindings";
-import { g1ToSolidity, g2ToSolidity } from "@avskit/bls";
-import { type Logger, type ReadClient, sleep, type WriteClient } from "@avskit/runtime";
+import { g1ToSolidity, g2ToSolidity, type HashToG1Hint, hashToG1Hint } from "@avskit/bls";
 import {
-  BaseError,
-  ContractFunctionRevertedError,
-  encodeFunctionData,
-  type Hex,
-  NonceTooLowError,
-} from "viem";
+  type BackoffPolicy,
+  type Logger,
+  type ReadClient,
+  ReceiptWaitAbortedError,
+  RetryAbortedError,
+  retry,
+  type WriteClient,
+  waitForReceipt,
+} from "@avskit/runtime";
+import { BaseError, ContractFunctionRevertedError, encodeFunctionData, type Hex } from "viem";
 import { briefly } from "../errors.js";
 import {
   AggregateRejectedError,
@@ -29,11 +32,17 @@ export interface ChainSubmitterOptions {
   readonly gasMultiplier?: number;
   /** Tries per task for transient failures (RPC errors, lost transactions), backing off. */
   readonly maxAttempts?: number;
-  readonly retryDelayMs?: number;
+  /** Waits between tries; 250 ms doubling up to 4 s by default. */
+  readonly backoff?: BackoffPolicy;
   readonly receiptTimeoutMs?: number;
-  /** Stops retrying when asked to shut down. */
+  /**
+   * The service's stop: aborting ends receipt waits and retries at once. A submission that a
+   * stop cut off resolves as `cut-off`, with the transaction hash when one was sent.
+   */
   readonly signal?: AbortSignal;
 }
+
+const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 250, maxMs: 4_000 };
 
 const FEE_CACHE_MS = 3_000;
 
@@ -50,26 +59,21 @@ function revertName(error: unknown): string | undefined {
   return undefined;
 }
 
-function isNonceError(error: unknown): boolean {
-  if (error instanceof BaseError && error.walk((e) => e instanceof NonceTooLowError)) return true;
-  return /nonce too low|nonce.*already used|replacement transaction underpriced/i.test(
-    String((error as Error)?.message),
-  );
-}
-
 /**
  * Lands `respondToTask`. Per attempt, in three round trips: (1) the checker's history indices
- * for the non-signers (the hashToG1 hint and the fees are usually prefetched); (2) a
- * simulation of the whole call, signature check included, so a bad aggregate or an answered
- * task is refused before anything is sent, alongside one execution for the gas it uses;
- * (3) the transaction, signed locally and sent raw. Transactions from this
- * account go out one at a time with a locally tracked nonce, re-read after any failure.
+ * for the non-signers (the fees are usually prefetched, the hashToG1 hint is computed locally);
+ * (2) a simulation of the whole call, signature check included, so a bad aggregate or an
+ * answered task is refused before anything is sent, alongside one execution for the gas it
+ * uses; (3) the transaction, signed locally and sent raw, and its receipt awaited (abortable:
+ * a stop ends the wait and the submission resolves as `cut-off` with the hash). Transactions
+ * from this account go out one at a time with a locally tracked nonce, re-read after any
+ * failure. Transient failures are retried with the runtime's backoff until the window closes.
  * "Already responded" (seen before sending, or as the revert) ends the submission as done, so
  * neither a retry nor a restarted aggregator submits twice.
  */
 export class ChainSubmitter implements ResponseSubmitter {
   readonly #options: ChainSubmitterOptions;
-  readonly #hints = new Map<Hex, Promise<HashHint>>();
+  readonly #hints = new Map<Hex, HashToG1Hint>();
   #sending: Promise<unknown> = Promise.resolve();
   #nextNonce: number | undefined;
   #accessListWorks: boolean | undefined;
@@ -82,47 +86,74 @@ export class ChainSubmitter implements ResponseSubmitter {
   }
 
   async submit(task: TaskInfo, submission: Submission, onSent: (txHash: Hex) => void): Promise<SubmitResult> {
-    const { logger, client } = this.#options;
+    const { logger, signal } = this.#options;
     const maxAttempts = this.#options.maxAttempts ?? 6;
-    const baseDelay = this.#options.retryDelayMs ?? 250;
+    let sentHash: Hex | undefined;
     let lastError: unknown;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      try {
-        return await this.#attempt(task, submission, onSent);
-      } catch (error) {
-        lastError = error;
-        const reverted = revertName(error);
-        if (reverted === "TaskAlreadyResponded") return { kind: "already-responded" };
-        if (reverted !== undefined && AGGREGATE_REVERTS.has(reverted)) {
-          throw new AggregateRejectedError(task.taskIndex, reverted, { cause: error });
-        }
-        if (reverted !== undefined && PERMANENT_REVERTS.has(reverted)) {
-          throw new SubmissionFailedError(task.taskIndex, `respondToTask reverted with ${reverted}`, {
-            cause: error,
-          });
-        }
-        if (this.#options.signal?.aborted) break;
-        const head = await client.getBlockNumber({ cacheTime: 0 }).catch(() => undefined);
-        if (head !== undefined && head >= task.lastResponseBlock) {
-          throw new SubmissionFailedError(
-            task.taskIndex,
-            `response window closed at block ${task.lastResponseBlock} while retrying (${(error as Error).message.split("\n")[0]})`,
-            { cause: error },
-          );
-        }
-        const delay = isNonceError(error) ? 0 : baseDelay * 2 ** (attempt - 1);
-        logger.warn(
-          { taskIndex: task.taskIndex, attempt, revert: reverted, error: briefly(error), retryInMs: delay },
-          "respondToTask attempt failed; retrying",
-        );
-        await sleep(delay, this.#options.signal);
+    let attempts = 0;
+    // A submission that begins after the stop was asked (a task whose threshold was met while
+    // its collection window ran) is still sent, once, so that what was collected is not thrown
+    // away; its receipt is not waited for.
+    const stopping = signal?.aborted === true;
+    try {
+      return await retry(
+        async (tryNumber) => {
+          attempts = tryNumber;
+          if (tryNumber > 1) await this.#ensureWindowOpen(task, lastError);
+          try {
+            return await this.#attempt(task, submission, (hash) => {
+              sentHash = hash;
+              onSent(hash);
+            });
+          } catch (error) {
+            throw classify(task, error);
+          }
+        },
+        {
+          policy: this.#options.backoff ?? DEFAULT_BACKOFF,
+          tries: stopping ? 1 : maxAttempts,
+          ...(stopping || signal === undefined ? {} : { signal }),
+          isPermanent: (error) =>
+            error instanceof SubmissionFailedError || revertName(error) === "TaskAlreadyResponded",
+          onRetry: ({ failedTry, error, delayMs }) => {
+            lastError = error;
+            logger.warn(
+              {
+                taskIndex: task.taskIndex,
+                attempt: failedTry,
+                revert: revertName(error),
+                error: briefly(error),
+                retryInMs: delayMs,
+              },
+              "respondToTask attempt failed; retrying",
+            );
+          },
+        },
+      );
+    } catch (error) {
+      if (revertName(error) === "TaskAlreadyResponded") return { kind: "already-responded" };
+      if (error instanceof SubmissionFailedError) throw error;
+      if (error instanceof ReceiptWaitAbortedError || error instanceof RetryAbortedError || signal?.aborted) {
+        return { kind: "cut-off", txHash: sentHash, reason: briefly(error) };
       }
+      throw new SubmissionFailedError(
+        task.taskIndex,
+        `gave up after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${briefly(error)}`,
+        { cause: error },
+      );
     }
-    throw new SubmissionFailedError(
-      task.taskIndex,
-      `gave up after ${maxAttempts} attempts: ${(lastError as Error)?.message?.split("\n")[0]}`,
-      { cause: lastError },
-    );
+  }
+
+  /** Before a retry: pointless once the head has reached the task's last response block. */
+  async #ensureWindowOpen(task: TaskInfo, lastError: unknown): Promise<void> {
+    const head = await this.#options.client.getBlockNumber({ cacheTime: 0 }).catch(() => undefined);
+    if (head !== undefined && head >= task.lastResponseBlock) {
+      throw new SubmissionFailedError(
+        task.taskIndex,
+        `response window closed at block ${task.lastResponseBlock} while retrying (${briefly(lastError)})`,
+        { cause: lastError },
+      );
+    }
   }
 
   async #attempt(
@@ -185,9 +216,9 @@ export class ChainSubmitter implements ResponseSubmitter {
       "respondToTask timings",
     );
     onSent(hash);
-    const receipt = await client.waitForTransactionReceipt({
-      hash,
-      timeout: this.#options.receiptTimeoutMs ?? 60_000,
+    const receipt = await waitForReceipt(client, hash, {
+      timeoutMs: this.#options.receiptTimeoutMs ?? 60_000,
+      ...(this.#options.signal !== undefined ? { signal: this.#options.signal } : {}),
     });
     if (receipt.status === "success") {
       return { kind: "responded", txHash: hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber };
@@ -270,19 +301,16 @@ export class ChainSubmitter implements ResponseSubmitter {
     return BigInt(recorded) !== 0n;
   }
 
-  /** The checker's input: keys and apks from the aggregation, history indices and the hash hint from the chain. */
+  /** The checker's input: keys and apks from the aggregation, history indices from the chain, the hash hint computed here. */
   async #checkInput(task: TaskInfo, submission: Submission) {
     const { client, contracts } = this.#options;
     const quorums = quorumBytes(task.quorumNumbers);
     const nonSignerIds = submission.nonSigners.map((record) => record.operatorId);
-    const [indices, hashHint] = await Promise.all([
-      readRetriever(client, contracts, "getCheckSignaturesIndices", [
-        contracts.registryCoordinator,
-        Number(task.referenceBlock),
-        quorums,
-        nonSignerIds,
-      ]),
-      this.#hashHint(submission.digest),
+    const indices = await readRetriever(client, contracts, "getCheckSignaturesIndices", [
+      contracts.registryCoordinator,
+      Number(task.referenceBlock),
+      quorums,
+      nonSignerIds,
     ]);
     const g2 = g2ToSolidity(submission.apkG2);
     return {
@@ -294,27 +322,41 @@ export class ChainSubmitter implements ResponseSubmitter {
       quorumApkIndices: indices.quorumApkIndices,
       totalStakeIndices: indices.totalStakeIndices,
       nonSignerStakeIndices: indices.nonSignerStakeIndices,
-      hashHint,
+      hashHint: this.#hashHint(submission.digest),
     };
   }
 
-  /** The witness that lets the checker confirm hashToG1(digest) cheaply; fetched once per digest. */
-  #hashHint(digest: Hex): Promise<HashHint> {
+  /**
+   * The witness that lets the checker confirm hashToG1(digest) cheaply: computed here (a few
+   * modular exponentiations), once per digest.
+   */
+  #hashHint(digest: Hex): HashToG1Hint {
     let hint = this.#hints.get(digest);
     if (hint === undefined) {
-      hint = readRetriever(this.#options.client, this.#options.contracts, "getHashToG1Hint", [digest]);
-      hint.catch(() => this.#hints.delete(digest));
+      hint = hashToG1Hint(digest);
       this.#hints.set(digest, hint);
       if (this.#hints.size > 256) this.#hints.delete(this.#hints.keys().next().value!);
     }
     return hint;
   }
 
-  /** Fetches the hint and the fees ahead of submission, when a digest first collects a valid signature. */
+  /** Computes the hint and fetches the fees ahead of submission, when a digest first collects a valid signature. */
   prefetch(digest: Hex): void {
-    this.#hashHint(digest).catch(() => undefined);
+    this.#hashHint(digest);
     this.#fees().catch(() => undefined);
   }
 }
 
-type HashHint = { readonly nonResidueRoots: readonly bigint[]; readonly y: bigint; readonly yRoot: bigint };
+/** Reverts after which another try is pointless become the submission's own errors. */
+function classify(task: TaskInfo, error: unknown): unknown {
+  const reverted = revertName(error);
+  if (reverted !== undefined && AGGREGATE_REVERTS.has(reverted)) {
+    return new AggregateRejectedError(task.taskIndex, reverted, { cause: error });
+  }
+  if (reverted !== undefined && PERMANENT_REVERTS.has(reverted)) {
+    return new SubmissionFailedError(task.taskIndex, `respondToTask reverted with ${reverted}`, {
+      cause: error,
+    });
+  }
+  return error;
+}

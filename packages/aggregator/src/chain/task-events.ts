@@ -1,6 +1,6 @@
 import { taskManagerAbi } from "@avskit/bindings";
-import type { Logger, ReadClient } from "@avskit/runtime";
-import { type Address, type Hex, parseEventLogs } from "viem";
+import { type CursorLogs, LogCursor, type Logger, type ReadClient } from "@avskit/runtime";
+import type { Address, Hex } from "viem";
 import type { TaskInfo } from "../task.js";
 import { quorumsFromBytes } from "./contracts.js";
 
@@ -29,38 +29,8 @@ export function taskInfoFromEvent(
   };
 }
 
-export interface TaskLogs {
-  readonly created: { taskIndex: number; task: OnChainTask; blockNumber: bigint }[];
-  readonly responded: number[];
-}
-
-/** NewTaskCreated and TaskResponded logs of the task manager in [fromBlock, toBlock]. */
-export async function readTaskLogs(
-  client: ReadClient,
-  taskManager: Address,
-  fromBlock: bigint,
-  toBlock: bigint,
-): Promise<TaskLogs> {
-  const logs = await client.getLogs({ address: taskManager, fromBlock, toBlock });
-  const parsed = parseEventLogs({
-    abi: taskManagerAbi,
-    logs,
-    eventName: ["NewTaskCreated", "TaskResponded"],
-    strict: true,
-  });
-  const created: TaskLogs["created"] = [];
-  const responded: number[] = [];
-  for (const log of parsed) {
-    if (log.eventName === "NewTaskCreated") {
-      const { taskIndex, task } = log.args as { taskIndex: number; task: OnChainTask };
-      created.push({ taskIndex, task, blockNumber: log.blockNumber });
-    } else if (log.eventName === "TaskResponded") {
-      const { taskResponse } = log.args as { taskResponse: { referenceTaskIndex: number } };
-      responded.push(taskResponse.referenceTaskIndex);
-    }
-  }
-  return { created, responded };
-}
+const TASK_EVENTS: ["NewTaskCreated", "TaskResponded"] = ["NewTaskCreated", "TaskResponded"];
+type TaskEventLogs = CursorLogs<typeof taskManagerAbi, typeof TASK_EVENTS>;
 
 export interface TaskWatcherOptions {
   readonly client: ReadClient;
@@ -68,7 +38,7 @@ export interface TaskWatcherOptions {
   readonly responseWindowBlocks: number;
   readonly logger: Logger;
   readonly pollIntervalMs: number;
-  /** Largest block range per eth_getLogs. */
+  /** Largest block range per eth_getLogs (the cursor's default when omitted). */
   readonly maxBlockRange?: number;
   readonly onTask: (task: TaskInfo) => void;
   readonly onResponded: (taskIndex: number) => void;
@@ -82,7 +52,7 @@ export interface TaskWatcherOptions {
  */
 export class TaskWatcher {
   readonly #options: TaskWatcherOptions;
-  #scanned = -1n;
+  #cursor: LogCursor<typeof taskManagerAbi, typeof TASK_EVENTS> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #lastPollOk = 0;
@@ -96,7 +66,7 @@ export class TaskWatcher {
   /** Head block scanned so far, and when the chain last answered. */
   get status(): { scannedBlock: string; lastPollOkAgoMs: number; failures: number } {
     return {
-      scannedBlock: this.#scanned.toString(),
+      scannedBlock: (this.#cursor?.lastRead ?? -1n).toString(),
       lastPollOkAgoMs: this.#lastPollOk === 0 ? -1 : Date.now() - this.#lastPollOk,
       failures: this.#consecutiveFailures,
     };
@@ -109,7 +79,14 @@ export class TaskWatcher {
       head > BigInt(this.#options.responseWindowBlocks)
         ? head - BigInt(this.#options.responseWindowBlocks)
         : 0n;
-    this.#scanned = from - 1n;
+    this.#cursor = new LogCursor({
+      client: this.#options.client,
+      address: this.#options.taskManager,
+      abi: taskManagerAbi,
+      eventNames: TASK_EVENTS,
+      fromBlock: from,
+      ...(this.#options.maxBlockRange !== undefined ? { maxRange: this.#options.maxBlockRange } : {}),
+    });
     await this.#catchUp(head, true);
     this.#schedule();
   }
@@ -139,23 +116,24 @@ export class TaskWatcher {
     // The head first: tasks found below whose window has already passed are then recorded as
     // expired without being loaded.
     this.#options.onBlock(head);
-    const maxRange = BigInt(this.#options.maxBlockRange ?? 2_000);
-    while (this.#scanned < head) {
-      const from = this.#scanned + 1n;
-      const to = head - from + 1n > maxRange ? from + maxRange - 1n : head;
-      const logs = await readTaskLogs(this.#options.client, this.#options.taskManager, from, to);
-      const responded = new Set(logs.responded);
-      for (const created of logs.created) {
-        if (startup && responded.has(created.taskIndex)) continue;
-        this.#options.onTask(
-          taskInfoFromEvent(created.taskIndex, created.task, this.#options.responseWindowBlocks),
-        );
-      }
-      for (const taskIndex of responded) this.#options.onResponded(taskIndex);
-      this.#scanned = to;
-    }
+    await this.#cursor!.readTo(head, (logs) => this.#handle(logs, startup));
     this.#lastPollOk = Date.now();
     this.#consecutiveFailures = 0;
+  }
+
+  #handle(logs: TaskEventLogs, startup: boolean): void {
+    const responded = new Set<number>();
+    for (const log of logs) {
+      if (log.eventName === "TaskResponded") responded.add(log.args.taskResponse.referenceTaskIndex);
+    }
+    for (const log of logs) {
+      if (log.eventName !== "NewTaskCreated") continue;
+      const { taskIndex, task } = log.args;
+      // Read back at start-up, a task answered in the meantime needs no aggregation.
+      if (startup && responded.has(taskIndex)) continue;
+      this.#options.onTask(taskInfoFromEvent(taskIndex, task, this.#options.responseWindowBlocks));
+    }
+    for (const taskIndex of responded) this.#options.onResponded(taskIndex);
   }
 
   async stop(): Promise<void> {
