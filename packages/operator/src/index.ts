@@ -1,10 +1,4 @@
-export { ALL_ERRORS_ABI } from "./chain/abis.js";
-export {
-  type AvsContracts,
-  type ContractSource,
-  NoContractError,
-  resolveAvsContracts,
-} from "./chain/contracts.js";
+export { type AvsContracts, type ContractSource, resolveAvsContracts } from "./chain/contracts.js";
 export {
   type ContractCall,
   type DecodedRevert,

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { ContractResolutionError } from "@avskit/bindings";
 import { g1FromSolidity, generateKeyPair, operatorIdFromPublicKey } from "@avskit/bls";
 import { walletFor } from "@avskit/runtime";
 import { type Address, parseEther } from "viem";
@@ -8,7 +9,6 @@ import {
   fundOperator,
   getOperatorStatus,
   InsufficientBalanceError,
-  NoContractError,
   registerOperator,
   resolveAvsContracts,
   TransactionRevertedError,
@@ -298,7 +298,9 @@ describe("register failures are named and change nothing", () => {
     expect(notAContract.err).toMatch(/no contract at 0x[0-9a-fA-F]{40} on chain 31337/);
     await expect(
       resolveAvsContracts(t.publicClient, { registryCoordinator: operatorAddress }),
-    ).rejects.toBeInstanceOf(NoContractError);
+    ).rejects.toSatisfy(
+      (error: unknown) => error instanceof ContractResolutionError && error.problem === "no-code",
+    );
 
     const missingDeployment = await cli([
       "status",

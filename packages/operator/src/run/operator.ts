@@ -5,6 +5,7 @@ import {
   signedResponseBody,
   taskResponseDigest,
 } from "@avskit/aggregator-api";
+import { registryCoordinatorAbi, taskManagerAbi } from "@avskit/bindings";
 import { type BlsKeyPair, operatorIdFromPublicKey, signDigest } from "@avskit/bls";
 import {
   connectChain,
@@ -17,7 +18,6 @@ import {
   startOpsServer,
 } from "@avskit/runtime";
 import { type Address, type Hex, zeroHash } from "viem";
-import { registryCoordinatorAbi, taskManagerAbi } from "../chain/abis.js";
 import { type AvsContracts, resolveAvsContracts } from "../chain/contracts.js";
 import { bitmapOf, quorumNumbersFromBytes, quorumsInBitmap } from "../registration/quorums.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.js";

@@ -1,6 +1,6 @@
+import { taskManagerAbi } from "@avskit/bindings";
 import { type Logger, type ReadClient, sleep } from "@avskit/runtime";
 import type { Address } from "viem";
-import { taskManagerAbi } from "../chain/abis.js";
 import type { Task } from "./task.js";
 
 export interface TaskWatcherOptions {
