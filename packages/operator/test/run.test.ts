@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -324,26 +324,42 @@ describe("test-only misbehaviour (a wrapper around the honest sender)", () => {
 });
 
 describe("the CLI's run command", () => {
-  it("runs from flags and AVSKIT_* env vars until told to stop", async () => {
+  it("runs from flags, AVSKIT_* env vars and a --config file until told to stop", async () => {
     const logs = captureLogs();
     const stop = new AbortController();
-    const result = cli(["run", "--bls-key", "bob", "--metrics-addr", "none", "--poll-interval", "100ms"], {
-      env: {
-        AVSKIT_RPC_URL: avs.rpcUrl,
-        AVSKIT_DEPLOYMENTS_DIR: avs.deploymentsDir,
-        AVSKIT_KEYS_DIR: keysDir,
-        AVSKIT_AGGREGATOR_URL: aggregator.url,
-        AVSKIT_BLS_KEY_PASSWORD: PASSWORD,
+    const configFile = join(keysDir, "run-config.json");
+    await writeFile(configFile, JSON.stringify({ "keys-dir": keysDir, "aggregator-url": aggregator.url }));
+    const result = cli(
+      [
+        "run",
+        "--bls-key",
+        "bob",
+        "--metrics-addr",
+        "none",
+        "--poll-interval",
+        "100ms",
+        "--config",
+        configFile,
+      ],
+      {
+        env: {
+          AVSKIT_RPC_URL: avs.rpcUrl,
+          AVSKIT_DEPLOYMENTS_DIR: avs.deploymentsDir,
+          AVSKIT_BLS_KEY_PASSWORD: PASSWORD,
+          // The flag wins over its env var.
+          AVSKIT_POLL_INTERVAL: "1h",
+        },
+        logDestination: logs.stream,
+        stop: stop.signal,
       },
-      logDestination: logs.stream,
-      stop: stop.signal,
-    });
+    );
     try {
-      await waitFor(
+      const started = await waitFor(
         "the CLI operator to start",
         () => logs.lines.find((l) => l.msg === "operator started"),
         20_000,
       );
+      expect(started).toMatchObject({ aggregatorUrl: aggregator.url, pollIntervalMs: 100 });
       const taskIndex = await newTask(20n, 22n, [0]);
       const answer = await waitFor(
         "the CLI operator's answer",
