@@ -85,7 +85,7 @@ export function operatorService(options: OperatorServiceOptions): ServiceSpec {
       options.blsKeyPath,
       "--aggregator-url",
       options.aggregatorUrl,
-      "--metrics-address",
+      "--metrics-addr",
       address(options.metricsPort),
       "--poll-interval",
       ms(options.pollIntervalMs ?? 500),

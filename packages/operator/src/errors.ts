@@ -126,3 +126,8 @@ export class InsufficientBalanceError extends OperatorError {
     this.available = available;
   }
 }
+
+/** Errors that mean the command line asked for something impossible (exit 2), not a failure. */
+export function isOperatorUsageError(error: unknown): boolean {
+  return error instanceof InvalidUsageError || error instanceof InvalidKeyNameError;
+}

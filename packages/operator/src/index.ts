@@ -1,17 +1,11 @@
-export { ALL_ERRORS_ABI } from "./chain/abis.js";
-export {
-  type AvsContracts,
-  type ContractSource,
-  NoContractError,
-  resolveAvsContracts,
-} from "./chain/contracts.js";
+export { type AvsContracts, type ContractSource, resolveAvsContracts } from "./chain/contracts.js";
 export {
   type ContractCall,
   type DecodedRevert,
   decodeRevert,
   sendTransaction,
 } from "./chain/transactions.js";
-export { type CliIo, toJson } from "./cli/io.js";
+export { type CliIo, processIo, toJson } from "./cli/io.js";
 export { buildProgram, EXIT, runCli } from "./cli/program.js";
 export {
   fundOperator,
@@ -75,16 +69,30 @@ export {
   type OperatorStatusReport,
   type QuorumStatus,
 } from "./registration/status.js";
-export { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./run/backoff.js";
-export { REQUEST_KINDS, type RequestKind, requestBody } from "./run/faults.js";
+export type { EmitEvent, OperatorEvent, SkipReason } from "./run/events.js";
+export {
+  type FaultContext,
+  type FaultKind,
+  type FaultOptions,
+  faulty,
+  faultyRequestBody,
+  misbehaves,
+  REQUEST_KINDS,
+  type RequestKind,
+} from "./run/faults.js";
 export { createOperatorMetrics, type OperatorMetrics } from "./run/metrics.js";
 export {
   type OperatorConfig,
-  type OperatorEvent,
-  type OperatorTestingOptions,
+  type RetrySettings,
   type RunningOperator,
-  type SkipReason,
   startOperator,
 } from "./run/operator.js";
+export {
+  type AggregatorSenderOptions,
+  aggregatorSender,
+  type PostOutcome,
+  type ResponseSender,
+} from "./run/sender.js";
+export { type OperatorRunDeps, operatorRunService, runOptions } from "./run/service.js";
 export { computeSum, type Task, wrongSum } from "./run/task.js";
 export { TaskWatcher, type TaskWatcherOptions } from "./run/task-watcher.js";

@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ContractResolutionError } from "@avskit/bindings";
 import { g1FromSolidity, generateKeyPair, operatorIdFromPublicKey } from "@avskit/bls";
+import { startTestAvs, type TestAvs } from "@avskit/integration";
 import { walletFor } from "@avskit/runtime";
 import { type Address, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -8,18 +12,18 @@ import {
   fundOperator,
   getOperatorStatus,
   InsufficientBalanceError,
-  NoContractError,
   registerOperator,
   resolveAvsContracts,
   TransactionRevertedError,
 } from "../src/index.js";
-import { startTestChain, type TestChain } from "./helpers/chain.js";
 import { cli } from "./helpers/cli.js";
 
 const PASSWORD = "operator-test-password";
 const E18 = 10n ** 18n;
 
-let t: TestChain;
+let avs: TestAvs;
+/** Scratch folder for keys and files. */
+let dir: string;
 let keysDir: string;
 let env: NodeJS.ProcessEnv;
 let operatorAddress: Address;
@@ -27,17 +31,18 @@ let operatorAddress: Address;
 /** Flags every chain command of these tests takes. */
 const chainFlags = () => [
   "--rpc-url",
-  t.rpcUrl,
+  avs.rpcUrl,
   "--deployments-dir",
-  t.deploymentsDir,
+  avs.deploymentsDir,
   "--keys-dir",
   keysDir,
 ];
 const keyFlags = ["--ecdsa-key", "op", "--bls-key", "op"];
 
 beforeAll(async () => {
-  t = await startTestChain();
-  keysDir = join(t.dir, "keys");
+  avs = await startTestAvs();
+  dir = await mkdtemp(join(tmpdir(), "avskit-operator-register-"));
+  keysDir = join(dir, "keys");
   env = { AVSKIT_BLS_KEY_PASSWORD: PASSWORD, AVSKIT_ECDSA_KEY_PASSWORD: PASSWORD };
   for (const type of ["bls", "ecdsa"]) {
     const created = await cli(
@@ -49,19 +54,20 @@ beforeAll(async () => {
     expect(created.code, created.err).toBe(0);
     if (type === "ecdsa") operatorAddress = JSON.parse(created.out).address;
   }
-  // Gas money and 100 tokens of each quorum's first strategy, minted by the deployer (token owner).
-  const tokens = t.chain.deployment.quorums.map((quorum) => quorum.strategies[0]!.token);
+  // Gas money, and 100 tokens of each quorum's first strategy minted by the deployer (token owner).
+  await avs.setBalance(operatorAddress, parseEther("10"));
+  const tokens = avs.deployment.quorums.map((quorum) => quorum.strategies[0]!.token);
   await fundOperator({
-    publicClient: t.publicClient,
-    funder: t.deployer,
+    publicClient: avs.client,
+    funder: walletFor(avs.client, avs.deployer, { rpcUrl: avs.rpcUrl }),
     operator: operatorAddress,
-    ether: parseEther("10"),
     tokens: tokens.map((token) => ({ token, amount: 100n * E18 })),
   });
 });
 
 afterAll(async () => {
-  await t?.stop();
+  await avs?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe("register / status / deregister on anvil", () => {
@@ -161,9 +167,9 @@ describe("register / status / deregister on anvil", () => {
     );
     expect(topUp.code, topUp.err).toBe(0);
     expect(JSON.parse(topUp.out)).toMatchObject({ stakeUpdated: true, joinedQuorums: [] });
-    const contracts = await resolveAvsContracts(t.publicClient, { deploymentsDir: t.deploymentsDir });
+    const contracts = await resolveAvsContracts(avs.client, { deploymentsDir: avs.deploymentsDir });
     const report = await getOperatorStatus({
-      publicClient: t.publicClient,
+      publicClient: avs.client,
       contracts,
       operator: operatorAddress,
     });
@@ -176,9 +182,9 @@ describe("register / status / deregister on anvil", () => {
     });
     expect(left.code, left.err).toBe(0);
     expect(JSON.parse(left.out)).toMatchObject({ leftQuorums: [1], notInQuorums: [] });
-    const contracts = await resolveAvsContracts(t.publicClient, { deploymentsDir: t.deploymentsDir });
+    const contracts = await resolveAvsContracts(avs.client, { deploymentsDir: avs.deploymentsDir });
     let report = await getOperatorStatus({
-      publicClient: t.publicClient,
+      publicClient: avs.client,
       contracts,
       operator: operatorAddress,
     });
@@ -189,7 +195,7 @@ describe("register / status / deregister on anvil", () => {
       env,
     });
     expect(rejoined.code, rejoined.err).toBe(0);
-    report = await getOperatorStatus({ publicClient: t.publicClient, contracts, operator: operatorAddress });
+    report = await getOperatorStatus({ publicClient: avs.client, contracts, operator: operatorAddress });
     expect(report.quorums.map((q) => q.registered)).toEqual([true, true]);
   });
 });
@@ -199,12 +205,7 @@ describe("register failures are named and change nothing", () => {
     // A fresh operator with gas but no tokens: the registry refuses it for quorum 0.
     const key = generatePrivateKey();
     const address = privateKeyToAccount(key).address;
-    await fundOperator({
-      publicClient: t.publicClient,
-      funder: t.deployer,
-      operator: address,
-      ether: parseEther("1"),
-    });
+    await avs.setBalance(address, parseEther("1"));
     const result = await cli(
       ["register", ...chainFlags(), "--bls-key", "op", "--quorums", "0", "--deposit-amount", "0"],
       { env: { ...env, AVSKIT_BLS_KEY_PASSWORD: PASSWORD, AVSKIT_ECDSA_PRIVATE_KEY: key } },
@@ -213,10 +214,10 @@ describe("register failures are named and change nothing", () => {
     // The BLS key "op" belongs to the first operator: caught before any transaction.
     expect(result.err).toMatch(/this BLS key \(operatorId 0x[0-9a-f]{64}\) is already registered by 0x/);
 
-    const contracts = await resolveAvsContracts(t.publicClient, { deploymentsDir: t.deploymentsDir });
-    const walletClient = walletFor(t.publicClient, privateKeyToAccount(key), { rpcUrl: t.rpcUrl });
+    const contracts = await resolveAvsContracts(avs.client, { deploymentsDir: avs.deploymentsDir });
+    const walletClient = walletFor(avs.client, privateKeyToAccount(key), { rpcUrl: avs.rpcUrl });
     const error = await registerOperator({
-      publicClient: t.publicClient,
+      publicClient: avs.client,
       walletClient,
       contracts,
       blsKeyPair: generateKeyPair(),
@@ -228,12 +229,12 @@ describe("register failures are named and change nothing", () => {
     expect((error as Error).message).toMatch(
       /register to quorum\(s\) 0 failed: the contract reverted with BelowMinimumStakeRequirement\(0, "?0"?, "?1000000000000000000"?\)/,
     );
-    const report = await getOperatorStatus({ publicClient: t.publicClient, contracts, operator: address });
+    const report = await getOperatorStatus({ publicClient: avs.client, contracts, operator: address });
     // The delegation step before it went through; the AVS registration did not.
     expect(report.avsStatus).toBe("never-registered");
 
     const noQuorum = await registerOperator({
-      publicClient: t.publicClient,
+      publicClient: avs.client,
       walletClient,
       contracts,
       blsKeyPair: generateKeyPair(),
@@ -247,18 +248,13 @@ describe("register failures are named and change nothing", () => {
   it("refuses a deposit larger than the balance before sending anything", async () => {
     const key = generatePrivateKey();
     const address = privateKeyToAccount(key).address;
-    await fundOperator({
-      publicClient: t.publicClient,
-      funder: t.deployer,
-      operator: address,
-      ether: parseEther("1"),
-    });
-    const contracts = await resolveAvsContracts(t.publicClient, { deploymentsDir: t.deploymentsDir });
-    const strategy = t.chain.deployment.quorums[0]!.strategies[0]!.strategy;
-    const before = await t.publicClient.getTransactionCount({ address });
+    await avs.setBalance(address, parseEther("1"));
+    const contracts = await resolveAvsContracts(avs.client, { deploymentsDir: avs.deploymentsDir });
+    const strategy = avs.deployment.quorums[0]!.strategies[0]!.strategy;
+    const before = await avs.client.getTransactionCount({ address });
     const error = await registerOperator({
-      publicClient: t.publicClient,
-      walletClient: walletFor(t.publicClient, privateKeyToAccount(key), { rpcUrl: t.rpcUrl }),
+      publicClient: avs.client,
+      walletClient: walletFor(avs.client, privateKeyToAccount(key), { rpcUrl: avs.rpcUrl }),
       contracts,
       blsKeyPair: generateKeyPair(),
       quorums: [0],
@@ -266,7 +262,7 @@ describe("register failures are named and change nothing", () => {
       deposits: [{ strategy, amount: 5n * E18 }],
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InsufficientBalanceError);
-    expect(await t.publicClient.getTransactionCount({ address })).toBe(before);
+    expect(await avs.client.getTransactionCount({ address })).toBe(before);
   });
 
   it("names a wrong password, an unreachable RPC and a registry coordinator that is not a contract", async () => {
@@ -296,16 +292,16 @@ describe("register failures are named and change nothing", () => {
     ]);
     expect(notAContract.code).toBe(1);
     expect(notAContract.err).toMatch(/no contract at 0x[0-9a-fA-F]{40} on chain 31337/);
-    await expect(
-      resolveAvsContracts(t.publicClient, { registryCoordinator: operatorAddress }),
-    ).rejects.toBeInstanceOf(NoContractError);
+    await expect(resolveAvsContracts(avs.client, { registryCoordinator: operatorAddress })).rejects.toSatisfy(
+      (error: unknown) => error instanceof ContractResolutionError && error.problem === "no-code",
+    );
 
     const missingDeployment = await cli([
       "status",
       "--rpc-url",
-      t.rpcUrl,
+      avs.rpcUrl,
       "--deployments-dir",
-      t.dir,
+      dir,
       "--operator-address",
       operatorAddress,
     ]);
@@ -323,9 +319,9 @@ describe("register failures are named and change nothing", () => {
 });
 
 it("agrees with the registry on the operatorId (keccak256 of the G1 key, as `keys show` prints it)", async () => {
-  const contracts = await resolveAvsContracts(t.publicClient, { deploymentsDir: t.deploymentsDir });
+  const contracts = await resolveAvsContracts(avs.client, { deploymentsDir: avs.deploymentsDir });
   const report = await getOperatorStatus({
-    publicClient: t.publicClient,
+    publicClient: avs.client,
     contracts,
     operator: operatorAddress,
   });

@@ -1,22 +1,33 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { taskManagerAbi } from "@avskit/bindings";
-import { createLogger } from "@avskit/runtime";
+import {
+  captureLogs,
+  createTask,
+  readMetric,
+  runCli as runBuiltCli,
+  startTestAvs,
+  type TestAvs,
+  waitFor,
+} from "@avskit/integration";
+import {
+  createLogger,
+  createMetricsRegistry,
+  type RunningService,
+  type ServiceConfigInput,
+} from "@avskit/runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
-  type OperatorConfig,
   type OperatorEvent,
+  operatorRunService,
   type ProvisionedOperator,
   provisionDevnetOperator,
-  quorumNumbersToBytes,
   type RunningOperator,
-  runCli,
-  sendTransaction,
-  startOperator,
+  type runOptions,
 } from "../src/index.js";
-import { startTestChain, type TestChain } from "./helpers/chain.js";
 import { cli } from "./helpers/cli.js";
 import { type FakeAggregator, startFakeAggregator } from "./helpers/fake-aggregator.js";
 
@@ -24,74 +35,66 @@ const PASSWORD = "run-test-password";
 const E18 = 10n ** 18n;
 const WINDOW = 30; // the deployment's TASK_RESPONSE_WINDOW_BLOCK
 
-let t: TestChain;
+let avs: TestAvs;
+let keysDir: string;
 let aggregator: FakeAggregator;
 /** In quorums 0 and 1. */
 let alice: ProvisionedOperator;
 /** In quorum 0 only. */
 let bob: ProvisionedOperator;
-const running: RunningOperator[] = [];
+const running: RunningService<RunningOperator>[] = [];
 
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+/** A task at a 50% threshold, created by the task generator; its index. */
+async function newTask(a: bigint, b: bigint, quorums: number[]): Promise<number> {
+  return (await createTask(avs, { a, b, thresholdPercentage: 50, quorums })).taskIndex;
 }
 
-async function createTask(a: bigint, b: bigint, quorums: number[]): Promise<number> {
-  const receipt = await sendTransaction(t.publicClient, t.taskGenerator, "create task", {
-    address: alice.contracts.taskManager,
-    abi: taskManagerAbi,
-    functionName: "createNewTask",
-    args: [a, b, 50, quorumNumbersToBytes(quorums)],
-  });
-  expect(receipt.status).toBe("success");
-  const next = await t.publicClient.readContract({
+/** The next task's index (to script the fake aggregator's replies before it exists). */
+async function nextTaskIndex(): Promise<number> {
+  return avs.client.readContract({
     address: alice.contracts.taskManager,
     abi: taskManagerAbi,
     functionName: "latestTaskNum",
   });
-  return next - 1;
 }
 
+/** `run` in this process through the service kit, as the CLI starts it, with test-speed timings. */
 async function run(
   operator: ProvisionedOperator,
-  extra: Partial<OperatorConfig> = {},
-): Promise<{ op: RunningOperator; events: OperatorEvent[] }> {
+  extra: ServiceConfigInput<typeof runOptions> = {},
+): Promise<{ service: RunningService<RunningOperator>; op: RunningOperator; events: OperatorEvent[] }> {
   const events: OperatorEvent[] = [];
-  const op = await startOperator({
-    rpcUrl: t.rpcUrl,
-    deploymentsDir: t.deploymentsDir,
-    blsKeyPair: operator.blsKeyPair,
+  const config = operatorRunService.resolveConfig({
+    rpcUrl: avs.rpcUrl,
+    deploymentsDir: avs.deploymentsDir,
+    keysDir,
+    blsKey: operator.name,
     aggregatorUrl: aggregator.url,
-    pollIntervalMs: 100,
-    retry: { initialDelayMs: 50, maxDelayMs: 400, requestTimeoutMs: 2_000 },
-    logger: createLogger({ name: "operator-test", level: "silent" }),
-    defaultMetrics: false,
-    onEvent: (event) => events.push(event),
+    pollInterval: "100ms",
+    retryInitialDelay: "50ms",
+    retryMaxDelay: "400ms",
+    requestTimeout: "2s",
+    metricsAddr: "none",
     ...extra,
   });
-  running.push(op);
-  return { op, events };
-}
-
-async function metricValue(url: string, name: string): Promise<number | undefined> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
+  const service = await operatorRunService.start(config, {
+    logger: createLogger({ name: "operator-test", level: "silent" }),
+    registry: createMetricsRegistry({ defaultMetrics: false }),
+    env: { AVSKIT_BLS_KEY_PASSWORD: PASSWORD },
+    deps: { onEvent: (event) => events.push(event) },
+  });
+  running.push(service);
+  return { service, op: service.handle, events };
 }
 
 beforeAll(async () => {
-  t = await startTestChain();
+  avs = await startTestAvs();
+  keysDir = await mkdtemp(join(tmpdir(), "avskit-operator-run-keys-"));
   const common = {
-    rpcUrl: t.rpcUrl,
-    deploymentsDir: t.deploymentsDir,
-    funderPrivateKey: t.chain.roles.deployer.privateKey,
-    keysDir: join(t.dir, "keys"),
+    rpcUrl: avs.rpcUrl,
+    deploymentsDir: avs.deploymentsDir,
+    funderPrivateKey: avs.anvil.accounts[0]!.privateKey,
+    keysDir,
     password: PASSWORD,
     depositAmount: 50n * E18,
   };
@@ -106,12 +109,13 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((op) => op.stop("test done")));
+  await Promise.all(running.splice(0).map((service) => service.stop("test done")));
 });
 
 afterAll(async () => {
   await aggregator?.close();
-  await t?.stop();
+  await avs?.stop();
+  if (keysDir) await rm(keysDir, { recursive: true, force: true });
 });
 
 describe("provisioning (what the devnet does for each operator)", () => {
@@ -124,20 +128,22 @@ describe("provisioning (what the devnet does for each operator)", () => {
 
 describe("run", () => {
   it("signs a new task's sum and posts it; the signature verifies; metrics and health report it", async () => {
-    const { op, events } = await run(alice, { metricsAddress: { host: "127.0.0.1", port: 0 } });
-    const taskIndex = await createTask(7n, 35n, [0]);
-    const request = await waitFor("alice's response", () =>
-      aggregator.requestsFor(taskIndex, alice.operatorId).find((r) => r.status === 202),
+    const { service, events } = await run(alice, { metricsAddr: "127.0.0.1:0" });
+    const taskIndex = await newTask(7n, 35n, [0]);
+    const request = await waitFor(
+      "alice's response",
+      () => aggregator.requestsFor(taskIndex, alice.operatorId).find((r) => r.status === 202),
+      15_000,
     );
     expect(request.verdict).toBe("valid");
     expect(request.sum).toBe(42n);
     expect(request.body).toMatchObject({ response: { referenceTaskIndex: taskIndex, sum: "42" } });
 
-    const url = op.metricsUrl!;
-    await waitFor("the acceptance", () => events.find((e) => e.type === "response-accepted"));
-    expect(await metricValue(url, "avskit_operator_tasks_seen_total")).toBe(1);
-    expect(await metricValue(url, "avskit_operator_tasks_signed_total")).toBe(1);
-    expect(await metricValue(url, "avskit_operator_responses_sent_total")).toBe(1);
+    const url = service.opsUrl!;
+    await waitFor("the acceptance", () => events.find((e) => e.type === "response-accepted"), 15_000);
+    expect(await readMetric(`${url}/metrics`, "avskit_operator_tasks_seen_total")).toBe(1);
+    expect(await readMetric(`${url}/metrics`, "avskit_operator_tasks_signed_total")).toBe(1);
+    expect(await readMetric(`${url}/metrics`, "avskit_operator_responses_sent_total")).toBe(1);
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ healthy: true, operatorId: alice.operatorId });
@@ -145,9 +151,11 @@ describe("run", () => {
 
   it("skips tasks of quorums it is not in", async () => {
     const { op, events } = await run(bob);
-    const taskIndex = await createTask(1n, 2n, [1]);
-    await waitFor("the skip", () =>
-      events.find((e) => e.type === "task-skipped" && e.taskIndex === taskIndex),
+    const taskIndex = await newTask(1n, 2n, [1]);
+    await waitFor(
+      "the skip",
+      () => events.find((e) => e.type === "task-skipped" && e.taskIndex === taskIndex),
+      15_000,
     );
     await op.idle();
     expect(events.find((e) => e.type === "task-skipped" && e.taskIndex === taskIndex)).toMatchObject({
@@ -158,16 +166,14 @@ describe("run", () => {
 
   it("retries with growing delays while the aggregator answers TASK_NOT_FOUND, then succeeds", async () => {
     const { events } = await run(bob);
-    const next = await t.publicClient.readContract({
-      address: bob.contracts.taskManager,
-      abi: taskManagerAbi,
-      functionName: "latestTaskNum",
-    });
+    const next = await nextTaskIndex();
     aggregator.refusals.set(next, { status: 404, code: "TASK_NOT_FOUND", retryable: true, times: 3 });
-    const taskIndex = await createTask(100n, 23n, [0]);
+    const taskIndex = await newTask(100n, 23n, [0]);
     expect(taskIndex).toBe(next);
-    await waitFor("acceptance", () =>
-      events.find((e) => e.type === "response-accepted" && e.taskIndex === taskIndex),
+    await waitFor(
+      "acceptance",
+      () => events.find((e) => e.type === "response-accepted" && e.taskIndex === taskIndex),
+      15_000,
     );
     const attempts = aggregator.requestsFor(taskIndex, bob.operatorId);
     expect(attempts.map((r) => r.status)).toEqual([404, 404, 404, 202]);
@@ -178,64 +184,69 @@ describe("run", () => {
   });
 
   it("gives up at once on a non-retryable refusal and logs its code", async () => {
-    const { op, events } = await run(bob);
-    const next = await t.publicClient.readContract({
-      address: bob.contracts.taskManager,
-      abi: taskManagerAbi,
-      functionName: "latestTaskNum",
-    });
+    const { service, events } = await run(bob);
+    const next = await nextTaskIndex();
     aggregator.refusals.set(next, { status: 403, code: "OPERATOR_NOT_IN_QUORUMS", retryable: false });
-    const taskIndex = await createTask(5n, 5n, [0]);
-    const failed = await waitFor("the failure", () =>
-      events.find((e) => e.type === "response-failed" && e.taskIndex === taskIndex),
+    const taskIndex = await newTask(5n, 5n, [0]);
+    const failed = await waitFor(
+      "the failure",
+      () => events.find((e) => e.type === "response-failed" && e.taskIndex === taskIndex),
+      15_000,
     );
     expect(failed).toMatchObject({ reason: "OPERATOR_NOT_IN_QUORUMS", attempts: 1 });
     expect(aggregator.requestsFor(taskIndex, bob.operatorId)).toHaveLength(1);
-    const failedMetric = await op.metrics.registry.getSingleMetricAsString(
+    const failedMetric = await service.registry.getSingleMetricAsString(
       "avskit_operator_responses_failed_total",
     );
     expect(failedMetric).toContain('reason="OPERATOR_NOT_IN_QUORUMS"} 1');
   });
 
   it("stops retrying when the response window closes", async () => {
-    const { events } = await run(bob);
-    const next = await t.publicClient.readContract({
-      address: bob.contracts.taskManager,
-      abi: taskManagerAbi,
-      functionName: "latestTaskNum",
-    });
+    const { op, events } = await run(bob);
+    const next = await nextTaskIndex();
     aggregator.refusals.set(next, { status: 404, code: "TASK_NOT_FOUND", retryable: true });
-    const taskIndex = await createTask(9n, 9n, [0]);
-    await waitFor("a few retries", () => aggregator.requestsFor(taskIndex, bob.operatorId).length >= 2);
-    await t.mine(WINDOW);
-    const failed = await waitFor("giving up", () =>
-      events.find((e) => e.type === "response-failed" && e.taskIndex === taskIndex),
+    const taskIndex = await newTask(9n, 9n, [0]);
+    await waitFor(
+      "a few retries",
+      () => aggregator.requestsFor(taskIndex, bob.operatorId).length >= 2,
+      15_000,
+    );
+    await avs.testClient.mine({ blocks: WINDOW });
+    const failed = await waitFor(
+      "giving up",
+      () => events.find((e) => e.type === "response-failed" && e.taskIndex === taskIndex),
+      15_000,
     );
     expect(failed).toMatchObject({ reason: "window-closed" });
     const count = aggregator.requestsFor(taskIndex, bob.operatorId).length;
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Nothing is left in flight (no retry loop survives the give-up), so no request can follow.
+    await op.idle();
     expect(aggregator.requestsFor(taskIndex, bob.operatorId)).toHaveLength(count);
   });
 
   it("after a restart, answers the tasks created while it was down that are still open, and ignores expired ones", async () => {
     const first = await run(alice);
-    const before = await createTask(1n, 1n, [0]);
-    await waitFor("the answer before the stop", () =>
-      aggregator.requestsFor(before, alice.operatorId).find((r) => r.status === 202),
+    const before = await newTask(1n, 1n, [0]);
+    await waitFor(
+      "the answer before the stop",
+      () => aggregator.requestsFor(before, alice.operatorId).find((r) => r.status === 202),
+      15_000,
     );
-    await first.op.stop("simulated crash");
+    expect(await first.service.stop("simulated crash")).toBe(0);
 
     // While down: one task that will have expired by the restart, one that is still open.
-    const expired = await createTask(2n, 2n, [0]);
-    const createdAt = Number(await t.publicClient.getBlockNumber({ cacheTime: 0 }));
-    await t.mine(WINDOW - 2);
-    const open = await createTask(3n, 4n, [0, 1]);
-    expect(Number(await t.publicClient.getBlockNumber({ cacheTime: 0 }))).toBe(createdAt + WINDOW - 1);
-    await t.mine(1); // the head now sits on the expired task's deadline: too late to land a response
+    const expired = await newTask(2n, 2n, [0]);
+    const createdAt = await avs.blockNumber();
+    await avs.testClient.mine({ blocks: WINDOW - 2 });
+    const open = await newTask(3n, 4n, [0, 1]);
+    expect(await avs.blockNumber()).toBe(createdAt + WINDOW - 1);
+    await avs.testClient.mine({ blocks: 1 }); // the head now sits on the expired task's deadline: too late to land a response
 
     const { op, events } = await run(alice);
-    await waitFor("the open task's answer", () =>
-      aggregator.requestsFor(open, alice.operatorId).find((r) => r.status === 202),
+    await waitFor(
+      "the open task's answer",
+      () => aggregator.requestsFor(open, alice.operatorId).find((r) => r.status === 202),
+      15_000,
     );
     await op.idle();
     expect(aggregator.requestsFor(open, alice.operatorId).find((r) => r.status === 202)?.sum).toBe(7n);
@@ -248,34 +259,51 @@ describe("run", () => {
   });
 });
 
-describe("test-only misbehaviour", () => {
+describe("test-only misbehaviour (a wrapper around the honest sender)", () => {
   it("--wrong-answer-fraction 1 answers every task wrongly, with a valid signature over the wrong sum", async () => {
-    const { events } = await run(bob, { testing: { wrongAnswerFraction: 1 } });
-    const first = await createTask(10n, 20n, [0]);
-    const second = await createTask(1n, 1n, [0]);
+    const { service, events } = await run(bob, { wrongAnswerFraction: "1" });
+    const first = await newTask(10n, 20n, [0]);
+    const second = await newTask(1n, 1n, [0]);
     for (const [taskIndex, honest] of [
       [first, 30n],
       [second, 2n],
     ] as const) {
-      const request = await waitFor("the wrong answer", () =>
-        aggregator.requestsFor(taskIndex, bob.operatorId).find((r) => r.status === 202),
+      const request = await waitFor(
+        "the wrong answer",
+        () => aggregator.requestsFor(taskIndex, bob.operatorId).find((r) => r.status === 202),
+        15_000,
       );
       expect(request.sum).toBe(honest + 1n);
       expect(request.verdict).toBe("valid");
     }
+    const wrong = events.filter(
+      (e) => e.type === "wrong-answer" && (e.taskIndex === first || e.taskIndex === second),
+    );
+    expect(wrong).toEqual([
+      { type: "wrong-answer", taskIndex: first, honestSum: 30n, sum: 31n },
+      { type: "wrong-answer", taskIndex: second, honestSum: 2n, sum: 3n },
+    ]);
+    // The honest sender signed what the wrapper handed it.
     const signed = events.filter(
       (e) => e.type === "response-signed" && (e.taskIndex === first || e.taskIndex === second),
     );
-    expect(signed.map((e) => e.type === "response-signed" && e.wrong)).toEqual([true, true]);
+    expect(signed.map((e) => e.type === "response-signed" && e.sum)).toEqual([31n, 3n]);
+    // Every wrong answer is counted (tasks still open from earlier tests get wrong answers too).
+    const allWrong = events.filter((e) => e.type === "wrong-answer").length;
+    expect(await service.registry.getSingleMetricAsString("avskit_operator_wrong_answers_total")).toMatch(
+      new RegExp(`^avskit_operator_wrong_answers_total ${allWrong}$`, "m"),
+    );
   });
 
   it("--fault-mode sends malformed and forged signatures (refused) before the honest one", async () => {
     const { events } = await run(bob, {
-      testing: { requests: ["malformed-signature", "forged-signature", "malformed-body", "honest"] },
+      faultMode: "malformed-signature,forged-signature,malformed-body,honest",
     });
-    const taskIndex = await createTask(4n, 4n, [0]);
-    await waitFor("all four requests", () =>
-      events.find((e) => e.type === "response-accepted" && e.taskIndex === taskIndex),
+    const taskIndex = await newTask(4n, 4n, [0]);
+    await waitFor(
+      "all four requests",
+      () => events.find((e) => e.type === "response-accepted" && e.taskIndex === taskIndex),
+      15_000,
     );
     const verdicts = aggregator.requests
       .filter((r) => r.taskIndex === taskIndex)
@@ -286,101 +314,114 @@ describe("test-only misbehaviour", () => {
       ["malformed-body", 400],
       ["valid", 202],
     ]);
+    const faults = events.filter((e) => e.type === "faulty-request" && e.taskIndex === taskIndex);
+    expect(faults.map((e) => e.type === "faulty-request" && [e.kind, e.outcome])).toEqual([
+      ["malformed-signature", "INVALID_SIGNATURE_POINT"],
+      ["forged-signature", "SIGNATURE_INVALID"],
+      ["malformed-body", "INVALID_REQUEST"],
+    ]);
   });
 });
 
 describe("the CLI's run command", () => {
-  it("runs from flags and AVSKIT_* env vars until told to stop", async () => {
-    const taskIndexPromise = (async () => {
-      // Give the CLI a moment to start watching, then post a task for it.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      return createTask(20n, 22n, [0]);
-    })();
-    const result = await (async () => {
-      const out: string[] = [];
-      const code = await runCli(
-        [
-          "run",
-          "--bls-key",
-          "bob",
-          "--metrics-address",
-          "none",
-          "--poll-interval",
-          "100ms",
-          "--log-level",
-          "silent",
-        ],
-        {
-          out: (text) => out.push(text),
-          err: (text) => out.push(text),
-          env: {
-            AVSKIT_RPC_URL: t.rpcUrl,
-            AVSKIT_DEPLOYMENTS_DIR: t.deploymentsDir,
-            AVSKIT_KEYS_DIR: join(t.dir, "keys"),
-            AVSKIT_AGGREGATOR_URL: aggregator.url,
-            AVSKIT_BLS_KEY_PASSWORD: PASSWORD,
-          },
-          readStdin: async () => "",
-          waitForStop: async (stop) => {
-            const taskIndex = await taskIndexPromise;
-            await waitFor("the CLI operator's answer", () =>
-              aggregator.requestsFor(taskIndex, bob.operatorId).find((r) => r.status === 202),
-            );
-            await stop("test");
-          },
+  it("runs from flags, AVSKIT_* env vars and a --config file until told to stop", async () => {
+    const logs = captureLogs();
+    const stop = new AbortController();
+    const configFile = join(keysDir, "run-config.json");
+    await writeFile(configFile, JSON.stringify({ "keys-dir": keysDir, "aggregator-url": aggregator.url }));
+    const result = cli(
+      [
+        "run",
+        "--bls-key",
+        "bob",
+        "--metrics-addr",
+        "none",
+        "--poll-interval",
+        "100ms",
+        "--config",
+        configFile,
+      ],
+      {
+        env: {
+          AVSKIT_RPC_URL: avs.rpcUrl,
+          AVSKIT_DEPLOYMENTS_DIR: avs.deploymentsDir,
+          AVSKIT_BLS_KEY_PASSWORD: PASSWORD,
+          // The flag wins over its env var.
+          AVSKIT_POLL_INTERVAL: "1h",
         },
+        logDestination: logs.stream,
+        stop: stop.signal,
+      },
+    );
+    try {
+      const started = await waitFor(
+        "the CLI operator to start",
+        () => logs.lines.find((l) => l.msg === "operator started"),
+        20_000,
       );
-      return { code, out: out.join("\n") };
-    })();
-    expect(result.code, result.out).toBe(0);
-    const taskIndex = await taskIndexPromise;
-    expect(aggregator.requestsFor(taskIndex, bob.operatorId).find((r) => r.status === 202)?.sum).toBe(42n);
+      expect(started).toMatchObject({ aggregatorUrl: aggregator.url, pollIntervalMs: 100 });
+      const taskIndex = await newTask(20n, 22n, [0]);
+      const answer = await waitFor(
+        "the CLI operator's answer",
+        () => aggregator.requestsFor(taskIndex, bob.operatorId).find((r) => r.status === 202),
+        15_000,
+      );
+      expect(answer.sum).toBe(42n);
+    } finally {
+      stop.abort();
+    }
+    const { code, err } = await result;
+    expect(code, err).toBe(0);
+    expect(logs.lines.filter((l) => l.msg === "operator stopped")).toHaveLength(1);
+  });
+
+  it("exits 1 with a one-line reason when it cannot start (wrong key password), and logs no secret", async () => {
+    const logs = captureLogs();
+    const result = await cli(["run", "--bls-key", "bob", "--aggregator-url", aggregator.url], {
+      env: { AVSKIT_KEYS_DIR: keysDir, AVSKIT_BLS_KEY_PASSWORD: "not-the-password" },
+      logDestination: logs.stream,
+      stop: new AbortController().signal,
+    });
+    expect(result.code).toBe(1);
+    const fatal = logs.lines.find((l) => l.msg.startsWith("cannot start:"));
+    expect(fatal?.msg).toMatch(/cannot start: wrong password for the key file .*bob\.bls\.key\.json/);
+    expect(JSON.stringify(logs.lines)).not.toContain("not-the-password");
   });
 
   it("runs as a separate process (the built bin) and exits 0 on SIGTERM", async () => {
     // The devnet starts operators this way; this needs `npm run build` (turbo builds before tests).
     const bin = fileURLToPath(new URL("../dist/src/cli.js", import.meta.url));
     if (!existsSync(bin)) throw new Error(`${bin} is missing: build the package first (npm run build)`);
-    const child = spawn(
-      process.execPath,
-      [bin, "run", "--bls-key", "alice", "--metrics-address", "127.0.0.1:0"],
-      {
-        env: {
-          ...process.env,
-          AVSKIT_RPC_URL: t.rpcUrl,
-          AVSKIT_DEPLOYMENTS_DIR: t.deploymentsDir,
-          AVSKIT_KEYS_DIR: join(t.dir, "keys"),
-          AVSKIT_AGGREGATOR_URL: aggregator.url,
-          AVSKIT_BLS_KEY_PASSWORD: PASSWORD,
-          AVSKIT_POLL_INTERVAL: "100ms",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
+    const child = runBuiltCli(bin, ["run", "--bls-key", "alice", "--metrics-addr", "127.0.0.1:0"], {
+      AVSKIT_RPC_URL: avs.rpcUrl,
+      AVSKIT_DEPLOYMENTS_DIR: avs.deploymentsDir,
+      AVSKIT_KEYS_DIR: keysDir,
+      AVSKIT_AGGREGATOR_URL: aggregator.url,
+      AVSKIT_BLS_KEY_PASSWORD: PASSWORD,
+      AVSKIT_POLL_INTERVAL: "100ms",
     });
-    child.stderr.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     try {
-      await waitFor(
+      const started = await waitFor(
         "the process to start watching",
-        () => output.includes('"msg":"operator running"'),
+        () => child.lines.find((l) => l.msg === "operator started"),
         20_000,
       );
-      const taskIndex = await createTask(6n, 7n, [1]);
-      await waitFor("the process's answer", () =>
-        aggregator.requestsFor(taskIndex, alice.operatorId).find((r) => r.status === 202),
+      expect(started).toMatchObject({
+        operatorId: alice.operatorId,
+        opsUrl: expect.stringMatching(/^http:/),
+      });
+      const taskIndex = await newTask(6n, 7n, [1]);
+      await waitFor(
+        "the process's answer",
+        () => aggregator.requestsFor(taskIndex, alice.operatorId).find((r) => r.status === 202),
+        15_000,
       );
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
-      expect(output).toContain('"msg":"operator stopped"');
-      expect(output).not.toContain(PASSWORD);
+      child.child.kill("SIGTERM");
+      expect(await child.exited, child.stderr()).toBe(0);
+      expect(child.lines.filter((l) => l.msg === "operator stopped")).toHaveLength(1);
+      expect(JSON.stringify(child.lines) + child.stderr()).not.toContain(PASSWORD);
     } finally {
-      child.kill("SIGKILL");
+      child.child.kill("SIGKILL");
     }
   });
 
@@ -390,6 +431,9 @@ describe("the CLI's run command", () => {
     expect(help.out).toMatch(/--wrong-answer-fraction <0\.\.1>\s+TEST ONLY/);
     expect(help.out).toMatch(/--fault-mode <kinds>\s+TEST ONLY/);
     expect(help.out).toMatch(/--aggregator-url <url>[^[]+\[env\s+AVSKIT_AGGREGATOR_URL; required\]/);
+    expect(help.out).toMatch(
+      /--metrics-addr <host:port>[^[]+\[env\s+AVSKIT_METRICS_ADDR; default\s+127\.0\.0\.1:9090\]/,
+    );
     const bad = await cli([
       "run",
       "--bls-key",

@@ -1,8 +1,12 @@
-import { loadDeployment } from "@avskit/bindings";
+import {
+  delegationManagerAbi,
+  registryCoordinatorAbi,
+  resolveContracts,
+  serviceManagerAbi,
+  stakeRegistryAbi,
+} from "@avskit/bindings";
 import type { ReadClient } from "@avskit/runtime";
 import type { Address } from "viem";
-import { OperatorError } from "../errors.js";
-import { delegationManagerAbi, registryCoordinatorAbi, serviceManagerAbi, stakeRegistryAbi } from "./abis.js";
 
 /** Every contract the operator talks to, all found from the registry coordinator. */
 export interface AvsContracts {
@@ -18,45 +22,28 @@ export interface AvsContracts {
 }
 
 export interface ContractSource {
-  /** Takes precedence over the deployments file. */
+  /** Takes precedence over the deployments file (the value of --registry-coordinator). */
   readonly registryCoordinator?: Address | undefined;
   /** Folder of `<chainId>.json`; `$AVSKIT_DEPLOYMENTS_DIR` or `./deployments` when omitted. */
   readonly deploymentsDir?: string | undefined;
 }
 
-/** The address holds no contract: a stale deployments file (restarted chain) or a wrong address. */
-export class NoContractError extends OperatorError {
-  readonly address: Address;
-  constructor(address: Address, chainId: number, origin: string) {
-    super(
-      `no contract at ${address} on chain ${chainId} (${origin}): was the chain restarted since the deployment? Deploy again or give --registry-coordinator`,
-    );
-    this.address = address;
-  }
-}
-
 /**
- * Finds the registry coordinator (given, or from `deployments/<chainId>.json`) and reads every
- * other address from the chain, so one address is all an operator needs to configure.
+ * Finds the registry coordinator (given, or from `deployments/<chainId>.json`, checked to hold
+ * code: a `ContractResolutionError` from @avskit/bindings otherwise) and reads every other
+ * address from the chain, so one address is all an operator needs to configure.
  */
 export async function resolveAvsContracts(
   client: ReadClient,
   source: ContractSource = {},
 ): Promise<AvsContracts> {
-  const chainId = client.chain.id;
-  let registryCoordinator = source.registryCoordinator;
-  let origin = "given";
-  if (registryCoordinator === undefined) {
-    const deployment = await loadDeployment(
-      chainId,
-      source.deploymentsDir ? { dir: source.deploymentsDir } : {},
-    );
-    registryCoordinator = deployment.contracts.registryCoordinator.proxy;
-    origin = `from the deployment file of chain ${chainId}`;
-  }
-  const code = await client.getCode({ address: registryCoordinator });
-  if (code === undefined || code === "0x") throw new NoContractError(registryCoordinator, chainId, origin);
-
+  const { addresses } = await resolveContracts(client, {
+    ...(source.deploymentsDir !== undefined ? { dir: source.deploymentsDir } : {}),
+    contracts: {
+      registryCoordinator: { flag: "--registry-coordinator", address: source.registryCoordinator },
+    },
+  });
+  const { registryCoordinator } = addresses;
   const coordinator = { address: registryCoordinator, abi: registryCoordinatorAbi } as const;
   const [serviceManager, stakeRegistry, blsApkRegistry] = await Promise.all([
     client.readContract({ ...coordinator, functionName: "serviceManager" }),
@@ -77,6 +64,7 @@ export async function resolveAvsContracts(
       functionName: "strategyManager",
     });
   } catch {
+    // A delegation contract without this getter still serves everything but deposits.
     strategyManager = undefined;
   }
   return {

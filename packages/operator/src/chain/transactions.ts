@@ -1,3 +1,4 @@
+import { allContractErrorsAbi } from "@avskit/bindings";
 import type { ReadClient, WriteClient } from "@avskit/runtime";
 import {
   type Abi,
@@ -11,7 +12,6 @@ import {
   type TransactionReceipt,
 } from "viem";
 import { TransactionRevertedError } from "../errors.js";
-import { ALL_ERRORS_ABI } from "./abis.js";
 
 /** One contract call, described loosely enough to be logged and retried. */
 export interface ContractCall {
@@ -46,12 +46,16 @@ function revertDataOf(error: unknown): Hex | undefined {
   return found;
 }
 
-/** Names the custom error of a failed call, whichever of the AVS contracts raised it. */
+/**
+ * Names the custom error of a failed call, whichever contract raised it: a call into the
+ * registry coordinator can fail deep inside a registry or the restaking contracts, and the revert
+ * data carries only the selector, so it is decoded against every contract's errors.
+ */
 export function decodeRevert(error: unknown): DecodedRevert {
   const data = revertDataOf(error);
   if (data !== undefined) {
     try {
-      const decoded = decodeErrorResult({ abi: ALL_ERRORS_ABI, data });
+      const decoded = decodeErrorResult({ abi: allContractErrorsAbi, data });
       return { errorName: decoded.errorName, errorArgs: decoded.args ?? [] };
     } catch {
       // Error(string) and Panic(uint256) decode against viem's built-ins.

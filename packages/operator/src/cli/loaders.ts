@@ -7,7 +7,7 @@ import { InvalidUsageError } from "../errors.js";
 import { loadBlsKey } from "../keys/bls-keys.js";
 import { loadEcdsaKey, parseEcdsaPrivateKey, peekEcdsaKey } from "../keys/ecdsa-keys.js";
 import { resolveKeyFile } from "../keys/key-files.js";
-import { readSecret } from "../keys/secrets.js";
+import { readSecret, type SecretInputs } from "../keys/secrets.js";
 import type { CliIo } from "./io.js";
 import { SECRET_ENV } from "./options.js";
 
@@ -34,7 +34,7 @@ export interface BlsKeyConfig {
   readonly blsPasswordFile: string | undefined;
 }
 
-export async function loadBlsKeyFromConfig(config: BlsKeyConfig, io: CliIo): Promise<BlsKeyPair> {
+export async function loadBlsKeyFromConfig(config: BlsKeyConfig, io: SecretInputs): Promise<BlsKeyPair> {
   const path = resolveKeyFile(config.keysDir, config.blsKey, "bls");
   const password = await readSecret(
     {

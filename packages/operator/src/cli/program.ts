@@ -1,15 +1,16 @@
-import { ConfigError } from "@avskit/runtime";
+import { ConfigError, EXIT } from "@avskit/runtime";
 import { Command, CommanderError } from "commander";
-import { InvalidKeyNameError, InvalidUsageError } from "../errors.js";
+import { isOperatorUsageError } from "../errors.js";
 import { addChainCommands } from "./chain-commands.js";
 import type { CliIo } from "./io.js";
 import { addKeysCommands } from "./keys-commands.js";
 import { addRunCommand } from "./run-command.js";
 
-/** Exit codes: 0 done, 1 the action failed, 2 the command line or configuration is wrong. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/** Exit codes (the runtime's): 0 done, 1 the action failed, 2 the command line or configuration is wrong. */
+export { EXIT };
 
-export function buildProgram(io: CliIo): Command {
+/** The CLI; `setExitCode` receives the code of an action that decides its own (`run`). */
+export function buildProgram(io: CliIo, setExitCode: (code: number) => void = () => {}): Command {
   const program = new Command("avskit-operator")
     .description(
       "avskit operator: manage keys, register with the AVS, and run the operator (watch tasks, compute, sign, send to the aggregator).\nEvery option can also be set by its AVSKIT_* environment variable (shown in each command's --help) or in a --config JSON file.",
@@ -22,16 +23,14 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError("(add --help for usage)");
   addKeysCommands(program, io);
   addChainCommands(program, io);
-  addRunCommand(program, io);
+  addRunCommand(program, io, setExitCode);
   return program;
 }
 
 const BUILT_IN_ERRORS = new Set(["Error", "TypeError", "RangeError", "ReferenceError", "SyntaxError"]);
 
 function isUsageError(error: unknown): boolean {
-  return (
-    error instanceof ConfigError || error instanceof InvalidUsageError || error instanceof InvalidKeyNameError
-  );
+  return error instanceof ConfigError || isOperatorUsageError(error);
 }
 
 /**
@@ -40,10 +39,13 @@ function isUsageError(error: unknown): boolean {
  * failures.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = buildProgram(io);
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (actionCode) => {
+    code = actionCode;
+  });
   try {
     await program.parseAsync([...argv], { from: "user" });
-    return EXIT.ok;
+    return code;
   } catch (error) {
     if (error instanceof CommanderError) {
       // commander printed its own message (or the help).

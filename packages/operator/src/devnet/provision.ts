@@ -1,8 +1,8 @@
+import { testTokenAbi } from "@avskit/bindings";
 import { type BlsKeyPair, operatorIdFromPublicKey } from "@avskit/bls";
 import { connectChain, type ReadClient, type WriteClient, walletFor } from "@avskit/runtime";
 import { type Account, type Address, type Hex, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { testTokenAbi } from "../chain/abis.js";
 import { type AvsContracts, resolveAvsContracts } from "../chain/contracts.js";
 import { sendTransaction } from "../chain/transactions.js";
 import { createBlsKey, loadBlsKey } from "../keys/bls-keys.js";

@@ -1,6 +1,6 @@
+import { registryCoordinatorAbi } from "@avskit/bindings";
 import type { ReadClient, WriteClient } from "@avskit/runtime";
 import type { Address, Hash, Hex } from "viem";
-import { registryCoordinatorAbi } from "../chain/abis.js";
 import type { AvsContracts } from "../chain/contracts.js";
 import { sendTransaction } from "../chain/transactions.js";
 import { RegistrationStateError } from "../errors.js";

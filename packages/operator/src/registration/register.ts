@@ -1,5 +1,14 @@
 import { randomBytes } from "node:crypto";
 import {
+  avsDirectoryAbi,
+  blsApkRegistryAbi,
+  delegationManagerAbi,
+  iStrategyAbi,
+  registryCoordinatorAbi,
+  stakeRegistryAbi,
+  strategyManagerAbi,
+} from "@avskit/bindings";
+import {
   type BlsKeyPair,
   buildPubkeyRegistration,
   g1FromSolidity,
@@ -16,15 +25,6 @@ import {
   zeroAddress,
   zeroHash,
 } from "viem";
-import {
-  avsDirectoryAbi,
-  blsApkRegistryAbi,
-  delegationManagerAbi,
-  iStrategyAbi,
-  registryCoordinatorAbi,
-  stakeRegistryAbi,
-  strategyManagerAbi,
-} from "../chain/abis.js";
 import type { AvsContracts } from "../chain/contracts.js";
 import { sendTransaction } from "../chain/transactions.js";
 import { InsufficientBalanceError, InvalidUsageError, RegistrationStateError } from "../errors.js";

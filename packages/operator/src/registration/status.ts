@@ -1,4 +1,10 @@
 import {
+  blsApkRegistryAbi,
+  delegationManagerAbi,
+  registryCoordinatorAbi,
+  stakeRegistryAbi,
+} from "@avskit/bindings";
+import {
   type BlsKeyPair,
   g1ToSolidity,
   g2ToSolidity,
@@ -8,12 +14,6 @@ import {
 } from "@avskit/bls";
 import type { ReadClient } from "@avskit/runtime";
 import { type Address, type Hex, zeroHash } from "viem";
-import {
-  blsApkRegistryAbi,
-  delegationManagerAbi,
-  registryCoordinatorAbi,
-  stakeRegistryAbi,
-} from "../chain/abis.js";
 import type { AvsContracts } from "../chain/contracts.js";
 
 export interface QuorumStatus {

@@ -1,8 +1,7 @@
-import { Counter, createMetricsRegistry, Gauge, type Registry } from "@avskit/runtime";
+import { Counter, Gauge, type Registry } from "@avskit/runtime";
 
-/** The operator's Prometheus metrics, in a registry of its own (several operators may share a process). */
+/** The operator's Prometheus metrics, registered in the service's registry (the one /metrics serves). */
 export interface OperatorMetrics {
-  readonly registry: Registry;
   readonly tasksSeen: Counter;
   readonly tasksSkipped: Counter<"reason">;
   readonly tasksSigned: Counter;
@@ -15,11 +14,9 @@ export interface OperatorMetrics {
   readonly chainErrors: Counter;
 }
 
-export function createOperatorMetrics(options: { defaultMetrics?: boolean } = {}): OperatorMetrics {
-  const registry = createMetricsRegistry({ defaultMetrics: options.defaultMetrics ?? true });
+export function createOperatorMetrics(registry: Registry): OperatorMetrics {
   const registers = [registry];
   return {
-    registry,
     tasksSeen: new Counter({
       name: "avskit_operator_tasks_seen_total",
       help: "Tasks read from NewTaskCreated events (each task once)",

@@ -1,39 +1,36 @@
+import type { TaskResponse } from "@avskit/aggregator-api";
+import { registryCoordinatorAbi, taskManagerAbi } from "@avskit/bindings";
+import { type BlsKeyPair, operatorIdFromPublicKey } from "@avskit/bls";
 import {
-  postSignedResponse,
-  type SendOutcome,
-  type SignedResponseBody,
-  signedResponseBody,
-  taskResponseDigest,
-} from "@avskit/aggregator-api";
-import { type BlsKeyPair, operatorIdFromPublicKey, signDigest } from "@avskit/bls";
-import {
+  type BackoffPolicy,
   connectChain,
-  createLogger,
   type HealthReport,
   type Logger,
   type ReadClient,
-  type RunningServer,
+  type Registry,
+  RetryAbortedError,
+  retry,
+  type ServiceHandle,
   sleep,
-  startOpsServer,
 } from "@avskit/runtime";
 import { type Address, type Hex, zeroHash } from "viem";
-import { registryCoordinatorAbi, taskManagerAbi } from "../chain/abis.js";
 import { type AvsContracts, resolveAvsContracts } from "../chain/contracts.js";
 import { bitmapOf, quorumNumbersFromBytes, quorumsInBitmap } from "../registration/quorums.js";
-import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.js";
-import { type RequestKind, requestBody } from "./faults.js";
+import type { EmitEvent, OperatorEvent, SkipReason } from "./events.js";
+import { type FaultOptions, faulty } from "./faults.js";
 import { createOperatorMetrics, type OperatorMetrics } from "./metrics.js";
-import { computeSum, type Task, wrongSum } from "./task.js";
+import { aggregatorSender, type ResponseSender } from "./sender.js";
+import { computeSum, type Task } from "./task.js";
 import { TaskWatcher } from "./task-watcher.js";
 
-/** TEST ONLY switches that make the operator misbehave on purpose. Off unless set. */
-export interface OperatorTestingOptions {
-  /** Fraction (0..1) of tasks answered with a wrong sum (correctly signed). */
-  readonly wrongAnswerFraction?: number;
-  /** What to send per task, in order (default `["honest"]`); see REQUEST_KINDS. */
-  readonly requests?: readonly RequestKind[];
-  /** Source of randomness for the wrong-answer draw (default Math.random). */
-  readonly random?: () => number;
+/** Re-sends and chain re-reads: doubling from the initial delay, equal jitter (many operators). */
+export interface RetrySettings {
+  /** Wait after the first failed try (default 200 ms). */
+  readonly initialDelayMs?: number;
+  /** Longest wait between tries (default 5 s). */
+  readonly maxDelayMs?: number;
+  /** Bound on each HTTP request to the aggregator (default 5 s). */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface OperatorConfig {
@@ -44,82 +41,53 @@ export interface OperatorConfig {
   readonly blsKeyPair: BlsKeyPair;
   /** Base URL of the aggregator's HTTP API, e.g. http://127.0.0.1:8090. */
   readonly aggregatorUrl: string;
-  /** Where to serve /metrics and /health; no server when omitted. Port 0 picks a free one. */
-  readonly metricsAddress?: { host: string; port: number } | undefined;
   /** How often to look for new blocks (default 1 s). */
   readonly pollIntervalMs?: number;
-  readonly retry?: Partial<RetryPolicy>;
-  readonly logger?: Logger;
-  /** Collect Node's process metrics too (default true; several operators in one process may turn it off). */
-  readonly defaultMetrics?: boolean;
-  readonly testing?: OperatorTestingOptions;
-  /** Progress hook for a UI (the devnet's view); must not throw. */
+  readonly retry?: RetrySettings;
+  readonly logger: Logger;
+  /** Where the operator's metrics are registered (the registry /metrics serves). */
+  readonly registry: Registry;
+  /** Aborting stops the operator, as stop() does. */
+  readonly signal?: AbortSignal;
+  /** TEST ONLY misbehaviour; see `faulty`. */
+  readonly testing?: FaultOptions;
+  /** Progress hook for a UI or a test; must not throw. */
   readonly onEvent?: (event: OperatorEvent) => void;
 }
 
-export type SkipReason = "expired" | "already-responded" | "not-in-quorums";
-
-export type OperatorEvent =
-  | { readonly type: "task-seen"; readonly task: Task }
-  | { readonly type: "task-skipped"; readonly taskIndex: number; readonly reason: SkipReason }
-  | {
-      readonly type: "response-signed";
-      readonly taskIndex: number;
-      readonly sum: bigint;
-      readonly wrong: boolean;
-      readonly digest: Hex;
-    }
-  | {
-      readonly type: "response-accepted";
-      readonly taskIndex: number;
-      readonly kind: RequestKind;
-      readonly attempts: number;
-    }
-  | {
-      readonly type: "response-failed";
-      readonly taskIndex: number;
-      readonly kind: RequestKind;
-      /** The aggregator's error code, or window-closed / shutdown / unreachable. */
-      readonly reason: string;
-      readonly attempts: number;
-    };
-
-export interface RunningOperator {
+export interface RunningOperator extends ServiceHandle {
   readonly operatorId: Hex;
   readonly contracts: AvsContracts;
   readonly responseWindowBlocks: number;
   readonly metrics: OperatorMetrics;
-  /** URL of the /metrics and /health server, when one was asked for. */
-  readonly metricsUrl: string | undefined;
   health(): HealthReport;
   /** Resolves once every task seen so far has been answered or given up on. */
   idle(): Promise<void>;
-  /** Stops watching, abandons retries, closes the server. Idempotent. */
+  /** Stops watching, abandons retries (each given-up task is logged) and waits for them. Idempotent. */
   stop(reason?: string): Promise<void>;
 }
 
 /**
  * Starts an operator: watches the task manager for new tasks (catching up on those created in
- * the last response window), and for each task in one of its quorums computes the sum, signs
- * keccak256(abi.encode(response)) with its BLS key and posts it to the aggregator, retrying
- * with exponential backoff while the aggregator does not know the task yet and the window is open.
+ * the last response window), and for each task in one of its quorums computes the sum and hands
+ * it to the sender, which signs keccak256(abi.encode(response)) with the BLS key and posts it to
+ * the aggregator, retrying with exponential backoff while the aggregator cannot take it yet and
+ * the window is open.
  */
 export async function startOperator(config: OperatorConfig): Promise<RunningOperator> {
-  const logger = config.logger ?? createLogger({ name: "operator" });
   const pollIntervalMs = config.pollIntervalMs ?? 1_000;
-  const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...config.retry };
-  const testing = config.testing ?? {};
-  const requests = testing.requests?.length ? testing.requests : (["honest"] as const);
-  const wrongAnswerFraction = testing.wrongAnswerFraction ?? 0;
-  if (!(wrongAnswerFraction >= 0 && wrongAnswerFraction <= 1)) {
-    throw new RangeError(`wrongAnswerFraction must be in [0, 1], got ${wrongAnswerFraction}`);
-  }
-  const random = testing.random ?? Math.random;
-  const emit = (event: OperatorEvent) => {
+  const backoff: BackoffPolicy = {
+    initialMs: config.retry?.initialDelayMs ?? 200,
+    maxMs: config.retry?.maxDelayMs ?? 5_000,
+    jitter: "equal",
+  };
+  const controller = new AbortController();
+  const signal = config.signal ? AbortSignal.any([controller.signal, config.signal]) : controller.signal;
+  const emit: EmitEvent = (event) => {
     try {
       config.onEvent?.(event);
     } catch (error) {
-      logger.warn({ err: error }, "onEvent hook threw");
+      config.logger.warn({ err: error }, "onEvent hook threw");
     }
   };
 
@@ -134,7 +102,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     functionName: "TASK_RESPONSE_WINDOW_BLOCK",
   });
   const operatorId = operatorIdFromPublicKey(config.blsKeyPair.publicKeyG1);
-  const metrics = createOperatorMetrics({ defaultMetrics: config.defaultMetrics ?? true });
+  const metrics = createOperatorMetrics(config.registry);
   const currentQuorums = quorumsInBitmap(
     await client.readContract({
       address: contracts.registryCoordinator,
@@ -143,33 +111,39 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
       args: [operatorId],
     }),
   );
-  const log = logger.child({ operatorId });
+  const log = config.logger.child({ operatorId });
   if (currentQuorums.length === 0) {
     log.warn(
       "this BLS key is not registered in any quorum yet: tasks are skipped until it is (see `register`)",
     );
   }
-  if (wrongAnswerFraction > 0 || requests.some((kind) => kind !== "honest")) {
-    log.warn({ wrongAnswerFraction, requests }, "TEST-ONLY misbehaviour is switched on");
-  }
 
-  const controller = new AbortController();
-  const inFlight = new Set<Promise<void>>();
-
-  const handle = new TaskHandler({
-    client,
-    contracts,
+  const honest = aggregatorSender({
+    aggregatorUrl: config.aggregatorUrl,
     operatorId,
     keyPair: config.blsKeyPair,
-    aggregatorUrl: config.aggregatorUrl,
     windowBlocks,
-    retry,
+    backoff,
+    requestTimeoutMs: config.retry?.requestTimeoutMs ?? 5_000,
+    head: () => watcher.head,
+    signal,
     metrics,
     log,
     emit,
-    requests,
-    wrongAnswer: () => wrongAnswerFraction > 0 && random() < wrongAnswerFraction,
-    signal: controller.signal,
+  });
+  const sender = faulty(honest, config.testing ?? {}, { operatorId, metrics, log, emit });
+  const inFlight = new Set<Promise<void>>();
+  const handler = new TaskHandler({
+    client,
+    contracts,
+    operatorId,
+    windowBlocks,
+    backoff,
+    sender,
+    metrics,
+    log,
+    emit,
+    signal,
     head: () => watcher.head,
   });
   const watcher: TaskWatcher = new TaskWatcher({
@@ -179,7 +153,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     pollIntervalMs,
     logger: log,
     onTask: (task, head) => {
-      const work = handle.process(task, head).catch((error: unknown) => {
+      const work = handler.process(task, head).catch((error: unknown) => {
         log.error({ err: error, taskIndex: task.taskIndex }, "unexpected error while handling a task");
       });
       inFlight.add(work);
@@ -194,7 +168,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     const lastPollAt = watcher.lastPollAt;
     const ageMs = lastPollAt === undefined ? undefined : Date.now() - lastPollAt;
     return {
-      healthy: ageMs !== undefined && ageMs < staleAfterMs && !controller.signal.aborted,
+      healthy: ageMs !== undefined && ageMs < staleAfterMs && !signal.aborted,
       operatorId,
       lastBlock: watcher.head?.toString(),
       lastPollAgeMs: ageMs,
@@ -202,36 +176,15 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     };
   };
 
-  let server: RunningServer | undefined;
-  if (config.metricsAddress) {
-    server = await startOpsServer({
-      host: config.metricsAddress.host,
-      port: config.metricsAddress.port,
-      registry: metrics.registry,
-      health,
-      logger: log,
-    });
-  }
-
   // The first poll happens before start resolves, so a caller sees the catch-up under way.
   await watcher.pollOnce().catch((error: unknown) => {
     metrics.chainErrors.inc();
     log.warn({ err: error }, "first poll for tasks failed; retrying");
   });
   const loop = (async () => {
-    await sleep(pollIntervalMs, controller.signal);
-    await watcher.run(controller.signal);
+    await sleep(pollIntervalMs, signal);
+    await watcher.run(signal);
   })();
-  log.info(
-    {
-      taskManager: contracts.taskManager,
-      aggregatorUrl: config.aggregatorUrl,
-      quorums: currentQuorums,
-      responseWindowBlocks: windowBlocks,
-      metricsUrl: server?.url,
-    },
-    "operator running",
-  );
 
   let stopped: Promise<void> | undefined;
   return {
@@ -239,19 +192,25 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     contracts,
     responseWindowBlocks: windowBlocks,
     metrics,
-    metricsUrl: server?.url,
+    summary: {
+      operatorId,
+      taskManager: contracts.taskManager,
+      aggregatorUrl: config.aggregatorUrl,
+      quorums: currentQuorums,
+      responseWindowBlocks: windowBlocks,
+      pollIntervalMs,
+    },
     health,
     idle: async () => {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
     stop: (reason = "stop requested") => {
       stopped ??= (async () => {
-        log.info({ reason }, "operator stopping");
+        if (inFlight.size > 0)
+          log.info({ reason, tasksInFlight: inFlight.size }, "abandoning the tasks in flight");
         controller.abort(new Error(reason));
         await loop;
         await Promise.all([...inFlight]);
-        await server?.close();
-        log.info("operator stopped");
       })();
       return stopped;
     },
@@ -262,21 +221,18 @@ interface TaskHandlerDeps {
   readonly client: ReadClient;
   readonly contracts: AvsContracts;
   readonly operatorId: Hex;
-  readonly keyPair: BlsKeyPair;
-  readonly aggregatorUrl: string;
   readonly windowBlocks: number;
-  readonly retry: RetryPolicy;
+  readonly backoff: BackoffPolicy;
+  readonly sender: ResponseSender;
   readonly metrics: OperatorMetrics;
   readonly log: Logger;
-  readonly emit: (event: OperatorEvent) => void;
-  readonly requests: readonly RequestKind[];
-  readonly wrongAnswer: () => boolean;
+  readonly emit: EmitEvent;
   readonly signal: AbortSignal;
   /** Latest block the watcher has seen. */
   readonly head: () => bigint | undefined;
 }
 
-/** One task from event to aggregator: checks, compute, sign, send with retries. */
+/** One task from event to sender: checks, then the honest answer. */
 class TaskHandler {
   readonly #deps: TaskHandlerDeps;
 
@@ -297,26 +253,38 @@ class TaskHandler {
     // The response must land in a block ≤ deadline: once the head reaches it, it is too late.
     if (seenAtHead >= deadline) return skip("expired");
 
-    const checks = await this.#withRetries(task, deadline, () => this.#preChecks(task));
+    const checks = await this.#preChecksWithRetries(task, deadline);
     if (checks === undefined) return;
     if (checks !== "ok") return skip(checks);
 
-    const honestSum = computeSum(task);
-    const wrong = this.#deps.wrongAnswer();
-    const sum = wrong ? wrongSum(honestSum) : honestSum;
-    if (wrong) metrics.wrongAnswers.inc();
-    const response = { referenceTaskIndex: task.taskIndex, sum };
-    const digest = taskResponseDigest(response);
-    const signature = signDigest(this.#deps.keyPair.secretKey, digest);
-    metrics.tasksSigned.inc();
-    emit({ type: "response-signed", taskIndex: task.taskIndex, sum, wrong, digest });
-    log.info(
-      { taskIndex: task.taskIndex, a: task.a.toString(), b: task.b.toString(), sum: sum.toString(), wrong },
-      wrong ? "task signed with a WRONG answer (test-only option)" : "task signed",
-    );
-    const body: SignedResponseBody = signedResponseBody(this.#deps.operatorId, response, signature);
-    for (const kind of this.#deps.requests) {
-      await this.#send(task, deadline, kind, requestBody(kind, body, digest));
+    const response: TaskResponse = { referenceTaskIndex: task.taskIndex, sum: computeSum(task) };
+    await this.#deps.sender.send(task, response);
+  }
+
+  /** The pre-checks, re-read until they succeed, the window closes or the operator stops. */
+  async #preChecksWithRetries(task: Task, deadline: bigint): Promise<"ok" | SkipReason | undefined> {
+    const { metrics, log, signal } = this.#deps;
+    try {
+      return await retry(() => this.#preChecks(task), {
+        policy: this.#deps.backoff,
+        signal,
+        shouldGoOn: () => {
+          const head = this.#deps.head();
+          return head === undefined || head < deadline;
+        },
+        onRetry: ({ error }) => {
+          metrics.chainErrors.inc();
+          log.warn({ err: error, taskIndex: task.taskIndex }, "chain read for a task failed; retrying");
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof RetryAbortedError)) metrics.chainErrors.inc();
+      metrics.responsesFailed.inc({ reason: "chain-error" });
+      log.warn(
+        { err: error, taskIndex: task.taskIndex, reason: signal.aborted ? "shutdown" : "window-closed" },
+        "chain read for a task failed; giving up on the task",
+      );
+      return undefined;
     }
   }
 
@@ -340,89 +308,5 @@ class TaskHandler {
     if (responded !== zeroHash) return "already-responded";
     if ((bitmap & bitmapOf(quorumNumbersFromBytes(task.quorumNumbers))) === 0n) return "not-in-quorums";
     return "ok";
-  }
-
-  /** Runs a chain read until it succeeds, the window closes or the operator stops. */
-  async #withRetries<T>(task: Task, deadline: bigint, read: () => Promise<T>): Promise<T | undefined> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await read();
-      } catch (error) {
-        this.#deps.metrics.chainErrors.inc();
-        this.#deps.log.warn(
-          { err: error, taskIndex: task.taskIndex },
-          "chain read for a task failed; retrying",
-        );
-      }
-      const head = this.#deps.head();
-      if (this.#deps.signal.aborted || (head !== undefined && head >= deadline)) {
-        this.#deps.metrics.responsesFailed.inc({ reason: "chain-error" });
-        return undefined;
-      }
-      await sleep(backoffDelay(attempt, this.#deps.retry), this.#deps.signal);
-    }
-  }
-
-  /** Posts until accepted, refused for good, the window closes, or the operator stops. */
-  async #send(task: Task, deadline: bigint, kind: RequestKind, body: unknown): Promise<void> {
-    const { metrics, log, emit, retry, signal } = this.#deps;
-    let last: SendOutcome | undefined;
-    for (let attempt = 0; ; attempt += 1) {
-      metrics.sendAttempts.inc();
-      last = await postSignedResponse(this.#deps.aggregatorUrl, task.taskIndex, body, {
-        timeoutMs: retry.requestTimeoutMs,
-        signal,
-      });
-      const attempts = attempt + 1;
-      if (last.kind === "accepted") {
-        if (kind === "honest") {
-          metrics.responsesSent.inc();
-          log.info({ taskIndex: task.taskIndex, attempts }, "response accepted by the aggregator");
-        } else {
-          metrics.faultRequests.inc({ kind, outcome: "accepted" });
-          log.error(
-            { taskIndex: task.taskIndex, kind },
-            "the aggregator ACCEPTED a deliberately faulty request",
-          );
-        }
-        emit({ type: "response-accepted", taskIndex: task.taskIndex, kind, attempts });
-        return;
-      }
-      const retryable = last.kind === "unreachable" || last.retryable;
-      const head = this.#deps.head();
-      const windowClosed = head !== undefined && head >= deadline;
-      if (!retryable || windowClosed || signal.aborted) {
-        const reason =
-          !retryable && last.kind === "rejected" ? last.code : signal.aborted ? "shutdown" : "window-closed";
-        const detail =
-          last.kind === "rejected" ? { status: last.status, code: last.code, message: last.message } : last;
-        if (kind === "honest") {
-          metrics.responsesFailed.inc({ reason });
-          log.warn(
-            { taskIndex: task.taskIndex, attempts, reason, ...detail },
-            "response not accepted; giving up",
-          );
-        } else {
-          metrics.faultRequests.inc({ kind, outcome: reason });
-          log.info(
-            { taskIndex: task.taskIndex, kind, reason, ...detail },
-            "faulty request refused (test-only)",
-          );
-        }
-        emit({ type: "response-failed", taskIndex: task.taskIndex, kind, reason, attempts });
-        return;
-      }
-      const delay = backoffDelay(attempt, retry);
-      log.debug(
-        {
-          taskIndex: task.taskIndex,
-          attempt: attempts,
-          delayMs: Math.round(delay),
-          ...(last.kind === "rejected" ? { code: last.code } : { error: last.message }),
-        },
-        "aggregator not ready for this response; retrying",
-      );
-      await sleep(delay, signal);
-    }
   }
 }

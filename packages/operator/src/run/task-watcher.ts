@@ -1,6 +1,6 @@
-import { type Logger, type ReadClient, sleep } from "@avskit/runtime";
+import { taskManagerAbi } from "@avskit/bindings";
+import { LogCursor, type Logger, type ReadClient, sleep } from "@avskit/runtime";
 import type { Address } from "viem";
-import { taskManagerAbi } from "../chain/abis.js";
 import type { Task } from "./task.js";
 
 export interface TaskWatcherOptions {
@@ -9,7 +9,7 @@ export interface TaskWatcherOptions {
   /** The task manager's TASK_RESPONSE_WINDOW_BLOCK: how far back a (re)start looks. */
   readonly windowBlocks: number;
   readonly pollIntervalMs: number;
-  /** Largest getLogs range per request (RPC providers cap it). */
+  /** Largest getLogs range per request (RPC providers cap it; the runtime's default when omitted). */
   readonly maxBlockRange?: number;
   readonly logger: Logger;
   readonly onTask: (task: Task, head: bigint) => void;
@@ -18,13 +18,13 @@ export interface TaskWatcherOptions {
 }
 
 /**
- * Polls `NewTaskCreated` logs with a block cursor. It starts `windowBlocks` behind the head,
- * so after a restart it sees again every task that may still be answered; each task index is
- * reported once per watcher. A failed poll keeps the cursor where it was and is retried.
+ * Polls `NewTaskCreated` logs with the runtime's LogCursor. It starts `windowBlocks` behind the
+ * head, so after a restart it sees again every task that may still be answered; each task index
+ * is reported once per watcher. A failed poll keeps the cursor where it was and is retried.
  */
 export class TaskWatcher {
   readonly #options: TaskWatcherOptions;
-  #cursor: bigint | undefined;
+  #cursor: LogCursor<typeof taskManagerAbi, ["NewTaskCreated"]> | undefined;
   #head: bigint | undefined;
   #lastPollAt: number | undefined;
   readonly #reported = new Map<number, number>(); // taskIndex → taskCreatedBlock
@@ -62,23 +62,21 @@ export class TaskWatcher {
     const head = await client.getBlockNumber({ cacheTime: 0 });
     this.#head = head;
     if (this.#cursor === undefined) {
-      this.#cursor = head > BigInt(windowBlocks) ? head - BigInt(windowBlocks) : 0n;
+      const fromBlock = head > BigInt(windowBlocks) ? head - BigInt(windowBlocks) : 0n;
+      this.#cursor = new LogCursor({
+        client,
+        address: taskManager,
+        abi: taskManagerAbi,
+        eventNames: ["NewTaskCreated"],
+        fromBlock,
+        ...(this.#options.maxBlockRange !== undefined ? { maxRange: this.#options.maxBlockRange } : {}),
+      });
       this.#options.logger.info(
-        { fromBlock: this.#cursor, head, windowBlocks },
+        { fromBlock, head, windowBlocks },
         "watching for tasks (catching up on the response window)",
       );
     }
-    const range = BigInt(this.#options.maxBlockRange ?? 2_000);
-    for (let fromBlock = this.#cursor; fromBlock <= head; fromBlock = this.#cursor) {
-      const toBlock: bigint = fromBlock + range - 1n < head ? fromBlock + range - 1n : head;
-      const logs = await client.getContractEvents({
-        address: taskManager,
-        abi: taskManagerAbi,
-        eventName: "NewTaskCreated",
-        fromBlock,
-        toBlock,
-        strict: true,
-      });
+    await this.#cursor.readTo(head, (logs) => {
       for (const log of logs) {
         const { taskIndex, task } = log.args;
         if (this.#reported.has(taskIndex)) continue;
@@ -95,8 +93,7 @@ export class TaskWatcher {
           head,
         );
       }
-      this.#cursor = toBlock + 1n;
-    }
+    });
     this.#forgetOldTasks(head);
     this.#lastPollAt = Date.now();
     this.#options.onPoll?.(head);

@@ -1,14 +1,25 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type G1Point, type G2Point, g1FromSolidity, verifySignature } from "@avskit/bls";
-import { encodeAbiParameters, type Hex, keccak256 } from "viem";
+import {
+  type ErrorBody,
+  parseSignedResponse,
+  REJECTIONS,
+  type RejectionCode,
+  ResponseRejectedError,
+  type SignedResponse,
+  taskResponseDigest,
+} from "@avskit/aggregator-api";
+import { type G2Point, verifySignature } from "@avskit/bls";
 
 /**
- * Stands in for the aggregator in the operator's tests (the real one is tested in
- * packages/aggregator). It speaks the same HTTP API (`POST /v1/tasks/:taskIndex/responses`,
- * 202 or a 4xx `{code, message, retryable}`), records every request, and checks each
- * signature for real with @avskit/bls against the operator's G2 key, over a digest it
- * computes itself. Tests script refusals per task.
+ * A test double of the aggregator's HTTP API, and deliberately not the real aggregator
+ * (packages/aggregator, tested there and end to end in packages/local-avs): the operator's
+ * tests must script replies a real aggregator cannot be made to give on demand (TASK_NOT_FOUND
+ * three times then 202, a refusal for one task only, a window that closes while it keeps
+ * refusing) and see every request in the order it came. It speaks the same API
+ * (`POST /v1/tasks/:taskIndex/responses`, 202 or `{code, message, retryable}` with the code's
+ * status), validates bodies with the wire format's own parseSignedResponse and checks each
+ * signature for real with @avskit/bls against the operator's G2 key over taskResponseDigest.
  */
 export type Verdict =
   | "valid"
@@ -30,7 +41,7 @@ export interface RecordedRequest {
 
 export interface Refusal {
   readonly status: number;
-  readonly code: string;
+  readonly code: RejectionCode;
   readonly retryable: boolean;
   /** Refuse this many attempts, then behave normally; forever when omitted. */
   readonly times?: number;
@@ -43,15 +54,6 @@ export interface FakeAggregator {
   readonly refusals: Map<number, Refusal>;
   requestsFor(taskIndex: number, operatorId?: string): RecordedRequest[];
   close(): Promise<void>;
-}
-
-function digestOf(referenceTaskIndex: number, sum: bigint): Hex {
-  return keccak256(
-    encodeAbiParameters(
-      [{ type: "tuple", components: [{ type: "uint32" }, { type: "uint256" }] }],
-      [[referenceTaskIndex, sum]],
-    ),
-  );
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -68,11 +70,13 @@ export async function startFakeAggregator(keys: ReadonlyMap<string, G2Point>): P
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const match = /^\/v1\/tasks\/(\d+)\/responses$/.exec(request.url ?? "");
-    const reply = (status: number, code: string | undefined, retryable = false) => {
+    const reply = (status: number, code: RejectionCode | undefined, retryable?: boolean) => {
       response.writeHead(status, { "content-type": "application/json" });
-      response.end(
-        JSON.stringify(code ? { code, message: `fake aggregator: ${code}`, retryable } : { accepted: true }),
-      );
+      const body: ErrorBody | { accepted: true } =
+        code === undefined
+          ? { accepted: true }
+          : { code, message: `fake aggregator: ${code}`, retryable: retryable ?? REJECTIONS[code].retryable };
+      response.end(JSON.stringify(body));
     };
     if (request.method !== "POST" || !match) return reply(404, "ROUTE_NOT_FOUND");
     const taskIndex = Number(match[1]);
@@ -111,39 +115,27 @@ export async function startFakeAggregator(keys: ReadonlyMap<string, G2Point>): P
       return reply(refusal.status, refusal.code, refusal.retryable);
     }
 
-    let operatorId: string;
-    let sum: bigint;
-    let referenceTaskIndex: number;
-    let point: { X: bigint; Y: bigint };
+    let parsed: SignedResponse;
     try {
-      const body = JSON.parse(text) as {
-        operatorId: string;
-        response: { referenceTaskIndex: number; sum: string };
-        signature: { X: string; Y: string };
-      };
-      operatorId = body.operatorId.toLowerCase();
-      if (!/^0x[0-9a-f]{64}$/.test(operatorId)) throw new Error("operatorId");
-      sum = BigInt(body.response.sum);
-      referenceTaskIndex = body.response.referenceTaskIndex;
-      if (!Number.isInteger(referenceTaskIndex)) throw new Error("referenceTaskIndex");
-      point = { X: BigInt(body.signature.X), Y: BigInt(body.signature.Y) };
-    } catch {
-      record(400, "INVALID_REQUEST", "malformed-body");
-      return reply(400, "INVALID_REQUEST");
+      parsed = parseSignedResponse(JSON.parse(text));
+      if (parsed.response.referenceTaskIndex !== taskIndex) {
+        throw new ResponseRejectedError("TASK_MISMATCH", "response.referenceTaskIndex is not the URL's task");
+      }
+    } catch (error) {
+      // JSON.parse's SyntaxError is a malformed body too.
+      const code: RejectionCode = error instanceof ResponseRejectedError ? error.code : "INVALID_REQUEST";
+      const verdict: Verdict = code === "INVALID_SIGNATURE_POINT" ? "malformed-signature" : "malformed-body";
+      record(REJECTIONS[code].status, code, verdict);
+      return reply(REJECTIONS[code].status, code);
     }
-    let signature: G1Point;
-    try {
-      signature = g1FromSolidity(point);
-    } catch {
-      record(400, "INVALID_SIGNATURE_POINT", "malformed-signature", { operatorId, sum });
-      return reply(400, "INVALID_SIGNATURE_POINT");
-    }
+    const operatorId = parsed.operatorId.toLowerCase();
+    const { sum } = parsed.response;
     const key = keys.get(operatorId);
     if (key === undefined) {
       record(403, "OPERATOR_UNKNOWN", "invalid-signature", { operatorId, sum });
       return reply(403, "OPERATOR_UNKNOWN");
     }
-    if (!verifySignature(key, digestOf(referenceTaskIndex, sum), signature)) {
+    if (!verifySignature(key, taskResponseDigest(parsed.response), parsed.signature)) {
       record(422, "SIGNATURE_INVALID", "invalid-signature", { operatorId, sum });
       return reply(422, "SIGNATURE_INVALID");
     }
