@@ -1,3 +1,4 @@
+import { allContractErrorsAbi } from "@avskit/bindings";
 import {
   type Address,
   BaseError,
@@ -9,7 +10,7 @@ import {
   isHex,
   pad,
 } from "viem";
-import { allContractErrors } from "./abi.js";
+
 import type { TestAvs } from "./avs.js";
 import { UnexpectedChainStateError } from "./errors.js";
 
@@ -47,7 +48,7 @@ export class MeasuredCallRevertedError extends UnexpectedChainStateError {
   constructor(data: Hex) {
     let errorName: string | undefined;
     try {
-      errorName = decodeErrorResult({ abi: allContractErrors, data }).errorName;
+      errorName = decodeErrorResult({ abi: allContractErrorsAbi, data }).errorName;
     } catch {
       errorName = undefined;
     }

@@ -1,4 +1,4 @@
-export { allContractErrors, withAllErrors } from "./abi.js";
+export { withAllErrors } from "./abi.js";
 export { batchingClient, type StartTestAvsOptions, startTestAvs, type TestAvs } from "./avs.js";
 export {
   buildCheckInput,
