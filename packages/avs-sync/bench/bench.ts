@@ -1,14 +1,20 @@
 // npm run bench:avs-sync — one full sync of a quorum of 50 and of 200 operators on anvil,
 // through avs-sync's own entry point (the same code the bin runs): gas per operator of the
 // updateOperatorsForQuorum transaction and wall time of the run (reads of every operator's
-// stake and weight, gas estimate, send, receipt). Registering the operators is set-up and is
-// not measured.
-import { Writable } from "node:stream";
+// stake and weight, gas estimate, send, receipt). Registering the operators (with the test
+// kit's bulk helpers) is set-up and is not measured.
 import { stakeRegistryAbi } from "@avskit/bindings";
 import type { QuorumConfig } from "@avskit/deploy";
-import { main } from "../src/app.js";
-import { startTestAvs, type TestAvs } from "../test/support/avs.js";
-import { E18, registerOperators } from "../test/support/operators.js";
+import {
+  captureLogs,
+  E18,
+  type OperatorSpec,
+  registerOperators,
+  startTestAvs,
+  strategyOf,
+  type TestAvs,
+} from "@avskit/integration";
+import { syncService } from "../src/service.js";
 
 /** Layr-Labs/avs-sync's figure for EigenDA: ~11.4M gas for 200 operators with 10 strategies. */
 const ANCHOR_GAS_200_OPERATORS_10_STRATEGIES = 11_400_000;
@@ -39,34 +45,29 @@ interface SyncMeasure {
   wallMs: number;
 }
 
-interface Line {
-  msg: string;
-  [key: string]: unknown;
-}
-
 /** Changes the quorum's first multiplier, so every operator's weight (and the stake to record) changes. */
 async function changeEveryWeight(avs: TestAvs, quorum: number, multiplier: bigint): Promise<void> {
-  const hash = await avs.sender.call(
-    avs.deployer,
-    avs.deployment.contracts.stakeRegistry.proxy,
-    stakeRegistryAbi,
-    "modifyStrategyParams",
-    [quorum, [0n], [multiplier]],
-    { gas: 200_000n },
-  );
-  await avs.sender.confirm([{ what: "modifyStrategyParams", hash }]);
+  const sent = await avs.sender.sendLabelled("modifyStrategyParams", avs.deployer, {
+    to: avs.deployment.contracts.stakeRegistry.proxy,
+    abi: stakeRegistryAbi,
+    functionName: "modifyStrategyParams",
+    args: [quorum, [0n], [multiplier]],
+    gas: 200_000n,
+  });
+  await avs.sender.confirm([sent]);
+}
+
+/** `count` operators registered in both quorums, with `stake` in each quorum's first strategy. */
+function operatorSpecs(avs: TestAvs, count: number, stake: bigint): OperatorSpec[] {
+  const quorums = [ONE_STRATEGY_QUORUM, TEN_STRATEGY_QUORUM];
+  const deposits = quorums.map((quorum) => ({ strategy: strategyOf(avs.deployment, quorum), amount: stake }));
+  return Array.from({ length: count }, () => ({ quorums, deposits }));
 }
 
 async function syncQuorum(avs: TestAvs, quorum: number, extra: string[] = []): Promise<SyncMeasure> {
-  const lines: Line[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line) as Line);
-      done();
-    },
-  });
-  const code = await main({
-    argv: [
+  const { lines, stream } = captureLogs();
+  const code = await syncService.main(
+    [
       "--eth-http-url",
       avs.rpcUrl,
       "--deployments-dir",
@@ -81,10 +82,14 @@ async function syncQuorum(avs: TestAvs, quorum: number, extra: string[] = []): P
       "none",
       ...extra,
     ],
-    env: { AVS_SYNC_ECDSA_PRIVATE_KEY: avs.spareKeys[0]! },
-    logDestination: stream,
-    pollingIntervalMs: 20,
-  });
+    {
+      // anvil account 3: not one of the kit's deployer and role holders.
+      env: { AVS_SYNC_ECDSA_PRIVATE_KEY: avs.anvil.accounts[3]!.privateKey },
+      logDestination: stream,
+      handleSignals: false,
+      deps: { pollingIntervalMs: 20 },
+    },
+  );
   const updated = lines.find((l) => l.msg === "stakes updated");
   const run = lines.find((l) => l.msg === "sync run finished");
   if (code !== 0 || !updated || !run) {
@@ -118,10 +123,7 @@ async function bench(): Promise<void> {
   const avs = await startTestAvs({ quorums: QUORUMS });
   try {
     const started = Date.now();
-    await registerOperators(avs, 50, {
-      quorums: [ONE_STRATEGY_QUORUM, TEN_STRATEGY_QUORUM],
-      stake: 10n * E18,
-    });
+    await registerOperators(avs, operatorSpecs(avs, 50, 10n * E18));
     console.log(`registered 50 operators in ${Date.now() - started} ms (set-up, not measured)`);
     await changeEveryWeight(avs, ONE_STRATEGY_QUORUM, (E18 * 11n) / 10n);
     await changeEveryWeight(avs, TEN_STRATEGY_QUORUM, (E18 * 11n) / 10n);
@@ -129,10 +131,7 @@ async function bench(): Promise<void> {
     const q50ten = await syncQuorum(avs, TEN_STRATEGY_QUORUM);
 
     const more = Date.now();
-    await registerOperators(avs, 150, {
-      quorums: [ONE_STRATEGY_QUORUM, TEN_STRATEGY_QUORUM],
-      stake: 10n * E18,
-    });
+    await registerOperators(avs, operatorSpecs(avs, 150, 10n * E18));
     console.log(`registered 150 more operators in ${Date.now() - more} ms (set-up, not measured)`);
     await changeEveryWeight(avs, ONE_STRATEGY_QUORUM, (E18 * 12n) / 10n);
     await changeEveryWeight(avs, TEN_STRATEGY_QUORUM, (E18 * 12n) / 10n);

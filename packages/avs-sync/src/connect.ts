@@ -1,4 +1,4 @@
-import { defaultDeploymentsDir, loadDeployment } from "@avskit/bindings";
+import { resolveContracts } from "@avskit/bindings";
 import { connectChain, type Logger } from "@avskit/runtime";
 import type { Account, Address } from "viem";
 import type { SyncConfig } from "./options.js";
@@ -8,12 +8,14 @@ export interface ConnectOptions {
   readonly config: SyncConfig;
   readonly account: Account | undefined;
   readonly logger: Logger;
+  /** Receipt polling interval (a local chain wants it short). */
   readonly pollingIntervalMs?: number;
 }
 
 /**
- * Connects to the endpoint, learns the chain id, takes the addresses from the flags or else
- * from `deployments/<chainId>.json`, and checks a contract is there.
+ * Connects to the endpoint, learns the chain id, takes the registry coordinator from its flag or
+ * else from `deployments/<chainId>.json` (the service manager too, to check it), and checks that
+ * code is there; the registries are then read from the coordinator.
  */
 export async function connectSyncChain(options: ConnectOptions): Promise<ViemSyncChain> {
   const { config, logger } = options;
@@ -22,29 +24,37 @@ export async function connectSyncChain(options: ConnectOptions): Promise<ViemSyn
     timeoutMs: config.readerTimeoutDuration,
     retryCount: 0,
   });
-  const chainId = probe.chain.id;
-  let registryCoordinator: Address | undefined = config.registryCoordinatorAddr as Address | undefined;
-  let serviceManager: Address | undefined = config.serviceManagerAddr as Address | undefined;
-  let source = "flags";
-  if (registryCoordinator === undefined) {
-    const dir = config.deploymentsDir ?? defaultDeploymentsDir();
-    const deployment = await loadDeployment(chainId, { dir });
-    registryCoordinator = deployment.contracts.registryCoordinator.proxy;
-    serviceManager ??= deployment.contracts.serviceManager.proxy;
-    source = `${dir}/${chainId}.json`;
-  }
+  const { addresses, sources } = await resolveContracts(probe, {
+    ...(config.deploymentsDir !== undefined ? { dir: config.deploymentsDir } : {}),
+    contracts: {
+      registryCoordinator: {
+        flag: "--registry-coordinator-addr",
+        address: config.registryCoordinatorAddr as Address | undefined,
+      },
+      serviceManager: {
+        flag: "--service-manager-addr",
+        address: config.serviceManagerAddr as Address | undefined,
+        optional: true,
+      },
+    },
+  });
   const chain = await ViemSyncChain.create({
     rpcUrl: config.ethHttpUrl,
     chain: probe.chain,
-    registryCoordinator,
-    ...(serviceManager !== undefined ? { serviceManager } : {}),
+    registryCoordinator: addresses.registryCoordinator,
+    ...(addresses.serviceManager !== undefined ? { serviceManager: addresses.serviceManager } : {}),
     ...(options.account !== undefined ? { account: options.account } : {}),
     readerTimeoutMs: config.readerTimeoutDuration,
     writerTimeoutMs: config.writerTimeoutDuration,
     ...(options.pollingIntervalMs !== undefined ? { pollingIntervalMs: options.pollingIntervalMs } : {}),
   });
   logger.info(
-    { chainId, registryCoordinator, stakeRegistry: chain.stakeRegistry, addressesFrom: source },
+    {
+      chainId: probe.chain.id,
+      registryCoordinator: addresses.registryCoordinator,
+      stakeRegistry: chain.stakeRegistry,
+      addressesFrom: sources.registryCoordinator,
+    },
     "connected to the AVS",
   );
   return chain;

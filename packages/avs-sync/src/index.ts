@@ -1,5 +1,3 @@
-export { EXIT, type MainIo, main } from "./app.js";
-export { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from "./backoff.js";
 export { type ConnectOptions, connectSyncChain } from "./connect.js";
 export {
   AvsSyncError,
@@ -12,9 +10,10 @@ export {
   UnknownQuorumError,
 } from "./errors.js";
 export { type AttemptStatus, SyncMetrics } from "./metrics.js";
-export { ENV_PREFIX, type SyncConfig, syncOptionSpecs } from "./options.js";
+export { DEFAULT_METRICS_ADDR, ENV_PREFIX, type SyncConfig, syncOptionSpecs } from "./options.js";
 export { type StaleStake, type SyncReport, succeeded, summarize, type UpdateResult } from "./report.js";
 export { nextRunAfter, runOnSchedule, type Schedule } from "./schedule.js";
+export { SYNC_EXIT, type SyncHandle, type SyncServiceDeps, syncService } from "./service.js";
 export { type SyncSettings, settingsFrom } from "./settings.js";
 export {
   type RetryDeps,
@@ -36,9 +35,5 @@ export {
   type TxOutcome,
 } from "./sync-chain.js";
 export { formatTimeOfDay, nextUtcOccurrence, parseTimeOfDay, type TimeOfDay } from "./time-of-day.js";
-export {
-  NoContractError,
-  ServiceManagerMismatchError,
-  ViemSyncChain,
-  type ViemSyncChainOptions,
-} from "./viem-chain.js";
+export { ServiceManagerMismatchError, ViemSyncChain, type ViemSyncChainOptions } from "./viem-chain.js";
+export { SyncWorker, type SyncWorkerDeps } from "./worker.js";

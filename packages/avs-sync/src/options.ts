@@ -1,4 +1,4 @@
-import { type ConfigOf, ecdsaSignerOptions, loggingOptions, type OptionSpecs, opt } from "@avskit/runtime";
+import { ecdsaSignerOptions, type OptionSpecs, opt, type ServiceConfig } from "@avskit/runtime";
 import { z } from "zod";
 import { parseTimeOfDay, type TimeOfDay } from "./time-of-day.js";
 
@@ -17,10 +17,11 @@ const timeOfDay = () =>
     }
   });
 
-/** `host:port`, or `none` to run without the metrics endpoint (e.g. overlapping cron runs). */
-const metricsAddress = () => z.union([z.literal("none").transform(() => undefined), opt.listenAddress()]);
-
-/** Every avs-sync option; each has a flag, an `AVS_SYNC_*` env var and a `--config` file key. */
+/**
+ * avs-sync's own options; each has a flag, an `AVS_SYNC_*` env var and a `--config` file key.
+ * The service kit adds `--metrics-addr` (default 127.0.0.1:9090; `none` for overlapping cron
+ * runs), `--log-level` and `--log-format`.
+ */
 export const syncOptionSpecs = {
   ethHttpUrl: {
     flag: "--eth-http-url",
@@ -152,14 +153,10 @@ export const syncOptionSpecs = {
     description: "refuse to send an update estimated above this gas, naming the quorum",
     schema: opt.int(21_000),
   },
-  metricsAddr: {
-    flag: "--metrics-addr",
-    value: "host:port",
-    description: "where to serve /metrics and /health (loopback by default), or none",
-    schema: metricsAddress(),
-    default: "127.0.0.1:9090",
-  },
-  ...loggingOptions,
 } as const satisfies OptionSpecs;
 
-export type SyncConfig = ConfigOf<typeof syncOptionSpecs>;
+/** The validated configuration: avs-sync's options and the kit's. */
+export type SyncConfig = ServiceConfig<typeof syncOptionSpecs>;
+
+/** Default of the kit's --metrics-addr. */
+export const DEFAULT_METRICS_ADDR = "127.0.0.1:9090";

@@ -50,6 +50,8 @@ export type UpdateResult =
       readonly target: string;
       readonly quorums: readonly number[];
       readonly tries: number;
+      /** The update sent just before the stop, whose receipt was not seen: it may still be mined. */
+      readonly txHash?: Hash;
     };
 
 export interface SyncReport {
@@ -84,6 +86,9 @@ export function summarize(report: SyncReport): Record<string, unknown> {
       .filter((r) => r.kind === "failed")
       .map((r) => ({ target: r.target, tries: r.tries, error: r.error.message })),
     interrupted: pick("interrupted"),
+    unconfirmed: report.results.flatMap((r) =>
+      r.kind === "interrupted" && r.txHash !== undefined ? [{ target: r.target, txHash: r.txHash }] : [],
+    ),
     notStarted: report.notStarted,
     ...(report.error ? { runError: report.error.message } : {}),
     durationMs: report.finishedAt.getTime() - report.startedAt.getTime(),

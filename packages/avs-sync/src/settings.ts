@@ -1,6 +1,5 @@
-import type { SignerSource } from "@avskit/runtime";
+import type { BackoffPolicy } from "@avskit/runtime";
 import type { Address } from "viem";
-import type { BackoffPolicy } from "./backoff.js";
 import { SyncConfigError } from "./errors.js";
 import type { SyncConfig } from "./options.js";
 import type { Schedule } from "./schedule.js";
@@ -14,15 +13,7 @@ export interface SyncSettings {
   readonly targets: SyncTargets;
   readonly options: SyncOptions;
   readonly schedule: Schedule;
-  readonly signer: SignerSource;
 }
-
-export const SIGNER_OPTION_NAMES = {
-  privateKey: "--ecdsa-private-key (AVS_SYNC_ECDSA_PRIVATE_KEY)",
-  keystorePath: "--ecdsa-keystore-path (AVS_SYNC_ECDSA_KEYSTORE_PATH)",
-  password: "AVS_SYNC_ECDSA_KEYSTORE_PASSWORD",
-  passwordFile: "--ecdsa-keystore-password-file (AVS_SYNC_ECDSA_KEYSTORE_PASSWORD_FILE)",
-} as const;
 
 /** Checks the options against each other (each alone is already valid) and derives the settings. */
 export function settingsFrom(config: SyncConfig): SyncSettings {
@@ -50,10 +41,13 @@ export function settingsFrom(config: SyncConfig): SyncSettings {
       "timeouts must be positive",
     );
   }
+  // The documented schedule: initial · 2^(n−1) after failed try n, capped. No jitter: a single
+  // worker per AVS has no herd to spread, and a predictable schedule reads better in the logs.
   const backoff: BackoffPolicy = {
     initialMs: config.retryInitialBackoff,
     maxMs: config.retryMaxBackoff,
     factor: 2,
+    jitter: "none",
   };
   const targets: SyncTargets =
     config.operators !== undefined
@@ -80,13 +74,6 @@ export function settingsFrom(config: SyncConfig): SyncSettings {
     schedule: {
       intervalMs: config.syncInterval,
       ...(config.firstSyncTime !== undefined ? { firstSyncTime: config.firstSyncTime } : {}),
-    },
-    signer: {
-      privateKey: config.ecdsaPrivateKey,
-      keystorePath: config.ecdsaKeystorePath,
-      password: config.ecdsaKeystorePassword,
-      passwordFile: config.ecdsaKeystorePasswordFile,
-      names: SIGNER_OPTION_NAMES,
     },
   };
 }

@@ -64,8 +64,11 @@ export interface SyncChain {
   /** Gas of `updateOperators(operators)`. */
   estimateOperatorsUpdate(operators: readonly Address[]): Promise<bigint>;
   sendOperatorsUpdate(operators: readonly Address[], gasLimit: bigint): Promise<Hash>;
-  /** Waits for the receipt; throws ReceiptTimeoutError after `timeoutMs`. */
-  waitForOutcome(txHash: Hash, timeoutMs: number): Promise<TxOutcome>;
+  /**
+   * Waits for the receipt; throws ReceiptTimeoutError after `timeoutMs`, and the runtime's
+   * ReceiptWaitAbortedError as soon as `signal` aborts (a stop: the outcome stays unknown).
+   */
+  waitForOutcome(txHash: Hash, timeoutMs: number, signal?: AbortSignal): Promise<TxOutcome>;
 }
 
 /**

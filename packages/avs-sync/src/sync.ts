@@ -1,10 +1,16 @@
-import { sleep as abortableSleep, type Logger } from "@avskit/runtime";
+import {
+  type BackoffPolicy,
+  type Logger,
+  ReceiptWaitAbortedError,
+  RetryAbortedError,
+  type RetryOptions,
+  retry,
+} from "@avskit/runtime";
 import type { Address } from "viem";
-import { type BackoffPolicy, backoffDelayMs } from "./backoff.js";
 import { AvsSyncError, MaxGasExceededError, TxRevertedError, UnknownQuorumError } from "./errors.js";
 import type { SyncMetrics } from "./metrics.js";
 import type { SyncReport, UpdateResult } from "./report.js";
-import type { SyncChain } from "./sync-chain.js";
+import type { SyncChain, TxOutcome } from "./sync-chain.js";
 import { operatorsTask, quorumTask, type UpdateTask } from "./update-task.js";
 
 /** What to update. */
@@ -21,6 +27,7 @@ export type SyncTargets =
 export interface SyncOptions {
   /** Tries per update (≥ 1), each re-reading the operator set. */
   readonly tries: number;
+  /** Wait after failed try n: initial · 2^(n−1), capped; no jitter (one worker per AVS). */
   readonly backoff: BackoffPolicy;
   /** Report what would change and the estimated gas; send nothing. */
   readonly dryRun: boolean;
@@ -43,9 +50,12 @@ export interface SyncDeps {
   readonly chain: SyncChain;
   readonly logger: Logger;
   readonly metrics: SyncMetrics;
-  /** Aborting stops the run between steps; a sent transaction is still waited for. */
+  /**
+   * Aborting stops the run between steps and ends a receipt wait (the update is then reported
+   * as interrupted with its transaction hash: sent, outcome unknown).
+   */
   readonly signal: AbortSignal;
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly now?: () => Date;
 }
 
@@ -61,14 +71,29 @@ function asError(error: unknown): Error {
 export interface RetryDeps {
   readonly logger: Logger;
   readonly signal: AbortSignal;
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Errors no retry can fix, thrown at once. */
   readonly isPermanent?: (error: unknown) => boolean;
 }
 
+function retryOptions(
+  options: Pick<SyncOptions, "tries" | "backoff">,
+  deps: RetryDeps,
+  onRetry: NonNullable<RetryOptions["onRetry"]>,
+): RetryOptions {
+  return {
+    policy: options.backoff,
+    tries: options.tries,
+    signal: deps.signal,
+    isPermanent: (error) => isFinal(error) || deps.isPermanent?.(error) === true,
+    onRetry,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+  };
+}
+
 /**
  * A step that precedes the updates (connecting, reading the quorum count), retried like them: an
- * RPC outage at the start of a run is common. Resolves undefined when shutdown interrupts it.
+ * RPC outage at the start of a run is common. Resolves undefined when a stop interrupts it.
  */
 export async function withRetries<T>(
   what: string,
@@ -76,20 +101,19 @@ export async function withRetries<T>(
   options: Pick<SyncOptions, "tries" | "backoff">,
   deps: RetryDeps,
 ): Promise<T | undefined> {
-  const sleep = deps.sleep ?? abortableSleep;
-  for (let attempt = 1; ; attempt++) {
+  try {
+    return await retry(
+      step,
+      retryOptions(options, deps, ({ failedTry, error, delayMs }) =>
+        deps.logger.warn(
+          { err: asError(error), try: failedTry, tries: options.tries, delayMs },
+          `${what} failed; retrying after backoff`,
+        ),
+      ),
+    );
+  } catch (error) {
     if (deps.signal.aborted) return undefined;
-    try {
-      return await step();
-    } catch (error) {
-      if (isFinal(error) || deps.isPermanent?.(error) || attempt >= options.tries) throw error;
-      const delayMs = backoffDelayMs(attempt, options.backoff);
-      deps.logger.warn(
-        { err: asError(error), try: attempt, tries: options.tries, delayMs },
-        `${what} failed; retrying after backoff`,
-      );
-      await sleep(delayMs, deps.signal);
-    }
+    throw error;
   }
 }
 
@@ -142,6 +166,99 @@ async function refreshDue(
   return due;
 }
 
+/** One try of an update: read, decide, estimate, send, wait for the outcome. */
+async function tryUpdate(
+  task: UpdateTask,
+  tryNumber: number,
+  refresh: boolean,
+  options: SyncOptions,
+  deps: SyncDeps,
+  onQuorums: (quorums: readonly number[]) => void,
+): Promise<UpdateResult> {
+  const { metrics, chain, signal } = deps;
+  const log = deps.logger.child({ target: task.target, try: tryNumber, tries: options.tries });
+  const prepared = await task.prepare();
+  const quorums = prepared.quorums;
+  onQuorums(quorums);
+  const operators = prepared.operators.length;
+  if (prepared.nothingToDo !== undefined) {
+    throw new AvsSyncError(`${task.target}: ${prepared.nothingToDo}`);
+  }
+  if (prepared.stale.length === 0 && !options.force && !refresh) {
+    log.info({ operators }, "every recorded stake is current; skipping (use --force to update anyway)");
+    return { kind: "skipped", target: task.target, quorums, operators, reason: "stakes current" };
+  }
+  if (prepared.stale.length === 0 && !options.force) {
+    log.info(
+      { operators },
+      "every recorded stake is current, but the last full update is older than --refresh-after",
+    );
+  }
+  const estimatedGas = await prepared.estimateGas();
+  if (options.maxGasPerTx !== undefined && estimatedGas > options.maxGasPerTx) {
+    const quorum = prepared.full ? prepared.quorums[0] : undefined;
+    throw new MaxGasExceededError(quorum, operators, estimatedGas, options.maxGasPerTx);
+  }
+  if (options.dryRun) {
+    log.info(
+      {
+        operators,
+        estimatedGas: estimatedGas.toString(),
+        stale: prepared.stale.map((s) => ({
+          operator: s.operator,
+          quorum: s.quorum,
+          stored: s.stored.toString(),
+          next: s.next.toString(),
+        })),
+      },
+      `dry run: ${prepared.stale.length} operator stake(s) would change; nothing sent`,
+    );
+    return { kind: "dry-run", target: task.target, quorums, operators, stale: prepared.stale, estimatedGas };
+  }
+  if (signal.aborted) return { kind: "interrupted", target: task.target, quorums, tries: tryNumber - 1 };
+  const gasLimit = (estimatedGas * BigInt(100 + options.gasMarginPercent)) / 100n;
+  const sendStarted = Date.now();
+  const txHash = await prepared.send(gasLimit);
+  log.info({ txHash, operators, stale: prepared.stale.length, gasLimit: gasLimit.toString() }, "update sent");
+  // The writer timeout covers the send and the receipt wait together.
+  const receiptBudgetMs = Math.max(1_000, options.writerTimeoutMs - (Date.now() - sendStarted));
+  let outcome: TxOutcome;
+  try {
+    outcome = await chain.waitForOutcome(txHash, receiptBudgetMs, signal);
+  } catch (error) {
+    if (!(error instanceof ReceiptWaitAbortedError)) throw error;
+    log.warn(
+      { txHash },
+      "stopped while waiting for the update's receipt: its outcome is unknown (it may still be mined)",
+    );
+    return { kind: "interrupted", target: task.target, quorums, tries: tryNumber - 1, txHash };
+  }
+  if (outcome.status === "reverted") {
+    metrics.reverted();
+    throw new TxRevertedError(txHash, outcome.blockNumber, task.target);
+  }
+  metrics.attempt("succeed", quorums);
+  for (const quorum of quorums) {
+    metrics.operatorsUpdated(quorum, operators);
+    if (prepared.full) metrics.fullUpdateAt(quorum, outcome.timestamp);
+  }
+  log.info(
+    { txHash, blockNumber: outcome.blockNumber.toString(), gasUsed: outcome.gasUsed.toString(), operators },
+    "stakes updated",
+  );
+  return {
+    kind: "updated",
+    target: task.target,
+    quorums,
+    tries: tryNumber,
+    operators,
+    staleOperators: prepared.stale.length,
+    txHash,
+    blockNumber: outcome.blockNumber,
+    gasUsed: outcome.gasUsed,
+  };
+}
+
 /**
  * One update with up to `tries` tries. Each try re-reads the operator set (a registration
  * between our read and our write makes the old list incomplete and the transaction revert),
@@ -153,116 +270,40 @@ async function runUpdate(
   options: SyncOptions,
   deps: SyncDeps,
 ): Promise<UpdateResult> {
-  const { logger, metrics, chain, signal } = deps;
-  const sleep = deps.sleep ?? abortableSleep;
   let quorums = task.knownQuorums;
-  for (let attempt = 1; ; attempt++) {
-    if (signal.aborted) return { kind: "interrupted", target: task.target, quorums, tries: attempt - 1 };
-    const log = logger.child({ target: task.target, try: attempt, tries: options.tries });
-    try {
-      const prepared = await task.prepare();
-      quorums = prepared.quorums;
-      const operators = prepared.operators.length;
-      if (prepared.nothingToDo !== undefined) {
-        throw new AvsSyncError(`${task.target}: ${prepared.nothingToDo}`);
-      }
-      if (prepared.stale.length === 0 && !options.force && !refresh) {
-        log.info({ operators }, "every recorded stake is current; skipping (use --force to update anyway)");
-        return { kind: "skipped", target: task.target, quorums, operators, reason: "stakes current" };
-      }
-      if (prepared.stale.length === 0 && !options.force) {
-        log.info(
-          { operators },
-          "every recorded stake is current, but the last full update is older than --refresh-after",
-        );
-      }
-      const estimatedGas = await prepared.estimateGas();
-      if (options.maxGasPerTx !== undefined && estimatedGas > options.maxGasPerTx) {
-        const quorum = prepared.full ? prepared.quorums[0] : undefined;
-        throw new MaxGasExceededError(quorum, operators, estimatedGas, options.maxGasPerTx);
-      }
-      if (options.dryRun) {
-        log.info(
-          {
-            operators,
-            estimatedGas: estimatedGas.toString(),
-            stale: prepared.stale.map((s) => ({
-              operator: s.operator,
-              quorum: s.quorum,
-              stored: s.stored.toString(),
-              next: s.next.toString(),
-            })),
-          },
-          `dry run: ${prepared.stale.length} operator stake(s) would change; nothing sent`,
-        );
-        return {
-          kind: "dry-run",
-          target: task.target,
-          quorums,
-          operators,
-          stale: prepared.stale,
-          estimatedGas,
-        };
-      }
-      if (signal.aborted) return { kind: "interrupted", target: task.target, quorums, tries: attempt - 1 };
-      const gasLimit = (estimatedGas * BigInt(100 + options.gasMarginPercent)) / 100n;
-      const sendStarted = Date.now();
-      const txHash = await prepared.send(gasLimit);
-      log.info(
-        { txHash, operators, stale: prepared.stale.length, gasLimit: gasLimit.toString() },
-        "update sent",
-      );
-      // Once sent, the outcome is waited for even during shutdown: exiting now would leave it unknown.
-      // The writer timeout covers the send and the receipt wait together.
-      const receiptBudgetMs = Math.max(1_000, options.writerTimeoutMs - (Date.now() - sendStarted));
-      const outcome = await chain.waitForOutcome(txHash, receiptBudgetMs);
-      if (outcome.status === "reverted") {
-        metrics.reverted();
-        throw new TxRevertedError(txHash, outcome.blockNumber, task.target);
-      }
-      metrics.attempt("succeed", quorums);
-      if (prepared.full) {
-        for (const quorum of quorums) {
-          metrics.operatorsUpdated(quorum, operators);
-          metrics.fullUpdateAt(quorum, outcome.timestamp);
+  let tries = 0;
+  try {
+    return await retry(
+      async (tryNumber) => {
+        tries = tryNumber;
+        try {
+          return await tryUpdate(task, tryNumber, refresh, options, deps, (q) => {
+            quorums = q;
+          });
+        } catch (error) {
+          deps.metrics.attempt("error", quorums);
+          throw error;
         }
-      } else {
-        for (const quorum of quorums) metrics.operatorsUpdated(quorum, operators);
-      }
-      log.info(
-        {
-          txHash,
-          blockNumber: outcome.blockNumber.toString(),
-          gasUsed: outcome.gasUsed.toString(),
-          operators,
-        },
-        "stakes updated",
-      );
-      return {
-        kind: "updated",
-        target: task.target,
-        quorums,
-        tries: attempt,
-        operators,
-        staleOperators: prepared.stale.length,
-        txHash,
-        blockNumber: outcome.blockNumber,
-        gasUsed: outcome.gasUsed,
-      };
-    } catch (caught) {
-      const error = asError(caught);
-      metrics.attempt("error", quorums);
-      if (isFinal(error) || attempt >= options.tries) {
-        log.error(
-          { err: error },
-          `${task.target}: update failed after ${attempt} ${attempt === 1 ? "try" : "tries"}`,
-        );
-        return { kind: "failed", target: task.target, quorums, tries: attempt, error };
-      }
-      const delayMs = backoffDelayMs(attempt, options.backoff);
-      log.warn({ err: error, delayMs }, "update try failed; retrying after backoff");
-      await sleep(delayMs, signal);
+      },
+      retryOptions(options, deps, ({ failedTry, error, delayMs }) =>
+        deps.logger
+          .child({ target: task.target, try: failedTry, tries: options.tries })
+          .warn({ err: asError(error), delayMs }, "update try failed; retrying after backoff"),
+      ),
+    );
+  } catch (caught) {
+    const error = asError(caught);
+    // A stop before the first try or during a backoff: `tries` failed tries happened first.
+    if (
+      caught instanceof RetryAbortedError ||
+      (deps.signal.aborted && tries < options.tries && !isFinal(caught))
+    ) {
+      return { kind: "interrupted", target: task.target, quorums, tries };
     }
+    deps.logger
+      .child({ target: task.target, try: tries, tries: options.tries })
+      .error({ err: error }, `${task.target}: update failed after ${tries} ${tries === 1 ? "try" : "tries"}`);
+    return { kind: "failed", target: task.target, quorums, tries, error };
   }
 }
 

@@ -1,4 +1,5 @@
 import { iIndexRegistryAbi, iRegistryCoordinatorAbi, iStakeRegistryAbi } from "@avskit/bindings";
+import { waitForReceipt } from "@avskit/runtime";
 import {
   type Account,
   type Address,
@@ -10,6 +11,7 @@ import {
   type Hex,
   http,
   type PublicClient,
+  type TransactionReceipt,
   type Transport,
   toHex,
   WaitForTransactionReceiptTimeoutError,
@@ -25,17 +27,6 @@ import type {
   TxOutcome,
 } from "./sync-chain.js";
 
-/** Nothing is deployed at an address the worker was told to use (wrong chain, stale deployments file). */
-export class NoContractError extends AvsSyncError {
-  readonly address: Address;
-  constructor(what: string, address: Address, chainId: number) {
-    super(
-      `no ${what} contract at ${address} on chain ${chainId} (wrong --eth-http-url, or a stale deployments file?)`,
-    );
-    this.address = address;
-  }
-}
-
 /** `--service-manager-addr` disagrees with the registry coordinator's own service manager. */
 export class ServiceManagerMismatchError extends AvsSyncError {
   constructor(given: Address, actual: Address) {
@@ -46,6 +37,7 @@ export class ServiceManagerMismatchError extends AvsSyncError {
 export interface ViemSyncChainOptions {
   readonly rpcUrl: string;
   readonly chain: Chain;
+  /** Resolved (and its code checked) by the caller. */
   readonly registryCoordinator: Address;
   /** Checked against the coordinator's when given. */
   readonly serviceManager?: Address;
@@ -89,6 +81,7 @@ export class ViemSyncChain implements SyncChain {
   readonly #stakeRegistry: Address;
   readonly #indexRegistry: Address;
   readonly #account: Address | undefined;
+  readonly #pollIntervalMs: number;
 
   private constructor(
     reader: Reader,
@@ -96,7 +89,9 @@ export class ViemSyncChain implements SyncChain {
     coordinator: Address,
     stake: Address,
     index: Address,
+    pollIntervalMs: number,
   ) {
+    this.#pollIntervalMs = pollIntervalMs;
     this.#reader = reader;
     this.#writer = writer;
     this.#coordinator = coordinator;
@@ -114,7 +109,6 @@ export class ViemSyncChain implements SyncChain {
         retryCount: 0,
         batch: { batchSize: 250, wait: 0 },
       }),
-      pollingInterval: options.pollingIntervalMs ?? 1_000,
     }) as Reader;
     const writer = options.account
       ? createWalletClient({
@@ -124,9 +118,6 @@ export class ViemSyncChain implements SyncChain {
         })
       : undefined;
     const coordinator = options.registryCoordinator;
-    const code = await reader.getCode({ address: coordinator });
-    if (code === undefined || code === "0x")
-      throw new NoContractError("RegistryCoordinator", coordinator, options.chain.id);
     const read = <F extends "stakeRegistry" | "indexRegistry" | "serviceManager">(functionName: F) =>
       reader.readContract({ address: coordinator, abi: iRegistryCoordinatorAbi, functionName });
     const [stakeRegistry, indexRegistry, serviceManager] = await Promise.all([
@@ -137,7 +128,14 @@ export class ViemSyncChain implements SyncChain {
     if (options.serviceManager !== undefined && getAddress(serviceManager) !== options.serviceManager) {
       throw new ServiceManagerMismatchError(options.serviceManager, getAddress(serviceManager));
     }
-    return new ViemSyncChain(reader, writer, coordinator, stakeRegistry, indexRegistry);
+    return new ViemSyncChain(
+      reader,
+      writer,
+      coordinator,
+      stakeRegistry,
+      indexRegistry,
+      options.pollingIntervalMs ?? 1_000,
+    );
   }
 
   get stakeRegistry(): Address {
@@ -308,10 +306,14 @@ export class ViemSyncChain implements SyncChain {
     });
   }
 
-  async waitForOutcome(txHash: Hash, timeoutMs: number): Promise<TxOutcome> {
-    let receipt: Awaited<ReturnType<Reader["waitForTransactionReceipt"]>>;
+  async waitForOutcome(txHash: Hash, timeoutMs: number, signal?: AbortSignal): Promise<TxOutcome> {
+    let receipt: TransactionReceipt;
     try {
-      receipt = await this.#reader.waitForTransactionReceipt({ hash: txHash, timeout: timeoutMs });
+      receipt = await waitForReceipt(this.#reader, txHash, {
+        timeoutMs,
+        pollIntervalMs: this.#pollIntervalMs,
+        ...(signal ? { signal } : {}),
+      });
     } catch (error) {
       if (error instanceof WaitForTransactionReceiptTimeoutError) {
         throw new ReceiptTimeoutError(txHash, timeoutMs, { cause: error });

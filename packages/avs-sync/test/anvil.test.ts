@@ -1,42 +1,51 @@
-// avs-sync against the real contracts on anvil (127.0.0.1), over JSON-RPC.
-import { spawn } from "node:child_process";
+// avs-sync against the real contracts on anvil (127.0.0.1), over JSON-RPC. One deployment for
+// the whole file: each test builds on the stakes the previous ones left.
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Address, Hash } from "viem";
+import { iStakeRegistryAbi, registryCoordinatorAbi } from "@avskit/bindings";
+import {
+  captureLogs,
+  delegateFromNewStaker,
+  E18,
+  type LogLine,
+  prepareOperators,
+  registerOperatorCallArgs,
+  registerOperators,
+  registrationArgs,
+  runCli,
+  startTestAvs,
+  strategyOf,
+  TcpProxy,
+  type TestAvs,
+  type TestOperator,
+  waitFor,
+} from "@avskit/integration";
+import { type Address, createWalletClient, type Hash, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT, type MainIo, main } from "../src/app.js";
+import { SYNC_EXIT as EXIT, type SyncServiceDeps, syncService } from "../src/service.js";
 import type { SyncChain } from "../src/sync-chain.js";
-import { captureLogs, type LogLine } from "./log-capture.js";
-import { quorumUpdateBlock, rpc, stakeOf, startTestAvs, type TestAvs } from "./support/avs.js";
 import { intercept } from "./support/intercept.js";
-import {
-  delegateStake,
-  E18,
-  newOperator,
-  prepareOperators,
-  registerOperators,
-  sendRegistration,
-  type TestOperator,
-} from "./support/operators.js";
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "src", "cli.js");
 
 let avs: TestAvs;
 let operators: TestOperator[];
-let signerKey: Hash;
+let strategy: Address;
+let signerKey: Hex;
 let signer: Address;
-const stakers: Hash[] = [];
 
 beforeAll(async () => {
   avs = await startTestAvs();
-  operators = await registerOperators(avs, 4, { quorums: [0], stake: 5n * E18 });
-  // Account 3 signs avs-sync's transactions; later accounts are stakers.
-  signerKey = avs.spareKeys[2]!;
+  strategy = strategyOf(avs.deployment, 0);
+  operators = await registerOperators(
+    avs,
+    Array.from({ length: 4 }, () => ({ quorums: [0], deposits: [{ strategy, amount: 5n * E18 }] })),
+  );
+  // anvil account 3 signs avs-sync's transactions (0–2 are the kit's deployer and role holders).
+  signerKey = avs.anvil.accounts[3]!.privateKey;
   signer = privateKeyToAccount(signerKey).address;
-  stakers.push(...avs.spareKeys.slice(3));
 });
 
 afterAll(async () => {
@@ -58,24 +67,31 @@ function baseArgs(): string[] {
   ];
 }
 
-async function runMain(
+/** avs-sync's CLI in this process; `lines` fill while it runs. */
+function startMain(
   argv: string[],
-  extra: Partial<MainIo> = {},
-): Promise<{ code: number; logs: LogLine[] }> {
+  options: { deps?: SyncServiceDeps; signal?: AbortSignal } = {},
+): { done: Promise<{ code: number; logs: LogLine[] }>; lines: LogLine[] } {
   const { lines, stream } = captureLogs();
-  const code = await main({
-    argv,
-    env: { AVS_SYNC_ECDSA_PRIVATE_KEY: signerKey },
-    logDestination: stream,
-    writeErr: () => undefined,
-    pollingIntervalMs: 50,
-    ...extra,
-  });
-  return { code, logs: lines };
+  const done = syncService
+    .main(argv, {
+      env: { AVS_SYNC_ECDSA_PRIVATE_KEY: signerKey },
+      logDestination: stream,
+      stderr: () => undefined,
+      handleSignals: false,
+      deps: { pollingIntervalMs: 50, ...options.deps },
+      ...(options.signal ? { stop: options.signal } : {}),
+    })
+    .then((code) => ({ code, logs: lines }));
+  return { done, lines };
+}
+
+function runMain(argv: string[], deps: SyncServiceDeps = {}) {
+  return startMain(argv, { deps }).done;
 }
 
 /** The `lastRun` summary of the final "avs-sync stopped" line. */
-function lastRun(logs: LogLine[]): Record<string, unknown> {
+function lastRun(logs: readonly LogLine[]): Record<string, unknown> {
   const final = logs.findLast((l) => String(l.msg).startsWith("avs-sync stopped"));
   if (!final) throw new Error(`no final log line in:\n${logs.map((l) => JSON.stringify(l)).join("\n")}`);
   return final.lastRun as Record<string, unknown>;
@@ -85,39 +101,63 @@ async function nonceOf(address: Address): Promise<number> {
   return avs.client.getTransactionCount({ address, blockTag: "pending" });
 }
 
+/** What the StakeRegistry records for the operator in quorum 0, and what an update would record. */
+async function stakeOf(operator: TestOperator): Promise<{ stored: bigint; weight: bigint }> {
+  const address = avs.deployment.contracts.stakeRegistry.proxy;
+  const [stored, weight] = await Promise.all([
+    avs.client.readContract({
+      address,
+      abi: iStakeRegistryAbi,
+      functionName: "getCurrentStake",
+      args: [operator.operatorId, 0],
+    }),
+    avs.client.readContract({
+      address,
+      abi: iStakeRegistryAbi,
+      functionName: "weightOfOperatorForQuorum",
+      args: [0, operator.address],
+    }),
+  ]);
+  return { stored, weight };
+}
+
+function quorumUpdateBlock(quorum: number): Promise<bigint> {
+  return avs.client.readContract({
+    address: avs.deployment.contracts.registryCoordinator.proxy,
+    abi: registryCoordinatorAbi,
+    functionName: "quorumUpdateBlockNumber",
+    args: [quorum],
+  });
+}
+
+function delegate(operator: TestOperator, amount: bigint) {
+  return delegateFromNewStaker(avs, operator.address, [{ strategy, amount }]);
+}
+
+/** A port on 127.0.0.1 that refuses connections (an RPC outage) until `up()`, then relays to anvil. */
+async function downedProxy(): Promise<TcpProxy> {
+  const proxy = new TcpProxy(Number(new URL(avs.rpcUrl).port));
+  await proxy.up();
+  await proxy.down();
+  return proxy;
+}
+
 describe("avs-sync on anvil", () => {
   it("a delegation changes an operator's weight; a once-mode sync records it and exits 0", async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npm run build)`);
     const target = operators[0]!;
-    await delegateStake(avs, privateKeyToAccount(stakers[0]!), target.address, 0, 3n * E18);
-    const before = await stakeOf(avs, target.operatorId, target.address, 0);
-    expect(before).toEqual({ stored: 5n * E18, weight: 8n * E18 });
+    await delegate(target, 3n * E18);
+    expect(await stakeOf(target)).toEqual({ stored: 5n * E18, weight: 8n * E18 });
 
     // The real bin, as cron would run it; addresses come from the deployments file.
-    const child = spawn(process.execPath, [CLI, ...baseArgs()], {
-      env: { ...process.env, AVS_SYNC_ECDSA_PRIVATE_KEY: signerKey },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      output += chunk;
-    });
+    const sync = runCli(CLI, baseArgs(), { AVS_SYNC_ECDSA_PRIVATE_KEY: signerKey });
     // "close", not "exit": the exit can come before the last output has been read.
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    expect(code, output).toBe(EXIT.ok);
-    expect(await stakeOf(avs, target.operatorId, target.address, 0)).toEqual({
-      stored: 8n * E18,
-      weight: 8n * E18,
-    });
-    expect(await quorumUpdateBlock(avs, 0)).toBeGreaterThan(0n);
-    const logs = output
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as LogLine);
-    expect(lastRun(logs).updated).toEqual(expect.arrayContaining(["quorum 0"]));
+    await new Promise<void>((resolve) => sync.child.on("close", () => resolve()));
+    const output = `${sync.lines.map((l) => JSON.stringify(l)).join("\n")}\n${sync.stderr()}`;
+    expect(await sync.exited, output).toBe(EXIT.ok);
+    expect(await stakeOf(target)).toEqual({ stored: 8n * E18, weight: 8n * E18 });
+    expect(await quorumUpdateBlock(0)).toBeGreaterThan(0n);
+    expect(lastRun(sync.lines).updated).toEqual(expect.arrayContaining(["quorum 0"]));
   });
 
   it("skips quorums whose recorded stakes are all current (nothing sent), unless --force", async () => {
@@ -135,8 +175,8 @@ describe("avs-sync on anvil", () => {
 
   it("dry run reports the stale operator and the estimated gas and sends nothing", async () => {
     const target = operators[1]!;
-    await delegateStake(avs, privateKeyToAccount(stakers[1]!), target.address, 0, 2n * E18);
-    const [nonce, block] = [await nonceOf(signer), await avs.client.getBlockNumber()];
+    await delegate(target, 2n * E18);
+    const [nonce, block] = [await nonceOf(signer), await avs.client.getBlockNumber({ cacheTime: 0 })];
     const { code, logs } = await runMain([...baseArgs(), "--dry-run", "--quorums", "0"]);
     expect(code).toBe(EXIT.ok);
     const report = logs.find((l) => String(l.msg).startsWith("dry run")) as LogLine & {
@@ -149,8 +189,8 @@ describe("avs-sync on anvil", () => {
     expect(Number(report.estimatedGas)).toBeGreaterThan(21_000);
     expect(lastRun(logs).dryRun).toEqual(["quorum 0"]);
     expect(await nonceOf(signer)).toBe(nonce);
-    expect(await avs.client.getBlockNumber()).toBe(block);
-    expect((await stakeOf(avs, target.operatorId, target.address, 0)).stored).toBe(5n * E18);
+    expect(await avs.client.getBlockNumber({ cacheTime: 0 })).toBe(block);
+    expect((await stakeOf(target)).stored).toBe(5n * E18);
   });
 
   it("the max-gas guard refuses the update, names the quorum, and exits 1", async () => {
@@ -169,20 +209,14 @@ describe("avs-sync on anvil", () => {
   it("subset mode updates just the given operators and does not stamp a full update", async () => {
     const target = operators[1]!; // stale since the dry-run test
     const other = operators[2]!;
-    await delegateStake(avs, privateKeyToAccount(stakers[2]!), other.address, 0, 1n * E18);
-    const stamped = await quorumUpdateBlock(avs, 0);
+    await delegate(other, 1n * E18);
+    const stamped = await quorumUpdateBlock(0);
     const { code, logs } = await runMain([...baseArgs(), "--operators", target.address]);
     expect(code).toBe(EXIT.ok);
     expect(lastRun(logs).updated).toEqual([`operators ${target.address}`]);
-    expect(await stakeOf(avs, target.operatorId, target.address, 0)).toEqual({
-      stored: 7n * E18,
-      weight: 7n * E18,
-    });
-    expect(await stakeOf(avs, other.operatorId, other.address, 0)).toEqual({
-      stored: 5n * E18,
-      weight: 6n * E18,
-    });
-    expect(await quorumUpdateBlock(avs, 0)).toBe(stamped);
+    expect(await stakeOf(target)).toEqual({ stored: 7n * E18, weight: 7n * E18 });
+    expect(await stakeOf(other)).toEqual({ stored: 5n * E18, weight: 6n * E18 });
+    expect(await quorumUpdateBlock(0)).toBe(stamped);
   });
 
   describe("the race: an operator registers between the worker's read and its write", () => {
@@ -190,14 +224,20 @@ describe("avs-sync on anvil", () => {
     // anvil's order can only be chosen at start (--order fifo); the racing registration is
     // sent first and with a higher tip, so it is first in the block under either ordering.
     let mining: { stop: () => Promise<void> } | undefined;
-    let racer: TestOperator;
+    let racers: TestOperator[];
 
     beforeAll(async () => {
-      await rpc(avs, "evm_setAutomine", [false]);
+      // The racers' restaking side first: the kit's bulk set-up switches automine itself.
+      racers = await prepareOperators(
+        avs,
+        [0, 1].map(() => ({ quorums: [0], deposits: [{ strategy, amount: 2n * E18 }] })),
+      );
+      await avs.testClient.setAutomine(false);
     });
     afterAll(async () => {
       await mining?.stop();
-      await rpc(avs, "evm_setAutomine", [true]);
+      await avs.testClient.mine({ blocks: 1 });
+      await avs.testClient.setAutomine(true);
     });
 
     /** Mines a block whenever `wanted()` transactions are pending. */
@@ -205,8 +245,8 @@ describe("avs-sync on anvil", () => {
       let running = true;
       const loop = (async () => {
         while (running) {
-          const status = (await rpc(avs, "txpool_status")) as { pending: string };
-          if (Number(status.pending) >= wanted()) await rpc(avs, "evm_mine");
+          const { pending } = await avs.testClient.getTxpoolStatus();
+          if (pending >= wanted()) await avs.testClient.mine({ blocks: 1 });
           await new Promise((resolve) => setTimeout(resolve, 25));
         }
       })();
@@ -218,46 +258,52 @@ describe("avs-sync on anvil", () => {
       };
     }
 
+    /** The racer's registerOperator, sent (not mined) with a tip above the worker's. */
+    async function sendRegistration(racer: TestOperator): Promise<Hash> {
+      const args = await registrationArgs(avs, racer, [0]);
+      const wallet = createWalletClient({
+        account: racer.account,
+        chain: avs.chain,
+        transport: http(avs.rpcUrl),
+      });
+      return wallet.writeContract({
+        address: avs.deployment.contracts.registryCoordinator.proxy,
+        abi: registryCoordinatorAbi,
+        functionName: "registerOperator",
+        args: registerOperatorCallArgs(args),
+        gas: 3_000_000n,
+        maxFeePerGas: 50_000_000_000n,
+        maxPriorityFeePerGas: 5_000_000_000n,
+      });
+    }
+
     /** Sends `racer`'s registration right before the worker's first update transaction. */
-    function raceOnce(onSent: (hash: Hash) => void) {
+    function raceOnce(racer: TestOperator, onSent: (hash: Hash) => void) {
       let armed = true;
       return (chain: SyncChain): SyncChain =>
         intercept(chain, {
           sendQuorumUpdate: async (quorum, ops, gas) => {
             if (armed) {
               armed = false;
-              const { hash } = await sendRegistration(avs, racer, [0], { tip: 5_000_000_000n });
-              onSent(hash);
+              onSent(await sendRegistration(racer));
             }
             return chain.sendQuorumUpdate(quorum, ops, gas);
           },
         });
     }
 
-    async function freshRacer(): Promise<TestOperator> {
-      const operator = newOperator();
-      mining = startMiner(() => 1);
-      await prepareOperators(avs, [operator], [0], 2n * E18);
-      await mining.stop();
-      return operator;
-    }
-
     it("with retries, the sync recovers: the first try reverts, the second includes the newcomer", async () => {
-      racer = await freshRacer();
       let registration: Hash | undefined;
       // Until the registration is out, mine nothing; then mine once both it and our update wait.
       mining = startMiner(() => (registration ? 2 : Number.POSITIVE_INFINITY));
-      const raced = raceOnce((hash) => {
+      const raced = raceOnce(racers[0]!, (hash) => {
         registration = hash;
       });
       const pending = runMain([...baseArgs(), "--quorums", "0", "--force", "--retry-sync-n-times", "3"], {
         wrapChain: raced,
       });
-      await waitUntil(() => registration !== undefined);
-      const receipt = await avs.client.waitForTransactionReceipt({
-        hash: registration!,
-        pollingInterval: 25,
-      });
+      const hash = await waitFor("the racing registration", () => registration, 20_000);
+      const receipt = await avs.client.waitForTransactionReceipt({ hash, pollingInterval: 25 });
       await mining.stop();
       mining = startMiner(() => 1);
       const { code, logs } = await pending;
@@ -291,13 +337,12 @@ describe("avs-sync on anvil", () => {
     });
 
     it("with one try, it reports the failure and exits non-zero", async () => {
-      racer = await freshRacer();
       let registration: Hash | undefined;
       mining = startMiner(() => (registration ? 2 : Number.POSITIVE_INFINITY));
       const { code, logs } = await runMain(
         [...baseArgs(), "--quorums", "0", "--force", "--retry-sync-n-times", "1"],
         {
-          wrapChain: raceOnce((hash) => {
+          wrapChain: raceOnce(racers[1]!, (hash) => {
             registration = hash;
           }),
         },
@@ -309,13 +354,42 @@ describe("avs-sync on anvil", () => {
       expect(failed[0]?.target).toBe("quorum 0");
       expect(failed[0]?.error).toContain("reverted");
     });
+
+    it("a stop while the update waits for its receipt ends the wait, exits 143 and names the transaction", async () => {
+      // Nothing mines: the receipt wait would last the writer timeout (90 s) if the stop did not end it.
+      const controller = new AbortController();
+      const run = startMain([...baseArgs(), "--quorums", "0", "--force"], { signal: controller.signal });
+      const sent = await waitFor(
+        "the update sent",
+        () => run.lines.find((l) => l.msg === "update sent"),
+        20_000,
+      );
+      const asked = Date.now();
+      controller.abort();
+      const { code, logs } = await run.done;
+      expect(Date.now() - asked).toBeLessThan(10_000);
+      expect(code).toBe(EXIT.interruptedSigterm);
+      expect(logs.at(-1)?.msg).toMatch(/^avs-sync stopped before the run finished/);
+      expect(lastRun(logs)).toMatchObject({
+        interrupted: ["quorum 0"],
+        unconfirmed: [{ target: "quorum 0", txHash: sent.txHash }],
+      });
+      expect(
+        logs.find((l) => l.msg.startsWith("stopped while waiting for the update's receipt"))?.txHash,
+      ).toBe(sent.txHash);
+      // Sent, not lost: it is still in the pool, and mines.
+      expect((await avs.testClient.getTxpoolStatus()).pending).toBe(1);
+      await avs.testClient.mine({ blocks: 1 });
+      const receipt = await avs.client.getTransactionReceipt({ hash: sent.txHash as Hash });
+      expect(receipt.status).toBe("success");
+    });
   });
 
   it("RPC down: once mode retries with backoff, then exits 1 with a clear error", async () => {
-    const port = await closedPort();
+    const proxy = await downedProxy();
     const { code, logs } = await runMain([
       "--eth-http-url",
-      `http://127.0.0.1:${port}`,
+      proxy.url,
       "--metrics-addr",
       "none",
       "--sync-interval",
@@ -329,19 +403,16 @@ describe("avs-sync on anvil", () => {
         .filter((l) => l.msg === "connecting to the chain failed; retrying after backoff")
         .map((l) => l.delayMs),
     ).toEqual([50, 100]);
-    expect(String(lastRun(logs).runError)).toContain(
-      `cannot reach the JSON-RPC endpoint http://127.0.0.1:${port}`,
-    );
+    expect(String(lastRun(logs).runError)).toContain(`cannot reach the JSON-RPC endpoint ${proxy.url}`);
   });
 
   it("RPC down: daemon mode keeps running, then syncs once the endpoint answers", async () => {
-    // A TCP relay on a fixed port that refuses connections until `open` is set, then forwards to anvil.
-    const relay = await startRelay(new URL(avs.rpcUrl));
+    const proxy = await downedProxy();
     const controller = new AbortController();
-    const pending = runMain(
+    const run = startMain(
       [
         "--eth-http-url",
-        relay.url,
+        proxy.url,
         "--deployments-dir",
         avs.deploymentsDir,
         "--metrics-addr",
@@ -357,15 +428,23 @@ describe("avs-sync on anvil", () => {
       { signal: controller.signal },
     );
     try {
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      relay.open = true;
-      const stamped = await quorumUpdateBlock(avs, 0);
-      await waitUntil(async () => (await quorumUpdateBlock(avs, 0)) > stamped, 15_000);
+      await waitFor(
+        "two runs failing on the outage",
+        () => run.lines.filter((l) => l.msg === "sync run finished" && l.runError !== undefined).length >= 2,
+        15_000,
+      );
+      const stamped = await quorumUpdateBlock(0);
+      await proxy.up();
+      await waitFor(
+        "an update through the endpoint",
+        async () => (await quorumUpdateBlock(0)) > stamped,
+        15_000,
+      );
     } finally {
       controller.abort();
     }
-    const { code, logs } = await pending;
-    await relay.close();
+    const { code, logs } = await run.done;
+    await proxy.down();
     expect(code).toBe(EXIT.ok);
     const runs = logs.filter((l) => l.msg === "sync run finished");
     expect(runs.length).toBeGreaterThanOrEqual(3);
@@ -381,7 +460,8 @@ describe("avs-sync on anvil", () => {
     try {
       const probe = new Date();
       expect(probe.getHours()).not.toBe(probe.getUTCHours());
-      const at = new Date(Math.ceil((Date.now() + 2_000) / 1000) * 1000);
+      // The flag has whole seconds: the next second at least 1 s ahead, so start-up cannot pass it.
+      const at = new Date(Math.ceil((Date.now() + 1_000) / 1000) * 1000);
       const { code, logs } = await runMain([
         ...baseArgs(),
         "--first-sync-time",
@@ -401,56 +481,3 @@ describe("avs-sync on anvil", () => {
     }
   });
 });
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A TCP proxy on 127.0.0.1 that drops connections while closed (an RPC outage) and relays once open. */
-async function startRelay(target: URL): Promise<{ url: string; open: boolean; close: () => Promise<void> }> {
-  const { connect } = await import("node:net");
-  const state = { open: false };
-  const sockets = new Set<import("node:net").Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    if (!state.open) {
-      socket.destroy();
-      return;
-    }
-    const upstream = connect(Number(target.port), target.hostname);
-    sockets.add(upstream);
-    upstream.on("close", () => sockets.delete(upstream));
-    socket.pipe(upstream).pipe(socket);
-    socket.on("error", () => upstream.destroy());
-    upstream.on("error", () => socket.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    get open() {
-      return state.open;
-    },
-    set open(value: boolean) {
-      state.open = value;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}

@@ -1,15 +1,14 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { encryptEcdsaKeystore, type RunningServer } from "@avskit/runtime";
+import { captureLogs, type LogLine, runCli, waitFor } from "@avskit/integration";
+import { encryptEcdsaKeystore, envNameFor } from "@avskit/runtime";
 import { describe, expect, it } from "vitest";
-import { EXIT, main } from "../src/app.js";
-import { ENV_PREFIX, syncOptionSpecs } from "../src/options.js";
+import { ENV_PREFIX } from "../src/options.js";
+import { SYNC_EXIT as EXIT, syncService } from "../src/service.js";
 import { addr, FakeChain } from "./fake-chain.js";
-import { captureLogs } from "./log-capture.js";
 
 const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const BASE = ["--eth-http-url", "http://127.0.0.1:1", "--metrics-addr", "none"];
@@ -18,38 +17,42 @@ interface Run {
   code: number;
   out: string;
   err: string;
-  logs: ReturnType<typeof captureLogs>["lines"];
+  logs: LogLine[];
 }
 
-async function run(
-  argv: string[],
-  options: {
-    env?: NodeJS.ProcessEnv;
-    chain?: FakeChain;
-    connect?: () => Promise<FakeChain>;
-    signal?: AbortSignal;
-  } = {},
-  onServer?: (server: RunningServer) => void,
-): Promise<Run> {
+interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  chain?: FakeChain;
+  connect?: () => Promise<FakeChain>;
+  signal?: AbortSignal;
+}
+
+/** The CLI in this process on a fake chain; `lines` fill while it runs. */
+function start(argv: string[], options: RunOptions = {}): { done: Promise<Run>; lines: LogLine[] } {
   let out = "";
   let err = "";
   const { lines, stream } = captureLogs();
   const connect = options.connect ?? (async () => options.chain ?? new FakeChain());
-  const code = await main({
-    argv,
-    env: options.env ?? {},
-    logDestination: stream,
-    writeOut: (text) => {
-      out += text;
-    },
-    writeErr: (text) => {
-      err += text;
-    },
-    connect,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(onServer ? { onMetricsServer: onServer } : {}),
-  });
-  return { code, out, err, logs: lines };
+  const done = syncService
+    .main(argv, {
+      env: options.env ?? {},
+      logDestination: stream,
+      stdout: (text) => {
+        out += text;
+      },
+      stderr: (text) => {
+        err += text;
+      },
+      handleSignals: false,
+      deps: { connect },
+      ...(options.signal ? { stop: options.signal } : {}),
+    })
+    .then((code) => ({ code, out, err, logs: lines }));
+  return { done, lines };
+}
+
+function run(argv: string[], options: RunOptions = {}): Promise<Run> {
+  return start(argv, options).done;
 }
 
 function chainWithStaleQuorum(): FakeChain {
@@ -65,12 +68,14 @@ describe("avs-sync --help", () => {
   it("lists every flag with its env var", async () => {
     const { code, out } = await run(["--help"]);
     expect(code).toBe(EXIT.ok);
-    for (const spec of Object.values(syncOptionSpecs)) {
-      const env = `${ENV_PREFIX}${spec.flag.slice(2).replace(/[-.]/g, "_").toUpperCase()}`;
+    // Its own options and the kit's (--metrics-addr, --log-level, --log-format).
+    for (const spec of Object.values(syncService.specs)) {
+      const env = envNameFor(spec.flag, ENV_PREFIX);
       expect(out, spec.flag).toContain(spec.flag);
       expect(out, env).toContain(`env ${env}`);
     }
     expect(out).toContain("Exit codes");
+    expect(out).toContain("Examples");
   });
 });
 
@@ -116,10 +121,10 @@ describe("configuration errors exit 2 before anything runs, naming the flag and 
     });
     expect(code).toBe(EXIT.ok);
     expect(chain.sent).toHaveLength(1);
-    const start = logs.find((l) => l.msg === "avs-sync starting") as unknown as {
+    const started = logs.find((l) => l.msg === "avs-sync started") as unknown as {
       config: Record<string, unknown>;
     };
-    expect(start.config.ecdsaPrivateKey).toBe("<redacted>");
+    expect(started.config.ecdsaPrivateKey).toBe("<redacted>");
     expect(JSON.stringify(logs)).not.toContain(KEY.slice(2));
   });
 });
@@ -139,7 +144,7 @@ describe("signer from a keystore", () => {
       });
       expect(fromEnv.code).toBe(EXIT.ok);
       const signer = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
-      expect(fromEnv.logs[0]).toMatchObject({ msg: "avs-sync starting", signer });
+      expect(fromEnv.logs[0]).toMatchObject({ msg: "avs-sync started", signer });
       expect(JSON.stringify(fromEnv.logs)).not.toContain("s3cret");
       const fromFile = await run([...args, "--ecdsa-keystore-password-file", passwordFile], {
         chain: chainWithStaleQuorum(),
@@ -202,12 +207,16 @@ describe("once mode exit codes", () => {
 
   it("exits 143 when stopped before its first sync time, saying nothing was done", async () => {
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
     const chain = chainWithStaleQuorum();
-    const { code, logs } = await run(
+    const pending = start(
       [...BASE, "--ecdsa-private-key", KEY, "--sync-interval", "0", "--first-sync-time", nowPlusHoursUtc(2)],
       { chain, signal: controller.signal },
     );
+    await waitFor("the wait for the first sync time", () =>
+      pending.lines.some((l) => l.msg === "waiting for the first sync time"),
+    );
+    controller.abort();
+    const { code, logs } = await pending.done;
     expect(code).toBe(EXIT.interruptedSigterm);
     expect(chain.sent).toEqual([]);
     expect(logs.at(-1)).toMatchObject({ lastRun: "no run started" });
@@ -218,10 +227,9 @@ describe("once mode exit codes", () => {
 describe("daemon mode", () => {
   it("keeps running through an RPC outage, reports it on /health and /metrics, and stops cleanly", async () => {
     const controller = new AbortController();
-    let server: RunningServer | undefined;
     let calls = 0;
     const chain = chainWithStaleQuorum();
-    const done = run(
+    const pending = start(
       [
         "--eth-http-url",
         "http://127.0.0.1:1",
@@ -242,21 +250,27 @@ describe("daemon mode", () => {
           return chain;
         },
       },
-      (s) => {
-        server = s;
-      },
     );
-    await waitFor(() => calls >= 1 && server !== undefined);
-    await waitFor(async () => (await fetch(`${server!.url}/health`)).status === 503);
-    await waitFor(() => chain.sent.length === 1);
-    await waitFor(async () => (await fetch(`${server!.url}/health`)).status === 200);
-    const text = await (await fetch(`${server!.url}/metrics`)).text();
+    // The kit's "started" line says where /metrics and /health are served.
+    const url = await waitFor(
+      "the started line",
+      () => pending.lines.find((l) => l.msg === "avs-sync started")?.opsUrl as string | undefined,
+      10_000,
+    );
+    await waitFor(
+      "a failed run on /health",
+      async () => (await fetch(`${url}/health`)).status === 503,
+      10_000,
+    );
+    await waitFor("the update", () => chain.sent.length === 1, 10_000);
+    await waitFor("a healthy /health", async () => (await fetch(`${url}/health`)).status === 200, 10_000);
+    const text = await (await fetch(`${url}/metrics`)).text();
     expect(text).toContain('avssync_update_stake_attempt{status="succeed",quorum="0"} 1');
     expect(text).toContain("avssync_tx_reverted_total 0");
     expect(text).toContain('avssync_operators_updated{quorum="0"} 2');
     expect(text).toMatch(/avssync_quorum_staleness_seconds\{quorum="0"\} \d/);
     controller.abort();
-    const { code, logs } = await done;
+    const { code, logs } = await pending.done;
     expect(code).toBe(EXIT.ok);
     expect(logs.at(-1)).toMatchObject({ msg: "avs-sync stopped", reason: "stop requested" });
     expect(logs.at(-1)?.failedRuns).toBe(2);
@@ -266,46 +280,58 @@ describe("daemon mode", () => {
 describe("the built bin", () => {
   const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "src", "cli.js");
 
+  // Once flaky: the final line came out before "shutting down". Not a race of the signal with the
+  // run: the logger wrote stdout asynchronously, and the process.exit after the stop flushed the
+  // later lines while the earlier one still waited in libuv's thread pool (fixed in the runtime).
   it("in daemon mode survives a dead endpoint, and SIGTERM stops it with exit 0 and a final line", async () => {
     if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build)`);
-    const child = spawn(
-      process.execPath,
-      [cli, "--eth-http-url", "http://127.0.0.1:1", "--metrics-addr", "none", "--sync-interval", "100ms"],
-      {
-        env: { ...process.env, AVS_SYNC_ECDSA_PRIVATE_KEY: KEY, AVS_SYNC_RETRY_INITIAL_BACKOFF: "10ms" },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
+    const sync = runCli(
+      cli,
+      ["--eth-http-url", "http://127.0.0.1:1", "--metrics-addr", "none", "--sync-interval", "100ms"],
+      { AVS_SYNC_ECDSA_PRIVATE_KEY: KEY, AVS_SYNC_RETRY_INITIAL_BACKOFF: "10ms" },
     );
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-    });
-    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
-    await waitFor(() => output.split("sync run finished").length > 2, 20_000);
-    child.kill("SIGTERM");
-    const code = await closed;
-    expect(code, output).toBe(EXIT.ok);
-    const lines = output
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    // "close", not "exit": the exit can come before the last output has been read.
+    const closed = new Promise<void>((resolve) => sync.child.on("close", () => resolve()));
+    await waitFor(
+      "two sync runs",
+      () => sync.lines.filter((l) => l.msg === "sync run finished").length >= 2,
+      20_000,
+    );
+    sync.child.kill("SIGTERM");
+    await closed;
+    const output = () => `${sync.lines.map((l) => JSON.stringify(l)).join("\n")}\n${sync.stderr()}`;
+    expect(await sync.exited, output()).toBe(EXIT.ok);
     // The signal may land between runs or during one (then the line lists what was not done).
-    expect(lines.at(-1)).toMatchObject({
+    expect(sync.lines.at(-1), output()).toMatchObject({
       msg: expect.stringMatching(/^avs-sync stopped/),
       reason: "SIGTERM",
     });
-    expect(Number(lines.at(-1)?.failedRuns)).toBeGreaterThanOrEqual(2);
+    expect(Number(sync.lines.at(-1)?.failedRuns)).toBeGreaterThanOrEqual(2);
+  });
+
+  it("in once mode, SIGINT before the run exits 130 and says nothing was done", async () => {
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build)`);
+    const sync = runCli(cli, [...BASE, "--sync-interval", "0", "--first-sync-time", nowPlusHoursUtc(2)], {
+      AVS_SYNC_ECDSA_PRIVATE_KEY: KEY,
+    });
+    const closed = new Promise<void>((resolve) => sync.child.on("close", () => resolve()));
+    await waitFor(
+      "the wait for the first sync time",
+      () => sync.lines.some((l) => l.msg === "waiting for the first sync time"),
+      20_000,
+    );
+    sync.child.kill("SIGINT");
+    await closed;
+    expect(await sync.exited, sync.stderr()).toBe(EXIT.interruptedSigint);
+    expect(sync.lines.at(-1)).toMatchObject({
+      msg: expect.stringContaining("stopped before the run finished"),
+      reason: "SIGINT",
+      lastRun: "no run started",
+      exitCode: EXIT.interruptedSigint,
+    });
   });
 });
 
 function nowPlusHoursUtc(hours: number): string {
   return new Date(Date.now() + hours * 3_600_000).toISOString().slice(11, 19);
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -1,7 +1,11 @@
-// An in-memory stand-in for the AVS contracts, for the control-flow tests only (retries,
-// backoff, skip, dry run, guards, shutdown). It models the one rule the race depends on: an
-// updateOperatorsForQuorum whose list is not the quorum's complete, ascending set reverts. The
-// real contracts are exercised by the anvil tests.
+// An in-memory stand-in for the AVS contracts, for the control-flow tests only. It stays because
+// they need decisions no real chain can be made to produce on demand, at an exact step: a read
+// failing exactly n times, a registration landing between a try's read and its send at every
+// try, a stop between two updates or during one backoff, a staleness clock 30 s after the last
+// block. It models the one rule the race depends on: an updateOperatorsForQuorum whose list is
+// not the quorum's complete, ascending set reverts. The real contracts (and the race on a real
+// mempool) are exercised by the anvil tests.
+import { ReceiptWaitAbortedError } from "@avskit/runtime";
 import { type Address, getAddress, type Hash, keccak256, toHex } from "viem";
 import type {
   LastFullUpdate,
@@ -42,6 +46,8 @@ export class FakeChain implements SyncChain {
   beforeSend: ((update: Omit<SentUpdate, "txHash" | "gasLimit">) => void) | undefined;
   /** Each call makes the next chain read throw (an RPC outage). */
   failReads = 0;
+  /** Runs once an update's outcome has been handed out (the step after the receipt). */
+  onOutcome: ((outcome: TxOutcome) => void) | undefined;
   readonly #outcomes = new Map<Hash, TxOutcome>();
   #nonce = 0;
 
@@ -171,9 +177,12 @@ export class FakeChain implements SyncChain {
     return txHash;
   }
 
-  async waitForOutcome(txHash: Hash): Promise<TxOutcome> {
+  /** Like the real wait: a stop ends it before the receipt is seen. */
+  async waitForOutcome(txHash: Hash, _timeoutMs: number, signal?: AbortSignal): Promise<TxOutcome> {
+    if (signal?.aborted) throw new ReceiptWaitAbortedError(txHash, signal.reason);
     const outcome = this.#outcomes.get(txHash);
     if (!outcome) throw new Error(`unknown transaction ${txHash}`);
+    this.onOutcome?.(outcome);
     return outcome;
   }
 }

@@ -1,9 +1,11 @@
+import { captureLogs } from "@avskit/integration";
+import { backoffDelay } from "@avskit/runtime";
 import { afterEach, describe, expect, it } from "vitest";
-import { backoffDelayMs } from "../src/backoff.js";
 import { InvalidTimeOfDayError } from "../src/errors.js";
 import { nextRunAfter, runOnSchedule } from "../src/schedule.js";
+import { syncService } from "../src/service.js";
+import { settingsFrom } from "../src/settings.js";
 import { nextUtcOccurrence, parseTimeOfDay } from "../src/time-of-day.js";
-import { captureLogs } from "./log-capture.js";
 
 const originalTz = process.env.TZ;
 afterEach(() => {
@@ -107,11 +109,14 @@ describe("scheduling", () => {
 });
 
 describe("backoff", () => {
-  it("doubles from the initial wait up to the cap", () => {
-    const policy = { initialMs: 2_000, maxMs: 60_000, factor: 2 };
-    expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelayMs(n, policy))).toEqual([
+  it("doubles from the initial wait up to the cap, without jitter (the defaults: 2s, 1m)", () => {
+    const config = syncService.resolveConfig({ ethHttpUrl: "http://127.0.0.1:8545" });
+    const policy = settingsFrom(config).options.backoff;
+    // A random source that would shift any jittered wait: the schedule must not move.
+    const random = () => 0.123;
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, policy, random))).toEqual([
       2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000,
     ]);
-    expect(() => backoffDelayMs(0, policy)).toThrow(RangeError);
+    expect(() => backoffDelay(0, policy)).toThrow(RangeError);
   });
 });

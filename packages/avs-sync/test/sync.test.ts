@@ -1,11 +1,11 @@
+import { captureLogs } from "@avskit/integration";
 import { createMetricsRegistry, type Registry } from "@avskit/runtime";
 import { beforeEach, describe, expect, it } from "vitest";
 import { MaxGasExceededError, TxRevertedError, UnknownQuorumError } from "../src/errors.js";
 import { SyncMetrics } from "../src/metrics.js";
-import { succeeded } from "../src/report.js";
+import { succeeded, summarize } from "../src/report.js";
 import { runSync, type SyncOptions, type SyncTargets } from "../src/sync.js";
 import { addr, FakeChain } from "./fake-chain.js";
-import { captureLogs } from "./log-capture.js";
 
 const OPTIONS: SyncOptions = {
   tries: 3,
@@ -249,12 +249,30 @@ describe("runSync, shutdown", () => {
   it("stops between updates and lists what was not started", async () => {
     chain.setWeight(addr(3), 1n);
     const controller = new AbortController();
-    chain.beforeSend = () => controller.abort();
+    chain.onOutcome = () => controller.abort();
     const report = await runSync(ALL, OPTIONS, deps(controller.signal));
-    // The transaction already sent was waited for and recorded; quorum 1 was never started.
+    // Quorum 0's receipt was seen before the stop, so it is recorded; quorum 1 was never started.
     expect(report.results).toMatchObject([{ kind: "updated", target: "quorum 0" }]);
     expect(report.notStarted).toEqual(["quorum 1"]);
     expect(report.interrupted).toBe(true);
+    expect(succeeded(report)).toBe(false);
+  });
+
+  it("a stop during the receipt wait ends it, and reports the sent update with its hash", async () => {
+    chain.setWeight(addr(3), 1n);
+    const controller = new AbortController();
+    chain.beforeSend = () => controller.abort();
+    const report = await runSync(ALL, OPTIONS, deps(controller.signal));
+    const txHash = chain.sent[0]!.txHash;
+    expect(report.results).toEqual([
+      { kind: "interrupted", target: "quorum 0", quorums: [0], tries: 0, txHash },
+    ]);
+    expect(report.notStarted).toEqual(["quorum 1"]);
+    expect(summarize(report)).toMatchObject({
+      interrupted: ["quorum 0"],
+      unconfirmed: [{ target: "quorum 0", txHash }],
+      notStarted: ["quorum 1"],
+    });
     expect(succeeded(report)).toBe(false);
   });
 

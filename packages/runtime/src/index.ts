@@ -72,6 +72,7 @@ export {
   type ServiceKitOptions,
   type ServiceSpecs,
   type StartServiceOptions,
+  type StopReport,
   serviceKitOptions,
 } from "./service.js";
 export {

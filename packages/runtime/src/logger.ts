@@ -44,7 +44,10 @@ export function createLogger(options: LoggerOptions): Logger {
       },
     });
   }
-  return options.destination ? pino(base, options.destination) : pino(base);
+  // stdout is written synchronously: pino's default writes asynchronously through libuv's thread
+  // pool, and the services end with process.exit, whose synchronous flush can then put the last
+  // lines before one still queued (a final "stopped" line came out before "shutting down").
+  return pino(base, options.destination ?? pino.destination({ dest: 1, sync: true }));
 }
 
 /** The logging flags every service takes. */

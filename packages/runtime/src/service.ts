@@ -66,6 +66,18 @@ export interface ServiceHandle {
    * (a number; anything else means the finished code, or 0).
    */
   stop(reason: string): Promise<unknown>;
+  /**
+   * Asked once the stop is over, for the "<name> stopped" line (the service's last): fields
+   * saying what was done and what was not, and words to put after "stopped" (e.g. "before the
+   * run finished").
+   */
+  stopReport?(): StopReport;
+}
+
+/** What a service adds to its "<name> stopped" line. */
+export interface StopReport {
+  readonly fields?: Readonly<Record<string, unknown>>;
+  readonly detail?: string;
 }
 
 export interface ServiceDefinition<S extends OptionSpecs, H extends ServiceHandle, D> {
@@ -268,7 +280,16 @@ export function defineService<const S extends OptionSpecs, H extends ServiceHand
           code = typeof outcome.value === "number" ? outcome.value : (finishedCode ?? EXIT.ok);
         }
         await ops?.close();
-        logger.info({ reason, exitCode: code }, `${definition.name} stopped`);
+        let report: StopReport = {};
+        try {
+          report = running.stopReport?.() ?? {};
+        } catch (error) {
+          logger.error({ err: error }, `${definition.name} could not report what it did`);
+        }
+        logger.info(
+          { ...report.fields, reason, exitCode: code },
+          `${definition.name} stopped${report.detail ? ` ${report.detail}` : ""}`,
+        );
         resolveExited(code);
         return code;
       });
@@ -309,7 +330,7 @@ export function defineService<const S extends OptionSpecs, H extends ServiceHand
     });
     logger.debug({ config: redactConfig(specs, config) }, "configuration");
 
-    const shutdown = new Shutdown(logger, stopTimeoutOf(config) + 5_000);
+    const shutdown = new Shutdown(logger);
     const uninstall =
       (io.handleSignals ?? true)
         ? shutdown.installSignalHandlers(() => process.exit(SECOND_SIGNAL_EXIT_CODE))
@@ -336,17 +357,19 @@ export function defineService<const S extends OptionSpecs, H extends ServiceHand
         if (usage) stderr(`${definition.bin}: ${messageOf(error)}\n`);
         return usage ? EXIT.usage : EXIT.failed;
       }
-      let code: number | undefined;
-      shutdown.add(definition.name, async () => {
-        code = await running.stop(shutdown.reason);
-      });
       const ended = await Promise.race([
         running.exited.then((exitCode) => ({ exitCode })),
         shutdown.whenRequested().then(() => undefined),
       ]);
       if (ended !== undefined) return ended.exitCode;
-      const outcome = await shutdown.run(shutdown.reason ?? "stop requested");
-      return outcome.timedOut.length > 0 ? EXIT.failed : (code ?? (await running.exited));
+      // Awaited here, not as a Shutdown cleanup (whose "shutdown complete" line would follow):
+      // the "<name> stopped" line, with what the service did, stays the process's last line. The
+      // bound beyond stop's own covers the ops server's drain.
+      const outcome = await withTimeout(
+        running.stop(shutdown.reason ?? "stop requested"),
+        stopTimeoutOf(config) + 5_000,
+      );
+      return outcome === "timeout" ? EXIT.failed : outcome.value;
     } finally {
       uninstall();
       io.stop?.removeEventListener("abort", onStop);

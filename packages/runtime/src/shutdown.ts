@@ -111,7 +111,8 @@ export class Shutdown {
         clearTimeout(timer);
       }
     }
-    this.#logger.info({ reason, timedOut, failed }, "shutdown complete");
+    // With nothing registered (the service kit stops its service itself) there is nothing to report.
+    if (this.#cleanups.length > 0) this.#logger.info({ reason, timedOut, failed }, "shutdown complete");
     return { reason, timedOut, failed };
   }
 }

@@ -1,7 +1,15 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ConfigError, defineService, EXIT, opt, type ServiceHandle, sleep } from "../src/index.js";
+import {
+  ConfigError,
+  defineService,
+  EXIT,
+  opt,
+  type ServiceHandle,
+  type StopReport,
+  sleep,
+} from "../src/index.js";
 
 interface LogLine {
   msg: string;
@@ -30,6 +38,8 @@ interface Behaviour {
   stopCode?: number;
   /** Waits for the context's signal during start (a start-up stopped by a signal). */
   blockStart?: boolean;
+  /** What the stopped line should add. */
+  report?: StopReport;
 }
 
 interface TestHandle extends ServiceHandle {
@@ -76,6 +86,7 @@ const service = defineService({
         if (behaviour.stopTakesMs) await sleep(behaviour.stopTakesMs);
         return behaviour.stopCode;
       },
+      ...(behaviour.report ? { stopReport: () => behaviour.report! } : {}),
     };
   },
 });
@@ -170,6 +181,26 @@ describe("defineService: the CLI", () => {
       reason: "stop requested",
       exitCode: 0,
     });
+  });
+
+  it("ends with the stopped line, carrying what the service reports it did", async () => {
+    const stop = new AbortController();
+    const report = { fields: { done: ["a"], notDone: ["b"] }, detail: "before the end" };
+    const run = cli(["--count", "1"], { report }, {}, stop.signal);
+    await sleep(20);
+    stop.abort();
+    expect(await run.done).toBe(EXIT.ok);
+    const messages = run.lines.map((line) => line.msg);
+    expect(messages.indexOf("shutting down")).toBeGreaterThan(messages.indexOf("test-service started"));
+    expect(run.lines.at(-1)).toEqual(
+      expect.objectContaining({
+        msg: "test-service stopped before the end",
+        done: ["a"],
+        notDone: ["b"],
+        reason: "stop requested",
+        exitCode: 0,
+      }),
+    );
   });
 
   it("exits with the code of a service that finished by itself", async () => {

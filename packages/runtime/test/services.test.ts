@@ -1,5 +1,9 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
+import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
   Counter,
@@ -37,6 +41,33 @@ describe("logger", () => {
     logger.info({ privateKey: "0xsecret", nested: { password: "hunter2" }, quorum: 1 }, "hello");
     expect(lines[0]).toMatchObject({ msg: "hello", quorum: 1, name: "test", privateKey: "<redacted>" });
     expect(JSON.stringify(lines)).not.toContain("hunter2");
+  });
+
+  it("puts every line on stdout, in order, before process.exit (the services' bins end with it)", () => {
+    const logger = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "src", "logger.js");
+    if (!existsSync(logger)) throw new Error(`${logger} is missing: build first (npm run build)`);
+    // A busy one-thread libuv pool (as on a loaded machine): an asynchronous write of the first
+    // line would still be queued when the exit flushes the later ones.
+    const script = `
+      import { pbkdf2 } from "node:crypto";
+      import { createLogger } from ${JSON.stringify(pathToFileURL(logger).href)};
+      const logger = createLogger({ name: "exit-test" });
+      pbkdf2("x", "y", 300000, 32, "sha256", () => {});
+      logger.info("first");
+      await Promise.resolve();
+      logger.info("second");
+      logger.info("last");
+      process.exit(0);`;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      env: { ...process.env, UV_THREADPOOL_SIZE: "1" },
+      encoding: "utf8",
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const messages = child.stdout
+      .trim()
+      .split("\n")
+      .map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages).toEqual(["first", "second", "last"]);
   });
 });
 
