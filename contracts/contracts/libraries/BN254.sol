@@ -1,6 +1,31 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
+// The curve's constants, declared once for BN254, BN254Ext and BN254G2. They sit at file level
+// because inline assembly can name a file-level constant but not a library's (`BN254.X` does not
+// resolve in assembly), and BN254Ext's hot path writes some of them from assembly. Solidity code
+// reads p and r as BN254.FP_MODULUS and BN254.FR_MODULUS.
+
+/// @dev p, the base field modulus (BN254.FP_MODULUS).
+uint256 constant BN254_FP_MODULUS = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
+/// @dev r, the order of G1 and G2 (BN254.FR_MODULUS).
+uint256 constant BN254_FR_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+
+/// @dev (p + 1) / 4. Because p ≡ 3 (mod 4), beta^((p+1)/4) is a square root of beta whenever
+///      beta is a quadratic residue: (beta^((p+1)/4))^2 = beta^((p+1)/2) = beta · beta^((p-1)/2)
+///      and beta^((p-1)/2) = 1 for residues (Euler's criterion). For non-residues the result
+///      squares to -beta instead, which is how hashToG1 detects "no point at this x".
+uint256 constant BN254_SQRT_EXPONENT = 0xc19139cb84c680a6e14116da060561765e05aa45a1c72a34f082305b61f3f52;
+
+/// @dev Generator of G2 in EIP-197 order (imaginary part first).
+uint256 constant BN254_G2_X_IM = 11559732032986387107991004021392285783925812861821192530917403151452391805634;
+uint256 constant BN254_G2_X_RE = 10857046999023057135944570762232829481370756359578518086990519993285655852781;
+uint256 constant BN254_G2_Y_IM = 4082367875863433681332203403145435568316851327593401208105741076214120093531;
+uint256 constant BN254_G2_Y_RE = 8495653923123431417604973247489272438418190587263600148770280649306958101930;
+/// @dev -G2 has the same x and y replaced by p - y, coordinate-wise in F_p2.
+uint256 constant BN254_NEG_G2_Y_IM = 17805874995975841540914202342111839520379459829704422454583296818431106115052;
+uint256 constant BN254_NEG_G2_Y_RE = 13392588948715843804641432497768002650278120570034223513918757245338268106653;
+
 /// @title BN254
 /// @notice Arithmetic on the BN254 (alt_bn128) curve through the EVM precompiles, plus the two
 ///         EigenLayer conventions that interop depends on: the try-and-increment `hashToG1` and the
@@ -11,33 +36,16 @@ pragma solidity ^0.8.30;
 ///         pairing precompile itself rejects G2 points outside the order-r subgroup.
 library BN254 {
     /// @notice p, the base field modulus: coordinates of points live in F_p.
-    uint256 internal constant FP_MODULUS =
-        21888242871839275222246405745257275088696311157297823662689037894645226208583;
+    uint256 internal constant FP_MODULUS = BN254_FP_MODULUS;
 
     /// @notice r, the order of G1 and G2: scalars (secret keys, challenges) live in F_r.
-    uint256 internal constant FR_MODULUS =
-        21888242871839275222246405745257275088548364400416034343698204186575808495617;
-
-    /// @dev (p + 1) / 4. Because p ≡ 3 (mod 4), beta^((p+1)/4) is a square root of beta whenever
-    ///      beta is a quadratic residue: (beta^((p+1)/4))^2 = beta^((p+1)/2) = beta · beta^((p-1)/2)
-    ///      and beta^((p-1)/2) = 1 for residues (Euler's criterion). For non-residues the result
-    ///      squares to -beta instead, which is how hashToG1 detects "no point at this x".
-    uint256 private constant SQRT_EXPONENT = 0xc19139cb84c680a6e14116da060561765e05aa45a1c72a34f082305b61f3f52;
+    uint256 internal constant FR_MODULUS = BN254_FR_MODULUS;
 
     // With the optimizer on, solc stores a repeated 32-byte constant once in the code and loads it
     // with CODECOPY (~30 gas a use instead of 3), so hot functions copy FP_MODULUS into a local.
 
     /// @dev The curve is y^2 = x^3 + 3 over F_p.
-    uint256 private constant CURVE_B = 3;
-
-    /// @dev Generator of G2 in EIP-197 order (imaginary part first).
-    uint256 private constant G2_X_IM = 11559732032986387107991004021392285783925812861821192530917403151452391805634;
-    uint256 private constant G2_X_RE = 10857046999023057135944570762232829481370756359578518086990519993285655852781;
-    uint256 private constant G2_Y_IM = 4082367875863433681332203403145435568316851327593401208105741076214120093531;
-    uint256 private constant G2_Y_RE = 8495653923123431417604973247489272438418190587263600148770280649306958101930;
-    /// @dev -G2 has the same x and y replaced by p - y, coordinate-wise in F_p2.
-    uint256 private constant NEG_G2_Y_IM = 17805874995975841540914202342111839520379459829704422454583296818431106115052;
-    uint256 private constant NEG_G2_Y_RE = 13392588948715843804641432497768002650278120570034223513918757245338268106653;
+    uint256 internal constant CURVE_B = 3;
 
     /// @notice A point of G1 in affine coordinates; (0, 0) encodes the point at infinity.
     struct G1Point {
@@ -70,12 +78,12 @@ library BN254 {
 
     /// @notice The standard generator of G2 (EIP-197 order).
     function generatorG2() internal pure returns (G2Point memory) {
-        return G2Point([G2_X_IM, G2_X_RE], [G2_Y_IM, G2_Y_RE]);
+        return G2Point([BN254_G2_X_IM, BN254_G2_X_RE], [BN254_G2_Y_IM, BN254_G2_Y_RE]);
     }
 
     /// @notice The negated generator -G2, used to move a pairing to the other side of an equation.
     function negGeneratorG2() internal pure returns (G2Point memory) {
-        return G2Point([G2_X_IM, G2_X_RE], [NEG_G2_Y_IM, NEG_G2_Y_RE]);
+        return G2Point([BN254_G2_X_IM, BN254_G2_X_RE], [BN254_NEG_G2_Y_IM, BN254_NEG_G2_Y_RE]);
     }
 
     /// @notice -p. The point at infinity (0, 0) maps to itself.
@@ -253,7 +261,7 @@ library BN254 {
             mstore(input, 0x20)
             mstore(add(input, 0x20), 0x20)
             mstore(add(input, 0x40), 0x20)
-            mstore(add(input, 0x80), SQRT_EXPONENT)
+            mstore(add(input, 0x80), BN254_SQRT_EXPONENT)
             mstore(add(input, 0xa0), p)
             let base := add(input, 0x60)
             for {} 1 { x := addmod(x, 1, p) } {
@@ -266,6 +274,27 @@ library BN254 {
         }
         if (!ok) revert ModExpFailed();
         return G1Point(x, y);
+    }
+
+    /// @notice base^exponent mod p through the modexp precompile (0x05), for one-off powers such
+    ///         as an inversion (exponent p - 2) or a square-root candidate (BN254_SQRT_EXPONENT).
+    /// @dev Reverts ModExpFailed if the call fails (only possible when out of gas). hashToG1 does
+    ///      not use it: it keeps one precompile input for all its attempts.
+    function expModP(uint256 base, uint256 exponent) internal view returns (uint256 result) {
+        bool ok;
+        assembly ("memory-safe") {
+            // len(base), len(exp), len(mod), base, exp, mod past the free memory pointer (scratch).
+            let input := mload(0x40)
+            mstore(input, 0x20)
+            mstore(add(input, 0x20), 0x20)
+            mstore(add(input, 0x40), 0x20)
+            mstore(add(input, 0x60), base)
+            mstore(add(input, 0x80), exponent)
+            mstore(add(input, 0xa0), BN254_FP_MODULUS)
+            ok := staticcall(gas(), 0x05, input, 0xc0, 0x00, 0x20)
+            result := mload(0x00)
+        }
+        if (!ok) revert ModExpFailed();
     }
 
     /// @notice keccak256(abi.encodePacked(p.X, p.Y)): the operatorId of a G1 public key.
@@ -404,10 +433,10 @@ library BN254 {
             addOk := staticcall(gas(), 0x06, s, 0x80, input, 0x40)
 
             // input[2..5] = -G2
-            mstore(add(input, 0x40), G2_X_IM)
-            mstore(add(input, 0x60), G2_X_RE)
-            mstore(add(input, 0x80), NEG_G2_Y_IM)
-            mstore(add(input, 0xa0), NEG_G2_Y_RE)
+            mstore(add(input, 0x40), BN254_G2_X_IM)
+            mstore(add(input, 0x60), BN254_G2_X_RE)
+            mstore(add(input, 0x80), BN254_NEG_G2_Y_IM)
+            mstore(add(input, 0xa0), BN254_NEG_G2_Y_RE)
 
             // input[6..7] = message + gamma·G1
             mstore(s, mload(message))

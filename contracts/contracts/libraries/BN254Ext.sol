@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
-import {BN254} from "./BN254.sol";
+import {
+    BN254,
+    BN254_FR_MODULUS,
+    BN254_G2_X_IM,
+    BN254_G2_X_RE,
+    BN254_NEG_G2_Y_IM,
+    BN254_NEG_G2_Y_RE,
+    BN254_SQRT_EXPONENT
+} from "./BN254.sol";
 
 /// @title BN254Ext
 /// @notice Gas-lean BN254 helpers for the signature checker's hot path, on stack values and
@@ -17,15 +25,8 @@ import {BN254} from "./BN254.sol";
 ///        that one is the square (y^((p-1)/2) = beta^((p^2-1)/8) = 1), and exactly one of ±y is a
 ///        square. So y^2 = beta plus a root t of y proves y is hashToG1's choice.
 library BN254Ext {
-    /// @dev (p + 1) / 4.
-    uint256 private constant SQRT_EXPONENT = 0xc19139cb84c680a6e14116da060561765e05aa45a1c72a34f082305b61f3f52;
-    uint256 private constant P = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
-    uint256 private constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
-    /// @dev -G2 in EIP-197 order (imaginary part first).
-    uint256 private constant G2_X_IM = 11559732032986387107991004021392285783925812861821192530917403151452391805634;
-    uint256 private constant G2_X_RE = 10857046999023057135944570762232829481370756359578518086990519993285655852781;
-    uint256 private constant NEG_G2_Y_IM = 17805874995975841540914202342111839520379459829704422454583296818431106115052;
-    uint256 private constant NEG_G2_Y_RE = 13392588948715843804641432497768002650278120570034223513918757245338268106653;
+    /// @dev p, short for the field arithmetic below.
+    uint256 private constant P = BN254.FP_MODULUS;
 
     /// @notice (x1, y1) + (x2, y2) through ecAdd. Reverts BN254.ECAddFailed for invalid points.
     function add(uint256 x1, uint256 y1, uint256 x2, uint256 y2) internal view returns (uint256 x, uint256 y) {
@@ -90,7 +91,7 @@ library BN254Ext {
             mstore(add(m, 0x40), apkY)
             calldatacopy(add(m, 0x60), apkG2, 0x80)
             calldatacopy(add(m, 0xe0), sigma, 0x40)
-            let gamma := mod(keccak256(m, 0x120), R)
+            let gamma := mod(keccak256(m, 0x120), BN254_FR_MODULUS)
 
             // m[0..1] = sigma + γ·apk
             mstore(s, apkX)
@@ -100,10 +101,10 @@ library BN254Ext {
             calldatacopy(add(s, 0x40), sigma, 0x40)
             addOk := staticcall(gas(), 0x06, s, 0x80, m, 0x40)
             // m[2..5] = -G2
-            mstore(add(m, 0x40), G2_X_IM)
-            mstore(add(m, 0x60), G2_X_RE)
-            mstore(add(m, 0x80), NEG_G2_Y_IM)
-            mstore(add(m, 0xa0), NEG_G2_Y_RE)
+            mstore(add(m, 0x40), BN254_G2_X_IM)
+            mstore(add(m, 0x60), BN254_G2_X_RE)
+            mstore(add(m, 0x80), BN254_NEG_G2_Y_IM)
+            mstore(add(m, 0xa0), BN254_NEG_G2_Y_RE)
             // m[6..7] = H + γ·G1
             mstore(s, 1)
             mstore(add(s, 0x20), 2)
@@ -135,12 +136,12 @@ library BN254Ext {
         x = uint256(digest) % P;
         uint256 skipped = nonResidueRoots.length;
         for (uint256 i = 0; i < skipped; ++i) {
-            uint256 beta = addmod(mulmod(mulmod(x, x, P), x, P), 3, P);
+            uint256 beta = addmod(mulmod(mulmod(x, x, P), x, P), BN254.CURVE_B, P);
             uint256 w = nonResidueRoots[i];
             if (beta == 0 || mulmod(w, w, P) != P - beta) return (false, x);
             x = addmod(x, 1, P);
         }
-        uint256 betaFinal = addmod(mulmod(mulmod(x, x, P), x, P), 3, P);
+        uint256 betaFinal = addmod(mulmod(mulmod(x, x, P), x, P), BN254.CURVE_B, P);
         valid = y < P && mulmod(y, y, P) == betaFinal && mulmod(yRoot, yRoot, P) == y;
     }
 
@@ -156,7 +157,7 @@ library BN254Ext {
         nonResidueRoots = new uint256[](64);
         uint256 skipped = 0;
         while (true) {
-            uint256 beta = addmod(mulmod(mulmod(x, x, p), x, p), 3, p);
+            uint256 beta = addmod(mulmod(mulmod(x, x, p), x, p), BN254.CURVE_B, p);
             y = _sqrtCandidate(beta);
             if (mulmod(y, y, p) == beta) break;
             nonResidueRoots[skipped++] = _sqrtCandidate(p - beta);
@@ -169,19 +170,7 @@ library BN254Ext {
     }
 
     /// @dev a^((p+1)/4) mod p: a square root of a when a is a square.
-    function _sqrtCandidate(uint256 a) private view returns (uint256 result) {
-        bool ok;
-        assembly ("memory-safe") {
-            let input := mload(0x40)
-            mstore(input, 0x20)
-            mstore(add(input, 0x20), 0x20)
-            mstore(add(input, 0x40), 0x20)
-            mstore(add(input, 0x60), a)
-            mstore(add(input, 0x80), SQRT_EXPONENT)
-            mstore(add(input, 0xa0), P)
-            ok := staticcall(gas(), 0x05, input, 0xc0, 0x00, 0x20)
-            result := mload(0x00)
-        }
-        if (!ok) revert BN254.ModExpFailed();
+    function _sqrtCandidate(uint256 a) private view returns (uint256) {
+        return BN254.expModP(a, BN254_SQRT_EXPONENT);
     }
 }

@@ -140,24 +140,7 @@ library BN254G2 {
     /// @dev 1/(a0 + a1·i) = (a0 - a1·i)/(a0^2 + a1^2).
     function _inv(uint256[2] memory a) private view returns (uint256[2] memory) {
         uint256 norm = addmod(mulmod(a[0], a[0], P), mulmod(a[1], a[1], P), P);
-        uint256 normInv = _expModP(norm, P - 2);
+        uint256 normInv = BN254.expModP(norm, P - 2);
         return [mulmod(a[0], normInv, P), mulmod(P - a[1], normInv, P)];
-    }
-
-    function _expModP(uint256 base, uint256 exponent) private view returns (uint256 result) {
-        bool ok;
-        uint256 modulus = P;
-        assembly ("memory-safe") {
-            let input := mload(0x40)
-            mstore(input, 0x20)
-            mstore(add(input, 0x20), 0x20)
-            mstore(add(input, 0x40), 0x20)
-            mstore(add(input, 0x60), base)
-            mstore(add(input, 0x80), exponent)
-            mstore(add(input, 0xa0), modulus)
-            ok := staticcall(gas(), 0x05, input, 0xc0, 0x00, 0x20)
-            result := mload(0x00)
-        }
-        if (!ok) revert BN254.ModExpFailed();
     }
 }

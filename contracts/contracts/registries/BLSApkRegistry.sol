@@ -145,16 +145,9 @@ contract BLSApkRegistry is BLSApkRegistryStorage {
             uint8 quorumNumber = uint8(quorumNumbers[i]);
             ApkUpdate[] storage history = _apkHistory[quorumNumber];
             if (history.length == 0) revert QuorumDoesNotExist(quorumNumber);
-            // Binary search for the last entry with updateBlockNumber <= blockNumber.
-            uint256 low = 0;
-            uint256 high = history.length;
-            while (low < high) {
-                uint256 mid = (low + high) / 2;
-                if (history[mid].updateBlockNumber <= blockNumber) low = mid + 1;
-                else high = mid;
-            }
-            if (low == 0) revert BlockHistory.NoHistoryAtBlock(blockNumber);
-            indices[i] = uint32(low - 1);
+            (bool found, uint256 index) = _search(history, blockNumber);
+            if (!found) revert BlockHistory.NoHistoryAtBlock(blockNumber);
+            indices[i] = uint32(index);
         }
     }
 
@@ -196,6 +189,16 @@ contract BLSApkRegistry is BLSApkRegistryStorage {
         uint32 updateBlockNumber = entry.updateBlockNumber;
         BlockHistory.checkEntryAt(updateBlockNumber, entry.nextUpdateBlockNumber, blockNumber, index);
         return entry.apkHash;
+    }
+
+    /// @dev BlockHistory.search over an APK history: one slot an entry, updateBlockNumber right
+    ///      above the 24-byte apkHash.
+    function _search(ApkUpdate[] storage history, uint32 blockNumber) private view returns (bool, uint256) {
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := history.slot
+        }
+        return BlockHistory.search({history: slot, entrySlots: 1, stampShift: 192, blockNumber: blockNumber});
     }
 
     function _unsafeAt(ApkUpdate[] storage history, uint256 index) private pure returns (ApkUpdate storage entry) {

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {IIndexRegistry} from "../interfaces/IIndexRegistry.sol";
+import {BlockHistory} from "../libraries/BlockHistory.sol";
 import {IndexRegistryStorage} from "./IndexRegistryStorage.sol";
 
 /// @title IndexRegistry
@@ -97,15 +98,9 @@ contract IndexRegistry is IndexRegistryStorage {
     function getOperatorCountAtBlockNumber(uint8 quorumNumber, uint32 blockNumber) public view returns (uint32) {
         QuorumUpdate[] storage history = _countHistory[quorumNumber];
         if (history.length == 0) revert QuorumDoesNotExist(quorumNumber);
-        uint256 low = 0;
-        uint256 high = history.length;
-        while (low < high) {
-            uint256 mid = (low + high) / 2;
-            if (history[mid].fromBlockNumber <= blockNumber) low = mid + 1;
-            else high = mid;
-        }
-        if (low == 0) revert QuorumDidNotExistAtBlock(quorumNumber, blockNumber);
-        return history[low - 1].numOperators;
+        (bool found, uint256 index) = _search(history, blockNumber);
+        if (!found) revert QuorumDidNotExistAtBlock(quorumNumber, blockNumber);
+        return history[index].numOperators;
     }
 
     /// @inheritdoc IIndexRegistry
@@ -118,15 +113,10 @@ contract IndexRegistry is IndexRegistryStorage {
         list = new bytes32[](count);
         for (uint32 i = 0; i < count; ++i) {
             OperatorUpdate[] storage history = _indexHistory[quorumNumber][i];
-            uint256 low = 0;
-            uint256 high = history.length;
-            while (low < high) {
-                uint256 mid = (low + high) / 2;
-                if (history[mid].fromBlockNumber <= blockNumber) low = mid + 1;
-                else high = mid;
-            }
+            (bool found, uint256 index) = _search(history, blockNumber);
             // Every position below the count at a block was filled at or before that block.
-            list[i] = history[low - 1].operatorId;
+            assert(found);
+            list[i] = history[index].operatorId;
         }
     }
 
@@ -168,6 +158,25 @@ contract IndexRegistry is IndexRegistryStorage {
         } else {
             history.push(OperatorUpdate({fromBlockNumber: blockNumber, operatorId: operatorId}));
         }
+    }
+
+    /// @dev BlockHistory.search over a count history: one slot an entry, fromBlockNumber first.
+    function _search(QuorumUpdate[] storage history, uint32 blockNumber) private view returns (bool, uint256) {
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := history.slot
+        }
+        return BlockHistory.search({history: slot, entrySlots: 1, stampShift: 0, blockNumber: blockNumber});
+    }
+
+    /// @dev BlockHistory.search over a position's history: two slots an entry (fromBlockNumber,
+    ///      then operatorId).
+    function _search(OperatorUpdate[] storage history, uint32 blockNumber) private view returns (bool, uint256) {
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := history.slot
+        }
+        return BlockHistory.search({history: slot, entrySlots: 2, stampShift: 0, blockNumber: blockNumber});
     }
 
     /// @dev Same block: overwrite. Otherwise append.

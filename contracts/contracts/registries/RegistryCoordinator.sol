@@ -568,16 +568,14 @@ contract RegistryCoordinator is Initializable, OwnableUpgradeable, EIP712Upgrade
         return update.quorumBitmap;
     }
 
+    /// @dev BlockHistory.search over an operator's bitmap history: one slot an entry,
+    ///      updateBlockNumber first.
     function _searchBitmap(bytes32 operatorId, uint32 blockNumber) internal view returns (bool, uint256) {
         QuorumBitmapUpdate[] storage history = _operatorBitmapHistory[operatorId];
-        uint256 low = 0;
-        uint256 high = history.length;
-        while (low < high) {
-            uint256 mid = (low + high) / 2;
-            if (history[mid].updateBlockNumber <= blockNumber) low = mid + 1;
-            else high = mid;
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := history.slot
         }
-        if (low == 0) return (false, 0);
-        return (true, low - 1);
+        return BlockHistory.search({history: slot, entrySlots: 1, stampShift: 0, blockNumber: blockNumber});
     }
 }

@@ -509,20 +509,12 @@ contract StakeRegistry is StakeRegistryStorage {
         return uint96(sum);
     }
 
-    /// @dev Index of the last entry with updateBlockNumber <= blockNumber.
-    function _search(StakeUpdate[] storage history, uint32 blockNumber)
-        internal
-        view
-        returns (bool found, uint256 index)
-    {
-        uint256 low = 0;
-        uint256 high = history.length;
-        while (low < high) {
-            uint256 mid = (low + high) / 2;
-            if (history[mid].updateBlockNumber <= blockNumber) low = mid + 1;
-            else high = mid;
+    /// @dev BlockHistory.search over a stake history: one slot an entry, updateBlockNumber first.
+    function _search(StakeUpdate[] storage history, uint32 blockNumber) internal view returns (bool, uint256) {
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := history.slot
         }
-        if (low == 0) return (false, 0);
-        return (true, low - 1);
+        return BlockHistory.search({history: slot, entrySlots: 1, stampShift: 0, blockNumber: blockNumber});
     }
 }

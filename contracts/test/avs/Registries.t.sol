@@ -261,6 +261,101 @@ contract RegistriesTest is AvsTestBase {
         }
     }
 
+    // ------------------------------------------------------------------ history searches
+
+    /// @dev Random joins, leaves and stake changes in blocks two apart. At every block from just
+    ///      before the quorum existed to past the last update, each history search must name the
+    ///      entry the index-checked read accepts (which checks it against the entry's own
+    ///      update/next blocks), and revert NoHistoryAtBlock before a history's first entry.
+    function testFuzz_history_searchesFindTheEntryInForce(uint256 seed) public {
+        uint256 n = 4;
+        uint32 created = stakeRegistry.getTotalStakeUpdateAtIndex(1, 0).updateBlockNumber;
+        uint32 start = uint32(block.number);
+        uint32[5] memory firstBlock; // first registration of each operator (0 = never)
+        bool[5] memory member;
+        for (uint256 step = 0; step < 10; ++step) {
+            uint32 b = start + 1 + uint32(2 * step);
+            vm.roll(b);
+            uint256 r = uint256(keccak256(abi.encode(seed, step)));
+            uint256 i = (r % n) + 1;
+            if (member[i] && (r >> 8) % 2 == 0) {
+                _deposit(i, strategy, 1 ether);
+                address[] memory ops = new address[](1);
+                ops[0] = _operator(i);
+                coordinator.updateOperators(ops);
+            } else if (member[i]) {
+                vm.prank(_operator(i));
+                coordinator.deregisterOperator(_q(1));
+                member[i] = false;
+            } else if (firstBlock[i] == 0) {
+                _register(i, _q(1), 1 ether);
+                firstBlock[i] = b;
+                member[i] = true;
+            } else {
+                IBLSApkRegistry.PubkeyRegistrationParams memory junk;
+                IAVSDirectory.SignatureWithSaltAndExpiry memory sig = _avsSignature(i);
+                vm.prank(_operator(i));
+                coordinator.registerOperator(_q(1), "", junk, sig);
+                member[i] = true;
+            }
+        }
+        for (uint32 b = created - 1; b <= start + 21; ++b) {
+            _checkQuorumSearchesAt(b, b >= created);
+            for (uint256 i = 1; i <= n; ++i) {
+                _checkOperatorSearchesAt(_operatorId(i), b, firstBlock[i] != 0 && b >= firstBlock[i]);
+            }
+        }
+    }
+
+    /// @dev Quorum 1's APK, total stake and operator count histories at `b`.
+    function _checkQuorumSearchesAt(uint32 b, bool exists) internal {
+        if (!exists) {
+            vm.expectRevert(abi.encodeWithSelector(BlockHistory.NoHistoryAtBlock.selector, b));
+            apkRegistry.getApkIndicesAtBlockNumber(_q(1), b);
+            vm.expectRevert(abi.encodeWithSelector(BlockHistory.NoHistoryAtBlock.selector, b));
+            stakeRegistry.getTotalStakeIndicesAtBlockNumber(b, _q(1));
+            vm.expectRevert(abi.encodeWithSelector(IIndexRegistry.QuorumDidNotExistAtBlock.selector, 1, b));
+            indexRegistry.getOperatorCountAtBlockNumber(1, b);
+            return;
+        }
+        apkRegistry.getApkHashAtBlockNumberAndIndex(1, b, apkRegistry.getApkIndicesAtBlockNumber(_q(1), b)[0]);
+        stakeRegistry.getTotalStakeAtBlockNumberFromIndex(
+            1, b, stakeRegistry.getTotalStakeIndicesAtBlockNumber(b, _q(1))[0]
+        );
+        assertEq(
+            indexRegistry.getOperatorCountAtBlockNumber(1, b),
+            indexRegistry.getOperatorListAtBlockNumber(1, b).length,
+            "count = list length"
+        );
+    }
+
+    /// @dev One operator's quorum bitmap and quorum 1 stake histories at `b`.
+    function _checkOperatorSearchesAt(bytes32 id, uint32 b, bool hasHistory) internal {
+        bytes32[] memory ids = new bytes32[](1);
+        ids[0] = id;
+        if (!hasHistory) {
+            assertEq(coordinator.getQuorumBitmapAtBlockNumber(id, b), 0, "no bitmap yet");
+            assertEq(stakeRegistry.getStakeAtBlockNumber(id, 1, b), 0, "no stake yet");
+            vm.expectRevert(abi.encodeWithSelector(BlockHistory.NoHistoryAtBlock.selector, b));
+            coordinator.getQuorumBitmapIndicesAtBlockNumber(b, ids);
+            vm.expectRevert(abi.encodeWithSelector(BlockHistory.NoHistoryAtBlock.selector, b));
+            stakeRegistry.getStakeUpdateIndexAtBlockNumber(id, 1, b);
+            return;
+        }
+        uint32 bitmapIndex = coordinator.getQuorumBitmapIndicesAtBlockNumber(b, ids)[0];
+        assertEq(
+            coordinator.getQuorumBitmapAtBlockNumberByIndex(id, b, bitmapIndex),
+            coordinator.getQuorumBitmapAtBlockNumber(id, b),
+            "bitmap: searched = index-checked"
+        );
+        uint32 stakeIndex = stakeRegistry.getStakeUpdateIndexAtBlockNumber(id, 1, b);
+        assertEq(
+            stakeRegistry.getStakeAtBlockNumberAndIndex(1, b, id, stakeIndex),
+            stakeRegistry.getStakeAtBlockNumber(id, 1, b),
+            "stake: searched = index-checked"
+        );
+    }
+
     function _popcount(uint256 x) internal pure returns (uint256 c) {
         for (; x != 0; x &= x - 1) {
             ++c;
