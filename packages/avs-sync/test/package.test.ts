@@ -18,4 +18,5 @@ it("installs from its tarballs into an empty folder, and `npx avs-sync --help` w
   } finally {
     await rm(into, { recursive: true, force: true });
   }
-});
+  // npm install of the tarballs and their third-party dependencies: tens of seconds on a busy machine.
+}, 240_000);

@@ -22,4 +22,5 @@ it("installs from its tarballs into an empty folder, and `npx avskit-operator ru
   } finally {
     await rm(into, { recursive: true, force: true });
   }
-});
+  // npm install of the tarballs and their third-party dependencies: tens of seconds on a busy machine.
+}, 240_000);
