@@ -9,8 +9,9 @@ const run = promisify(execFile);
 /** The repository root, from this file's place in it (packages/integration/dist/src). */
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 
-/** What a package may ship: the compiled program, the manifest and the README. */
-const SHIPPED = /^package\/(package\.json|README\.md|LICENSE|dist\/src\/.+\.(js|d\.ts|js\.map|d\.ts\.map))$/;
+/** What a package may ship: the compiled program, its command launchers, the manifest and the README. */
+const SHIPPED =
+  /^package\/(package\.json|README\.md|LICENSE|bin\/[^/]+\.js|dist\/src\/.+\.(js|d\.ts|js\.map|d\.ts\.map))$/;
 
 export interface InstalledPackage {
   /** The folder it was installed into (holds node_modules/.bin). */

@@ -276,17 +276,20 @@ describe("test-only misbehaviour (a wrapper around the honest sender)", () => {
       expect(request.sum).toBe(honest + 1n);
       expect(request.verdict).toBe("valid");
     }
-    const wrong = events.filter(
-      (e) => e.type === "wrong-answer" && (e.taskIndex === first || e.taskIndex === second),
-    );
+    // The two tasks are handled concurrently: their events may come in either order.
+    const indexOf = (e: OperatorEvent) => ("taskIndex" in e ? e.taskIndex : e.task.taskIndex);
+    const byTask = (a: OperatorEvent, b: OperatorEvent) => indexOf(a) - indexOf(b);
+    const wrong = events
+      .filter((e) => e.type === "wrong-answer" && (e.taskIndex === first || e.taskIndex === second))
+      .sort(byTask);
     expect(wrong).toEqual([
       { type: "wrong-answer", taskIndex: first, honestSum: 30n, sum: 31n },
       { type: "wrong-answer", taskIndex: second, honestSum: 2n, sum: 3n },
     ]);
     // The honest sender signed what the wrapper handed it.
-    const signed = events.filter(
-      (e) => e.type === "response-signed" && (e.taskIndex === first || e.taskIndex === second),
-    );
+    const signed = events
+      .filter((e) => e.type === "response-signed" && (e.taskIndex === first || e.taskIndex === second))
+      .sort(byTask);
     expect(signed.map((e) => e.type === "response-signed" && e.sum)).toEqual([31n, 3n]);
     // Every wrong answer is counted (tasks still open from earlier tests get wrong answers too).
     const allWrong = events.filter((e) => e.type === "wrong-answer").length;
