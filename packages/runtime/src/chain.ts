@@ -15,6 +15,7 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { AbortedError, abortable } from "./abortable.js";
 import { sleep } from "./shutdown.js";
 
 export interface ChainClientOptions {
@@ -99,12 +100,18 @@ export class ReceiptWaitAbortedError extends Error {
   }
 }
 
+/** How long the one look after a stop may take. */
+const LAST_LOOK_MS = 2_000;
+
 export interface WaitForReceiptOptions {
   /** Give up after this long with viem's WaitForTransactionReceiptTimeoutError (default 60 s). */
   readonly timeoutMs?: number;
   /** Time between eth_getTransactionReceipt calls (default 250 ms). */
   readonly pollIntervalMs?: number;
-  /** Aborting ends the wait at once with ReceiptWaitAbortedError. */
+  /**
+   * Aborting ends the wait at once with ReceiptWaitAbortedError, a request in flight included. A
+   * signal aborted already still gets one short look, so a transaction mined already is reported mined.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -122,14 +129,19 @@ export async function waitForReceipt(
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const deadline = Date.now() + timeoutMs;
   const { signal } = options;
-  for (;;) {
-    if (signal?.aborted) throw new ReceiptWaitAbortedError(hash, signal.reason);
+  // Asked after the stop began (a transaction sent while stopping), it still takes one short
+  // look: on a chain that mines on arrival the receipt is already there.
+  const lastLook = signal?.aborted ? AbortSignal.timeout(LAST_LOOK_MS) : undefined;
+  for (let first = true; ; first = false) {
+    if (signal?.aborted && !(first && lastLook)) throw new ReceiptWaitAbortedError(hash, signal.reason);
     try {
-      return await client.getTransactionReceipt({ hash });
+      return await abortable(client.getTransactionReceipt({ hash }), lastLook ?? signal);
     } catch (error) {
+      if (error instanceof AbortedError) throw new ReceiptWaitAbortedError(hash, signal?.reason);
       // Not mined yet, or the endpoint is briefly down: both are worth another look.
       if (!(error instanceof TransactionReceiptNotFoundError) && Date.now() >= deadline) throw error;
     }
+    if (signal?.aborted) throw new ReceiptWaitAbortedError(hash, signal.reason);
     if (Date.now() >= deadline) throw new WaitForTransactionReceiptTimeoutError({ hash });
     await sleep(Math.min(pollIntervalMs, Math.max(1, deadline - Date.now())), signal);
   }

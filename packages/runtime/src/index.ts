@@ -1,3 +1,4 @@
+export { AbortedError, abortable } from "./abortable.js";
 export {
   accountFromPrivateKey,
   type ChainClientOptions,
@@ -88,7 +89,7 @@ export {
   taskManagerLocationOptions,
   txTimeoutOption,
 } from "./service-options.js";
-export { SECOND_SIGNAL_EXIT_CODE, Shutdown, type ShutdownOutcome, sleep } from "./shutdown.js";
+export { Shutdown, type ShutdownOutcome, signalExitCode, sleep } from "./shutdown.js";
 export {
   ConflictingSignerSourcesError,
   type EcdsaKeystoreJson,

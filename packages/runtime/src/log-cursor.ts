@@ -1,10 +1,12 @@
 import {
   type Abi,
+  type AbiEvent,
   type Address,
   type ContractEventName,
   type ParseEventLogsReturnType,
   parseEventLogs,
 } from "viem";
+import { abortable } from "./abortable.js";
 import type { ReadClient } from "./chain.js";
 
 /** eth_getLogs providers cap the block range of one request; 2,000 passes everywhere we know. */
@@ -39,7 +41,8 @@ export interface LogRange {
  * up to `head`, in ranges of at most `maxRange` blocks, and hands each range's decoded logs
  * over in block order. The cursor moves past a range only after its logs were handed over (and
  * the handler returned), so a failed request, or a handler that throws, loses nothing: the next
- * `readTo` starts again at the first range not done.
+ * `readTo` starts again at the first range not done. A `signal` ends the read between ranges, or
+ * during one (the range is then read again next time).
  */
 export class LogCursor<abi extends Abi, const eventName extends ContractEventName<abi>[]> {
   readonly #options: LogCursorOptions<abi, eventName>;
@@ -69,14 +72,21 @@ export class LogCursor<abi extends Abi, const eventName extends ContractEventNam
   async readTo(
     head: bigint,
     onLogs: (logs: CursorLogs<abi, eventName>, range: LogRange) => void | Promise<void>,
+    options: { readonly signal?: AbortSignal } = {},
   ): Promise<void> {
     const { client, abi, eventNames } = this.#options;
     const address = this.#options.address as Address | Address[];
+    // Only the wanted events are asked for (topic0 filter): providers cap the logs one answer holds.
+    const events = (abi as Abi).filter(
+      (item): item is AbiEvent =>
+        item.type === "event" && (eventNames as readonly string[]).includes(item.name),
+    );
     while (this.#next <= head) {
+      options.signal?.throwIfAborted();
       const fromBlock = this.#next;
       const last = fromBlock + this.#maxRange - 1n;
       const toBlock = last < head ? last : head;
-      const raw = await client.getLogs({ address, fromBlock, toBlock });
+      const raw = await abortable(client.getLogs({ address, events, fromBlock, toBlock }), options.signal);
       const logs = parseEventLogs({ abi, logs: raw, eventName: eventNames, strict: true }) as CursorLogs<
         abi,
         eventName

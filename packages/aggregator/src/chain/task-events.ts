@@ -1,5 +1,5 @@
 import { taskManagerAbi } from "@avskit/bindings";
-import { type CursorLogs, LogCursor, type Logger, type ReadClient } from "@avskit/runtime";
+import { abortable, type CursorLogs, LogCursor, type Logger, type ReadClient } from "@avskit/runtime";
 import type { Address, Hex } from "viem";
 import type { TaskInfo } from "../task.js";
 import { quorumsFromBytes } from "./contracts.js";
@@ -55,6 +55,7 @@ export class TaskWatcher {
   #cursor: LogCursor<typeof taskManagerAbi, typeof TASK_EVENTS> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  readonly #stopping = new AbortController();
   #lastPollOk = 0;
   #consecutiveFailures = 0;
   #polling: Promise<void> | undefined;
@@ -104,9 +105,13 @@ export class TaskWatcher {
   /** One polling round; errors are logged and retried on the next round. */
   async poll(): Promise<void> {
     try {
-      const head = await this.#options.client.getBlockNumber({ cacheTime: 0 });
+      const head = await abortable(
+        this.#options.client.getBlockNumber({ cacheTime: 0 }),
+        this.#stopping.signal,
+      );
       await this.#catchUp(head, false);
     } catch (error) {
+      if (this.#stopping.signal.aborted) return;
       this.#consecutiveFailures++;
       this.#options.logger.warn({ err: error, failures: this.#consecutiveFailures }, "cannot poll the chain");
     }
@@ -116,7 +121,9 @@ export class TaskWatcher {
     // The head first: tasks found below whose window has already passed are then recorded as
     // expired without being loaded.
     this.#options.onBlock(head);
-    await this.#cursor!.readTo(head, (logs) => this.#handle(logs, startup));
+    await this.#cursor!.readTo(head, (logs) => this.#handle(logs, startup), {
+      signal: this.#stopping.signal,
+    });
     this.#lastPollOk = Date.now();
     this.#consecutiveFailures = 0;
   }
@@ -136,8 +143,10 @@ export class TaskWatcher {
     for (const taskIndex of responded) this.#options.onResponded(taskIndex);
   }
 
+  /** Stops polling; a round waiting on a hung request is cut short. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopping.abort(new Error("watcher stopped"));
     clearTimeout(this.#timer);
     await this.#polling;
   }

@@ -1,5 +1,5 @@
 import { taskManagerAbi } from "@avskit/bindings";
-import { LogCursor, type Logger, type ReadClient, sleep } from "@avskit/runtime";
+import { abortable, LogCursor, type Logger, type ReadClient, sleep } from "@avskit/runtime";
 import type { Address } from "viem";
 import type { Task } from "./task.js";
 
@@ -47,8 +47,9 @@ export class TaskWatcher {
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
-        await this.pollOnce();
+        await this.pollOnce(signal);
       } catch (error) {
+        if (signal.aborted) break;
         this.#options.onError?.(error);
         this.#options.logger.warn({ err: error }, "polling for tasks failed; retrying at the next interval");
       }
@@ -56,10 +57,10 @@ export class TaskWatcher {
     }
   }
 
-  /** One poll: reads logs from the cursor to the current head. */
-  async pollOnce(): Promise<void> {
+  /** One poll: reads logs from the cursor to the current head; `signal` cuts a hung request short. */
+  async pollOnce(signal?: AbortSignal): Promise<void> {
     const { client, taskManager, windowBlocks } = this.#options;
-    const head = await client.getBlockNumber({ cacheTime: 0 });
+    const head = await abortable(client.getBlockNumber({ cacheTime: 0 }), signal);
     this.#head = head;
     if (this.#cursor === undefined) {
       const fromBlock = head > BigInt(windowBlocks) ? head - BigInt(windowBlocks) : 0n;
@@ -76,24 +77,28 @@ export class TaskWatcher {
         "watching for tasks (catching up on the response window)",
       );
     }
-    await this.#cursor.readTo(head, (logs) => {
-      for (const log of logs) {
-        const { taskIndex, task } = log.args;
-        if (this.#reported.has(taskIndex)) continue;
-        this.#reported.set(taskIndex, task.taskCreatedBlock);
-        this.#options.onTask(
-          {
-            taskIndex,
-            a: task.a,
-            b: task.b,
-            taskCreatedBlock: task.taskCreatedBlock,
-            quorumThresholdPercentage: task.quorumThresholdPercentage,
-            quorumNumbers: task.quorumNumbers,
-          },
-          head,
-        );
-      }
-    });
+    await this.#cursor.readTo(
+      head,
+      (logs) => {
+        for (const log of logs) {
+          const { taskIndex, task } = log.args;
+          if (this.#reported.has(taskIndex)) continue;
+          this.#reported.set(taskIndex, task.taskCreatedBlock);
+          this.#options.onTask(
+            {
+              taskIndex,
+              a: task.a,
+              b: task.b,
+              taskCreatedBlock: task.taskCreatedBlock,
+              quorumThresholdPercentage: task.quorumThresholdPercentage,
+              quorumNumbers: task.quorumNumbers,
+            },
+            head,
+          );
+        }
+      },
+      signal ? { signal } : {},
+    );
     this.#forgetOldTasks(head);
     this.#lastPollAt = Date.now();
     this.#options.onPoll?.(head);
