@@ -13,13 +13,15 @@
 // `sh -c` in between dies of it after its child exited cleanly, and npm then reports 130 for
 // a program that stopped as asked. So the package.json scripts `exec` this file, and the
 // commands here are run directly: simple words joined by `&&`, nothing a shell would expand.
-// Each layer here ignores SIGINT (the program gets it from the terminal and stops in its own
-// time) and passes SIGTERM on.
+// Each layer waits for its child and passes SIGINT and SIGTERM on (an IDE's stop button or
+// `kill -INT` reaches npm alone); with a terminal's Ctrl-C the program gets SIGINT both from the
+// terminal and from here, milliseconds apart, and the services take that as one request.
 //
 // This file must stay runnable by Node 20: no dependencies, no newer syntax.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { constants } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -47,8 +49,15 @@ function parseCommands(text) {
   return text.split("&&").map((part) => part.trim().split(/\s+/).filter(Boolean));
 }
 
-// SIGINT comes from the terminal to every process of the group: the program stops by itself.
-process.on("SIGINT", () => {});
+/** The exit status of a child ended by a signal, as a shell reports it: 128 + its number. */
+function signalStatus(signal) {
+  return 128 + (constants.signals[signal] ?? 0);
+}
+
+/** Passes SIGINT and SIGTERM on to whatever child runs now, and outlives it. */
+function forwardSignals(child) {
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child()?.kill(signal));
+}
 
 const [major, minor] = process.versions.node.split(".").map(Number);
 const nodeIsNewEnough = major > MIN_MAJOR || (major === MIN_MAJOR && minor >= MIN_MINOR);
@@ -79,8 +88,8 @@ if (!nodeIsNewEnough) {
     // npm (a `#!/usr/bin/env node` script) must find Node 22 first, or it installs under Node 20.
     env: { ...process.env, AVSKIT_BOOTSTRAPPED: "1", PATH: `${dirname(node22)}:${process.env.PATH ?? ""}` },
   });
-  process.on("SIGTERM", () => child.kill("SIGTERM"));
-  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
+  forwardSignals(() => child);
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? signalStatus(signal) : 1)));
 } else {
   installIfNeeded();
   runAll(parseCommands(command), extra);
@@ -118,7 +127,7 @@ function runAll(commands, extraArgs) {
     PATH: `${join(root, "node_modules", ".bin")}:${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
   };
   let current;
-  process.on("SIGTERM", () => current?.kill("SIGTERM"));
+  forwardSignals(() => current);
   const next = (index) => {
     const [program, ...args] = commands[index];
     const last = index === commands.length - 1;
@@ -130,7 +139,7 @@ function runAll(commands, extraArgs) {
       process.exit(127);
     });
     current.on("exit", (code, signal) => {
-      const status = code ?? (signal ? 128 : 1);
+      const status = code ?? (signal ? signalStatus(signal) : 1);
       if (status !== 0 || last) process.exit(status);
       next(index + 1);
     });

@@ -1,4 +1,4 @@
-import { ConfigError } from "@avskit/runtime";
+import { ConfigError, signalExitCode } from "@avskit/runtime";
 import { EXIT, runLocalAvs } from "./local-avs.js";
 import { type LocalAvsConfig, localAvsCommand, resolveLocalAvsConfig } from "./options.js";
 
@@ -23,11 +23,15 @@ export async function runLocalAvsCli(
       return;
     }
     const controller = new AbortController();
+    let firstAt = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       if (controller.signal.aborted) {
+        // The same Ctrl-C forwarded by a parent (npm) arrives within milliseconds: not a second one.
+        if (Date.now() - firstAt < 300) return;
         process.stderr.write(`second ${signal}: exiting without waiting\n`);
-        process.exit(130);
+        process.exit(signalExitCode(signal));
       }
+      firstAt = Date.now();
       process.stdout.write(`\n${signal}: stopping everything…\n`);
       controller.abort();
     };

@@ -1,14 +1,21 @@
 import { Command, CommanderError } from "commander";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { addOptions, type ConfigOf, type OptionSpecs, redactConfig, resolveConfig } from "./config.js";
+import {
+  addOptions,
+  type ConfigOf,
+  type OptionSpecs,
+  redactConfig,
+  resolveConfig,
+  resolveConfigValues,
+} from "./config.js";
 import { ConfigError } from "./errors.js";
 import type { RunningServer } from "./http.js";
 import { createLogger, loggingOptions } from "./logger.js";
 import { createMetricsRegistry } from "./metrics.js";
 import { type HealthReport, startOpsServer } from "./ops-server.js";
 import { metricsAddressOption } from "./service-options.js";
-import { SECOND_SIGNAL_EXIT_CODE, Shutdown } from "./shutdown.js";
+import { Shutdown } from "./shutdown.js";
 
 /**
  * One definition per long-running service (aggregator, operator `run`, task generator,
@@ -200,13 +207,8 @@ export function defineService<const S extends OptionSpecs, H extends ServiceHand
         .showHelpAfterError("(add --help for usage)"),
     );
 
-  const resolve = (values: ServiceConfigInput<S> = {}, env: NodeJS.ProcessEnv = {}): ServiceConfig<S> => {
-    const cmd = command();
-    for (const [key, value] of Object.entries(values)) {
-      if (value !== undefined) cmd.setOptionValue(key, value);
-    }
-    return resolveConfig(cmd, specs, envPrefix, env);
-  };
+  const resolve = (values: ServiceConfigInput<S> = {}, env: NodeJS.ProcessEnv = {}): ServiceConfig<S> =>
+    resolveConfigValues(command(), specs, envPrefix, values, env);
 
   const stopTimeoutOf = (config: ServiceConfig<S>): number =>
     typeof definition.stopTimeoutMs === "function"
@@ -331,10 +333,7 @@ export function defineService<const S extends OptionSpecs, H extends ServiceHand
     logger.debug({ config: redactConfig(specs, config) }, "configuration");
 
     const shutdown = new Shutdown(logger);
-    const uninstall =
-      (io.handleSignals ?? true)
-        ? shutdown.installSignalHandlers(() => process.exit(SECOND_SIGNAL_EXIT_CODE))
-        : () => {};
+    const uninstall = (io.handleSignals ?? true) ? shutdown.installSignalHandlers() : () => {};
     const onStop = () => void shutdown.run("stop requested");
     if (io.stop?.aborted) onStop();
     io.stop?.addEventListener("abort", onStop, { once: true });

@@ -1,3 +1,4 @@
+import { constants } from "node:os";
 import type { Logger } from "pino";
 
 type Cleanup = () => void | Promise<void>;
@@ -9,8 +10,17 @@ export interface ShutdownOutcome {
   readonly failed: readonly string[];
 }
 
-/** The exit code of a process stopped by a second signal, without waiting for cleanup. */
-export const SECOND_SIGNAL_EXIT_CODE = 130;
+/** The exit code of a process ended by `signal`, as shells report it: 128 + the signal's number. */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (constants.signals[signal] ?? 0);
+}
+
+/**
+ * A repeat of the signal this soon after the first is the same request: a terminal's Ctrl-C and
+ * a parent forwarding it (npm, the bootstrap) arrive milliseconds apart. A person pressing Ctrl-C
+ * twice to give up waiting is slower than this.
+ */
+const SAME_REQUEST_MS = 300;
 
 /**
  * Graceful shutdown: services watch `signal` to stop taking work, and registered cleanups
@@ -67,17 +77,21 @@ export class Shutdown {
 
   /**
    * SIGINT/SIGTERM start the shutdown (the signal's name is its reason); a second signal calls
-   * `onSecondSignal` (by default: exit 130 at once). Returns a function that removes the handlers.
+   * `onSecondSignal` with it (by default: exit at once with 128 + its number, 130 for SIGINT, 143
+   * for SIGTERM). Returns a function that removes the handlers.
    */
   installSignalHandlers(
-    onSecondSignal: () => void = () => process.exit(SECOND_SIGNAL_EXIT_CODE),
+    onSecondSignal: (signal: NodeJS.Signals) => void = (signal) => process.exit(signalExitCode(signal)),
   ): () => void {
+    let firstAt = 0;
     const handler = (signal: NodeJS.Signals) => {
       if (this.requested) {
+        if (Date.now() - firstAt < SAME_REQUEST_MS) return;
         this.#logger.warn({ signal }, "second signal: exiting without waiting for cleanup");
-        onSecondSignal();
+        onSecondSignal(signal);
         return;
       }
+      firstAt = Date.now();
       void this.run(signal);
     };
     process.on("SIGINT", handler);
