@@ -111,6 +111,8 @@ class LocalAvsRun {
     this.#wake = resolveFinished;
   });
   #chain: LocalChain | undefined;
+  /** Services that, told to stop, had to be killed or exited with an error. */
+  readonly #uncleanStops: string[] = [];
   #supervisor: Supervisor | undefined;
   #view: ProgressView | undefined;
 
@@ -140,6 +142,7 @@ class LocalAvsRun {
     if (this.#io.stop.aborted) onStopSignal();
     try {
       const apiPort = await this.#checkPorts();
+      if (this.#stopping) return await this.#stop();
       const chain = await this.#startChain();
       if (this.#stopping) return await this.#stop();
       const operators = await this.#provisionOperators(chain);
@@ -320,7 +323,8 @@ class LocalAvsRun {
   async #startAll(specs: readonly ServiceSpec[]): Promise<void> {
     const supervisor = this.#supervisor!;
     const services = specs.map((spec) => supervisor.start(spec));
-    await Promise.all(services.map((service) => service.waitHealthy()));
+    await Promise.all(services.map((service) => service.waitHealthy(undefined, this.#io.stop)));
+    if (this.#stopping) return;
     for (const service of services) this.#show(service);
   }
 
@@ -346,6 +350,8 @@ class LocalAvsRun {
         const died = this.#failure instanceof ServiceDiedError && this.#failure.service === name;
         if (died) continue;
         if (exit.forced || exit.signal !== null || exit.code !== 0) {
+          // Asked to stop, it did not stop cleanly: said, and the run does not end with 0.
+          this.#uncleanStops.push(name);
           this.#io.err(`${name} ${describeExit(exit, STOP_GRACE_MS)}`);
         }
       }
@@ -450,7 +456,7 @@ class LocalAvsRun {
     const outcome = await this.#shutdown.run(this.#stopReason ?? "stopped");
     out(`${label("stopped")}every service and anvil`);
     if (this.#view) this.#printSummary(this.#view);
-    return failure || outcome.timedOut.length > 0 ? EXIT.failed : EXIT.ok;
+    return failure || outcome.timedOut.length > 0 || this.#uncleanStops.length > 0 ? EXIT.failed : EXIT.ok;
   }
 
   #printSummary(view: ProgressView): void {

@@ -64,6 +64,20 @@ function parentDeathWrapper(): string | undefined {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+// Services still running when this process exits are killed synchronously. On Linux setpriv's
+// parent-death signal covers a devnet that dies by SIGKILL too; elsewhere this is what there is.
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function killOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const child of running) child.kill("SIGKILL");
+  });
+}
+
 /** Default time a service gets between SIGTERM and SIGKILL. */
 export const STOP_GRACE_MS = 15_000;
 
@@ -115,6 +129,7 @@ export class ServiceProcess {
     } finally {
       closeSync(fd);
     }
+    killOnExit(child);
     return new ServiceProcess(spec, child, logFile);
   }
 
@@ -158,12 +173,16 @@ export class ServiceProcess {
     return this.#stopping;
   }
 
-  /** Polls `spec.healthUrl` until it answers 200; fails if the process exits or time runs out. */
-  async waitHealthy(timeoutMs = 60_000): Promise<void> {
+  /**
+   * Polls `spec.healthUrl` until it answers 200; fails if the process exits or time runs out, and
+   * returns early (without error) when `signal` aborts: a stop during start-up is not held up.
+   */
+  async waitHealthy(timeoutMs = 60_000, signal?: AbortSignal): Promise<void> {
     const url = this.spec.healthUrl;
     if (url === undefined) return;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (signal?.aborted) return;
       if (this.#exit !== undefined) {
         const { code, signal } = this.#exit;
         throw new ServiceStartError(this.name, `exited (${signal ?? `code ${code}`})`, this.logFile);
