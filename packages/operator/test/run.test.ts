@@ -448,5 +448,18 @@ describe("the CLI's run command", () => {
     ]);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/invalid --wrong-answer-fraction \(env AVSKIT_WRONG_ANSWER_FRACTION\)/);
+    // A zero interval or timeout would spin (poll, re-send) or fail every request: refused.
+    for (const flag of [
+      "--poll-interval",
+      "--retry-initial-delay",
+      "--retry-max-delay",
+      "--request-timeout",
+    ]) {
+      const zero = await cli(["run", "--bls-key", "bob", "--aggregator-url", aggregator.url, flag, "0"]);
+      expect(zero.code).toBe(2);
+      expect(zero.err).toMatch(
+        new RegExp(`invalid ${flag} \\(env AVSKIT_[A-Z_]+\\): "0": must be longer than 0`),
+      );
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { defineService, opt } from "@avskit/runtime";
+import { defineService, opt, pollIntervalOption, positiveDuration } from "@avskit/runtime";
 import { z } from "zod";
 import { loadBlsKeyFromConfig } from "../cli/loaders.js";
 import { blsKeyOptions, chainOptions, ENV_PREFIX, keysDirOption, SECRET_ENV } from "../cli/options.js";
@@ -19,33 +19,27 @@ export const runOptions = {
     schema: opt.url(),
     required: true,
   },
-  pollInterval: {
-    flag: "--poll-interval",
-    value: "duration",
-    description: "how often to look for new blocks and task events",
-    schema: opt.duration(),
-    default: "1s",
-  },
+  pollInterval: pollIntervalOption("1s", "how often to look for new blocks and task events"),
   retryInitialDelay: {
     flag: "--retry-initial-delay",
     value: "duration",
     description:
       "first delay before re-sending a response the aggregator could not take yet (doubles each time)",
-    schema: opt.duration(),
+    schema: positiveDuration("200ms, 5s"),
     default: "200ms",
   },
   retryMaxDelay: {
     flag: "--retry-max-delay",
     value: "duration",
     description: "longest delay between re-sends",
-    schema: opt.duration(),
+    schema: positiveDuration("200ms, 5s"),
     default: "5s",
   },
   requestTimeout: {
     flag: "--request-timeout",
     value: "duration",
     description: "bound on each request to the aggregator",
-    schema: opt.duration(),
+    schema: positiveDuration("200ms, 5s"),
     default: "5s",
   },
   wrongAnswerFraction: {
