@@ -1,5 +1,5 @@
-import { allContractErrorsAbi } from "@avskit/bindings";
 import type { Abi } from "viem";
+import { allContractErrorsAbi } from "./generated/allContractErrors.js";
 
 type AbiError = Extract<Abi[number], { type: "error" }>;
 

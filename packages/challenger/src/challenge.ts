@@ -1,4 +1,4 @@
-import { allContractErrorsAbi, taskManagerAbi } from "@avskit/bindings";
+import { taskManagerAbi, withAllErrors } from "@avskit/bindings";
 import { type ReadClient, type WriteClient, waitForReceipt } from "@avskit/runtime";
 import { type Address, type Hash, isAddressEqual, parseEventLogs } from "viem";
 import { ChallengeNotSentError } from "./errors.js";
@@ -33,11 +33,8 @@ export interface ChallengeResult {
   readonly blockNumber: bigint;
 }
 
-/**
- * The TaskManager's ABI with every contract's custom errors, so a revert the TaskManager's own ABI
- * lacks (its proxy's, say) is still named.
- */
-const taskManagerWithErrors = [...taskManagerAbi, ...allContractErrorsAbi] as const;
+/** The TaskManager's ABI with every contract's custom errors: a revert raised deeper is still named. */
+const taskManagerWithErrors = withAllErrors(taskManagerAbi);
 
 /** A challenge transaction that was mined but reverted. */
 export class ChallengeRevertedError extends Error {

@@ -1,4 +1,3 @@
-export { withAllErrors } from "./abi.js";
 export { batchingClient, type StartTestAvsOptions, startTestAvs, type TestAvs } from "./avs.js";
 export {
   buildCheckInput,

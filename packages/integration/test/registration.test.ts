@@ -5,6 +5,7 @@ import {
   blsApkRegistryAbi,
   registryCoordinatorAbi,
   stakeRegistryAbi,
+  withAllErrors,
 } from "@avskit/bindings";
 import {
   buildPubkeyRegistration,
@@ -27,7 +28,6 @@ import {
   strategyOf,
   type TestAvs,
   type TestOperator,
-  withAllErrors,
 } from "../src/index.js";
 import { expectRevert } from "./support.js";
 

@@ -5,6 +5,7 @@ import {
   operatorStateRetrieverAbi,
   registryCoordinatorAbi,
   stakeRegistryAbi,
+  withAllErrors,
 } from "@avskit/bindings";
 import type { Address, Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +18,6 @@ import {
   strategyOf,
   type TestAvs,
   type TestOperator,
-  withAllErrors,
 } from "../src/index.js";
 import { expectRevert } from "./support.js";
 

@@ -1,7 +1,12 @@
 // A task signed by N operators with k non-signers across both quorums, accepted on-chain, and
 // every refusal of respondToTask / checkSignatures with its own custom error. Real BLS keys and
 // signatures; the check input is built the way an aggregator builds it.
-import { operatorStateRetrieverAbi, registryCoordinatorAbi, taskManagerAbi } from "@avskit/bindings";
+import {
+  operatorStateRetrieverAbi,
+  registryCoordinatorAbi,
+  taskManagerAbi,
+  withAllErrors,
+} from "@avskit/bindings";
 import {
   G1,
   type G1Point,
@@ -34,7 +39,6 @@ import {
   type TestAvs,
   type TestOperator,
   taskResponseDigest,
-  withAllErrors,
 } from "../src/index.js";
 import { expectRevert } from "./support.js";
 

@@ -1,4 +1,4 @@
-import { allContractErrorsAbi, taskManagerAbi } from "@avskit/bindings";
+import { taskManagerAbi, withAllErrors } from "@avskit/bindings";
 import { type ReadClient, type WriteClient, waitForReceipt } from "@avskit/runtime";
 import { type Address, type Hash, type Hex, parseEventLogs, toHex } from "viem";
 import { MissingTaskEventError, TaskTransactionRevertedError } from "./failure.js";
@@ -10,7 +10,7 @@ export function quorumNumbersBytes(quorums: readonly number[]): Hex {
 }
 
 /** The TaskManager's ABI with every contract's custom errors, so a revert from any of them is named. */
-const taskManagerWithErrors = [...taskManagerAbi, ...allContractErrorsAbi] as const;
+const taskManagerWithErrors = withAllErrors(taskManagerAbi);
 
 export interface CreatedTask {
   readonly taskIndex: number;

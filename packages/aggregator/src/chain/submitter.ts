@@ -1,4 +1,4 @@
-import { taskManagerAbi } from "@avskit/bindings";
+import { taskManagerAbi, withAllErrors } from "@avskit/bindings";
 import { g1ToSolidity, g2ToSolidity, type HashToG1Hint, hashToG1Hint } from "@avskit/bls";
 import {
   type BackoffPolicy,
@@ -47,6 +47,9 @@ const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 250, maxMs: 4_000 };
 const FEE_CACHE_MS = 3_000;
 
 /** Contract errors after which trying again is pointless. */
+/** Errors raised inside the checker's registries bubble up through respondToTask: all are named. */
+const RESPOND_ABI = withAllErrors(taskManagerAbi);
+
 const PERMANENT_REVERTS = new Set(["ResponseTooLate", "WrongTaskHash"]);
 /** The checker refused the aggregate itself: the signatures must be looked at again. */
 const AGGREGATE_REVERTS = new Set(["InvalidSignature", "PairingPrecompileFailed"]);
@@ -168,7 +171,7 @@ export class ChainSubmitter implements ResponseSubmitter {
     const [params, fees] = await Promise.all([this.#checkInput(task, submission), this.#fees()]);
     const call = {
       address: contracts.taskManager,
-      abi: taskManagerAbi,
+      abi: RESPOND_ABI,
       functionName: "respondToTask",
       args: [task.task as OnChainTask, submission.response, params],
     } as const;
