@@ -65,7 +65,13 @@ function run(command, commandArgs, options = {}) {
 }
 
 const closure = runtimeClosure(name);
-if (build) run("turbo", ["run", "build", `--filter=${name}...`, "--output-logs=errors-only"]);
+if (build)
+  run(join(root, "node_modules", ".bin", "turbo"), [
+    "run",
+    "build",
+    `--filter=${name}...`,
+    "--output-logs=errors-only",
+  ]);
 mkdirSync(out, { recursive: true });
 const packed = run(
   "npm",
