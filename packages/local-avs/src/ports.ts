@@ -1,3 +1,5 @@
+import { randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { PortInUseError } from "./errors.js";
 
@@ -25,12 +27,36 @@ export async function assertPortFree(port: number, what: string, hint: string): 
   throw outcome;
 }
 
+/** Where the OS takes the local ports of outgoing connections (Linux: ip_local_port_range). */
+function ephemeralRange(): readonly [number, number] {
+  try {
+    const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8")
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low!, high!];
+  } catch {
+    // not Linux
+  }
+  return [32_768, 60_999];
+}
+
+/** Lowest port freePort picks: above the well-known and most registered services' ports. */
+const LOWEST_PICK = 20_000;
+
 /**
- * A port that was free a moment ago (the OS picked it). Another process could take it before
- * the service binds it; on a developer machine that is rare enough, and the service then fails
- * at start-up with its own clear error.
+ * A port free a moment ago, for a service that is started later. It is chosen below the range the
+ * OS gives outgoing connections: a port the OS picks (port 0) comes from that range, and in the
+ * seconds before the service binds it, any client connecting anywhere may be handed the same
+ * number as its local port (an aggregator once failed to start with EADDRINUSE that way). Another
+ * process could still take it in between; the service then fails at start-up with its own error.
  */
 export async function freePort(): Promise<number> {
+  const highest = Math.min(ephemeralRange()[0], 65_536) - 1;
+  for (let attempt = 0; highest > LOWEST_PICK && attempt < 50; attempt++) {
+    const outcome = await tryListen(randomInt(LOWEST_PICK, highest + 1));
+    if (typeof outcome === "number") return outcome;
+  }
   const outcome = await tryListen(0);
   if (typeof outcome === "number") return outcome;
   throw outcome;
