@@ -44,7 +44,7 @@ export {
   strategyOf,
   type TestOperator,
 } from "./operators.js";
-export { type InstalledPackage, packAndInstall } from "./packaging.js";
+export { type InstalledPackages, packAndInstall } from "./packaging.js";
 export { type MainOutcome, type RunningCli, runCli, runMain } from "./process.js";
 export { revertErrorArgs, revertErrorName } from "./revert.js";
 export {
