@@ -22,11 +22,26 @@ const SHIPPED =
 const IMPORTS =
   /^(?:import|export)\b[^\n]*?\bfrom\s*["']([^"'\n]+)["'];?$|^import\s*["']([^"'\n]+)["'];?$|\bimport\(\s*["']([^"']+)["']\s*\)/gm;
 
+/**
+ * The environment without what an outer npm run left for its script: `npm_config_local_prefix`
+ * and its kind would send the install into the workspace package running the test instead of
+ * the empty folder (under `npm test` it then resolved the whole workspace and never finished).
+ */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^(npm_|INIT_CWD$)/i.test(key)) env[key] = value;
+  }
+  return env;
+}
+
 export interface InstalledPackages {
   /** The folder they were installed into (holds node_modules/.bin). */
   readonly dir: string;
   /** The tarballs, one per workspace package. */
   readonly tarballs: readonly string[];
+  /** `npx --no-install <args>` in that folder, as its user would type it; rejects on a non-zero exit. */
+  npx(args: readonly string[]): Promise<{ stdout: string; stderr: string }>;
 }
 
 /** The package a bare import specifier names: "viem/accounts" → "viem", "@noble/curves/bn254.js" → "@noble/curves". */
@@ -96,6 +111,7 @@ export async function packAndInstall(names: readonly string[], into: string): Pr
   for (const name of names) {
     const { stdout } = await run(process.execPath, [script, name, "--out", packed, "--no-build"], {
       cwd: REPO_ROOT,
+      env: cleanEnv(),
       maxBuffer: 16 * 1024 * 1024,
     });
     for (const tarball of stdout.trim().split("\n")) tarballs.add(tarball);
@@ -104,7 +120,12 @@ export async function packAndInstall(names: readonly string[], into: string): Pr
   await writeFile(join(dir, "package.json"), `${JSON.stringify({ name: "app", private: true }, null, 2)}\n`);
   await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...tarballs], {
     cwd: dir,
+    env: cleanEnv(),
     maxBuffer: 16 * 1024 * 1024,
   });
-  return { dir, tarballs: [...tarballs] };
+  return {
+    dir,
+    tarballs: [...tarballs],
+    npx: (args) => run("npx", ["--no-install", ...args], { cwd: dir, env: cleanEnv() }),
+  };
 }
