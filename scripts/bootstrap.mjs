@@ -82,11 +82,21 @@ if (!nodeIsNewEnough) {
     log(`cannot fetch ${NODE_PACKAGE} with npm exec (exit ${located.status})`);
     process.exit(1);
   }
+  // npm finds its global config (where a machine keeps its CA file or registry) next to the Node
+  // it runs under: under the fetched Node it would look in npm's cache. It keeps this machine's.
+  const globalconfig =
+    process.env.npm_config_globalconfig ||
+    spawnSync("npm", ["config", "get", "globalconfig"], { cwd: root, encoding: "utf8" }).stdout?.trim();
   const child = spawn(node22, [fileURLToPath(import.meta.url), command, ...extra], {
     stdio: "inherit",
     cwd: root,
-    // npm (a `#!/usr/bin/env node` script) must find Node 22 first, or it installs under Node 20.
-    env: { ...process.env, AVSKIT_BOOTSTRAPPED: "1", PATH: `${dirname(node22)}:${process.env.PATH ?? ""}` },
+    env: {
+      ...process.env,
+      AVSKIT_BOOTSTRAPPED: "1",
+      // npm (a `#!/usr/bin/env node` script) must find Node 22 first, or it installs under Node 20.
+      PATH: `${dirname(node22)}:${process.env.PATH ?? ""}`,
+      ...(globalconfig ? { npm_config_globalconfig: globalconfig } : {}),
+    },
   });
   forwardSignals(() => child);
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? signalStatus(signal) : 1)));

@@ -23,14 +23,15 @@ const IMPORTS =
   /^(?:import|export)\b[^\n]*?\bfrom\s*["']([^"'\n]+)["'];?$|^import\s*["']([^"'\n]+)["'];?$|\bimport\(\s*["']([^"']+)["']\s*\)/gm;
 
 /**
- * The environment without what an outer npm run left for its script: `npm_config_local_prefix`
- * and its kind would send the install into the workspace package running the test instead of
- * the empty folder (under `npm test` it then resolved the whole workspace and never finished).
+ * The environment without what an outer `npm run` left for the script that would send npm
+ * elsewhere: `npm_config_local_prefix` names the workspace package running the test, and an
+ * install would go there instead of into the empty folder. The rest of npm's configuration
+ * (its global config with the machine's CA file, the cache) stays.
  */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(npm_|INIT_CWD$)/i.test(key)) env[key] = value;
+    if (!/^(npm_config_local_prefix|npm_package_.*|npm_lifecycle_.*|INIT_CWD)$/i.test(key)) env[key] = value;
   }
   return env;
 }
