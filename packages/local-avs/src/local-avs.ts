@@ -285,7 +285,7 @@ class LocalAvsRun {
         const wanted = this.#config.exitAfterTasks;
         const responded = view.figures().responded;
         if (wanted !== undefined && responded >= wanted) {
-          this.#finish(`${responded} tasks responded (--exit-after-tasks ${wanted})`);
+          this.#finish(`${plural(responded, "task")} responded (--exit-after-tasks ${wanted})`);
         }
       },
     });
@@ -309,7 +309,11 @@ class LocalAvsRun {
     });
     this.#shutdown.add("chain watch", async () => {
       await watcher.stop();
-      if (this.#failure === undefined) await watcher.poll().catch(() => undefined);
+      if (this.#failure !== undefined) return;
+      // A response sent just before the stop waits in the pool for the next block: let it land
+      // (a couple of blocks at most), then take the last look.
+      await chain.settle(2_000 * Math.max(1, this.#config.blockTime) + 1_000).catch(() => undefined);
+      await watcher.poll().catch(() => undefined);
     });
     return watcher;
   }

@@ -30,6 +30,11 @@ export interface LocalChain {
    * automine.
    */
   setBlockTime(seconds: number): Promise<void>;
+  /**
+   * Waits until anvil's pool holds no pending transaction (they are mined by then), at most
+   * `timeoutMs`: a response sent just before a stop then lands before the chain goes away.
+   */
+  settle(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +66,7 @@ export async function startLocalChain(options: StartLocalChainOptions): Promise<
     await chain.stop();
     throw new Error("anvil must provide at least 5 funded accounts");
   }
+  const anvil = createTestClient({ mode: "anvil", transport: http(chain.rpcUrl) });
   const exited = chain.anvil.exited.then((code) => {
     anvilLog?.end();
     return code;
@@ -76,10 +82,12 @@ export async function startLocalChain(options: StartLocalChainOptions): Promise<
     roles: { ...chain.roles, challenger, avsSync },
     exited,
     async setBlockTime(seconds: number) {
-      if (seconds > 0) {
-        await createTestClient({ mode: "anvil", transport: http(chain.rpcUrl) }).setIntervalMining({
-          interval: seconds,
-        });
+      if (seconds > 0) await anvil.setIntervalMining({ interval: seconds });
+    },
+    async settle(timeoutMs: number) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline && (await anvil.getTxpoolStatus()).pending > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
     async stop() {
