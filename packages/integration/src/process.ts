@@ -5,32 +5,48 @@ import type { LogLine } from "./logs.js";
 /** A service's CLI running as its own process. */
 export interface RunningCli {
   readonly child: ChildProcess;
-  /** JSON log lines printed on stdout so far. */
+  /** JSON log lines printed on stdout so far (lines that are not JSON as `{ msg }`). */
   readonly lines: LogLine[];
+  /** Everything printed on stdout so far, as text. */
+  readonly stdout: () => string;
   /** Everything printed on stderr so far. */
   readonly stderr: () => string;
-  /** The exit code (null when killed by a signal). */
+  /** The exit code (null when killed by a signal), once the process is gone and its output read. */
   readonly exited: Promise<number | null>;
+  /** The exit code and signal, at the same moment. */
+  readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface RunCliOptions {
+  /** Its own process group, as a terminal's foreground job (a signal to `-pid` reaches the group). */
+  readonly detached?: boolean;
+  /** This process's whole environment under `env`, instead of PATH alone. */
+  readonly inheritEnv?: boolean;
 }
 
 /**
  * Runs a built CLI (`dist/src/cli.js` of a package: turbo builds a package before its tests)
- * under this Node, with only the given env (plus PATH), collecting its JSON log lines. Lines that
- * are not JSON (help text) are kept as `{ msg }` lines.
+ * under this Node, with only the given env (plus PATH) unless told otherwise, collecting what it
+ * prints.
  */
 export function runCli(
   cliPath: string,
   args: readonly string[],
-  env: Readonly<Record<string, string>>,
+  env: Readonly<Record<string, string>> = {},
+  options: RunCliOptions = {},
 ): RunningCli {
   const child = spawn(process.execPath, [cliPath, ...args], {
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: options.inheritEnv ? { ...process.env, ...env } : { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
   });
   const lines: LogLine[] = [];
+  let stdout = "";
   let buffered = "";
   child.stdout!.on("data", (chunk: Buffer) => {
-    buffered += chunk.toString();
+    const text = chunk.toString();
+    stdout += text;
+    buffered += text;
     const parts = buffered.split("\n");
     buffered = parts.pop() ?? "";
     for (const part of parts) {
@@ -46,8 +62,18 @@ export function runCli(
   child.stderr!.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, lines, stderr: () => stderr, exited };
+  // "close", not "exit": by then every line the process printed has been read.
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("close", (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    lines,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited: ended.then(({ code }) => code),
+    ended,
+  };
 }
 
 /** What a service's CLI printed when run in this process. */

@@ -1,38 +1,16 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { waitFor } from "@avskit/integration";
+import { type RunningCli, runCli, waitFor } from "@avskit/integration";
 import { afterEach, describe, expect, it } from "vitest";
 
 // The built bin, as `npm start` runs it (`npm test` builds before testing).
 const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "src", "cli.js");
 
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function runCli(args: readonly string[], options: { detached?: boolean } = {}): Run {
-  let stdout = "";
-  let stderr = "";
-  const child = spawn(process.execPath, [CLI, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: options.detached ?? false,
-  });
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+/** avskit-local as a process, with the environment of this one (as a developer's shell has). */
+function runLocal(args: readonly string[], options: { detached?: boolean } = {}): RunningCli {
+  return runCli(CLI, args, {}, { inheritEnv: true, ...options });
 }
 
 /** Direct children of `pid`, from /proc (Linux). */
@@ -68,7 +46,7 @@ const ROLE_KEYS = [
 
 describe("avskit-local as a process", () => {
   const dirs: string[] = [];
-  const runs: Run[] = [];
+  const runs: RunningCli[] = [];
   const baseArgs = () => {
     const dir = mkdtempSync(join(tmpdir(), "avskit-local-cli-"));
     dirs.push(dir);
@@ -82,7 +60,7 @@ describe("avskit-local as a process", () => {
     for (const run of runs.splice(0)) {
       if (run.child.exitCode === null && run.child.signalCode === null) {
         run.child.kill("SIGKILL");
-        await run.exited;
+        await run.ended;
       }
     }
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -90,9 +68,9 @@ describe("avskit-local as a process", () => {
 
   it("--exit-after-tasks 2 exits 0 and ends with one JSON summary line", async () => {
     const { dir, args } = baseArgs();
-    const run = runCli([...args, "--exit-after-tasks", "2", "--drift-interval", "0"]);
+    const run = runLocal([...args, "--exit-after-tasks", "2", "--drift-interval", "0"]);
     runs.push(run);
-    const { code, signal } = await run.exited;
+    const { code, signal } = await run.ended;
     expect({ code, signal, stderr: run.stderr() }).toEqual({ code: 0, signal: null, stderr: "" });
 
     const summary = lastLineJson(run.stdout());
@@ -133,7 +111,7 @@ describe("avskit-local as a process", () => {
     const { dir, args } = baseArgs();
     // Its own process group, as a terminal runs a foreground command: the signal below goes to
     // the group, as Ctrl-C does. anvil and the services run in groups of their own.
-    const run = runCli([...args, "--operators", "2", "--drift-interval", "0"], { detached: true });
+    const run = runLocal([...args, "--operators", "2", "--drift-interval", "0"], { detached: true });
     runs.push(run);
     await waitFor("ready", () => (/^ready /m.test(run.stdout()) ? true : undefined), 120_000);
     const pid = run.child.pid!;
@@ -159,7 +137,7 @@ describe("avskit-local as a process", () => {
     );
     const interruptedAt = Date.now();
     process.kill(-pid, "SIGINT");
-    const { code, signal } = await run.exited;
+    const { code, signal } = await run.ended;
     const stopMs = Date.now() - interruptedAt;
     expect({ code, signal, stderr: run.stderr() }).toEqual({ code: 0, signal: null, stderr: "" });
     // No grace timer outlives the processes, nothing waits on a receipt that cannot come.
@@ -185,7 +163,7 @@ describe("avskit-local as a process", () => {
 
   it("a service that dies is named, everything else is stopped, and the exit code is 1", async () => {
     const { args } = baseArgs();
-    const run = runCli([...args, "--operators", "1", "--drift-interval", "0"]);
+    const run = runLocal([...args, "--operators", "1", "--drift-interval", "0"]);
     runs.push(run);
     await waitFor("ready", () => (/^ready /m.test(run.stdout()) ? true : undefined), 120_000);
     const children = childrenOf(run.child.pid!);
@@ -193,7 +171,7 @@ describe("avskit-local as a process", () => {
     expect(children).toContain(challengerPid);
 
     process.kill(challengerPid, "SIGKILL");
-    const { code } = await run.exited;
+    const { code } = await run.ended;
     expect(code).toBe(1);
     expect(run.stderr()).toContain(
       `✗ challenger (pid ${challengerPid}) was killed by SIGKILL from outside, unexpectedly`,
