@@ -26,10 +26,19 @@ export { ConfigError } from "./errors.js";
 export { describeFailure, type FailureDescription, type FailureReason } from "./failure.js";
 export {
   createHttpApp,
+  DEFAULT_HTTP_LIMITS,
+  defaultRefusalShape,
   type ErrorReply,
+  HTTP_REFUSALS,
   type HttpAppOptions,
+  type HttpLimits,
+  type HttpRefusalKind,
+  isRefusalError,
   type ListenOptions,
   listen,
+  type Refusal,
+  type RefusalError,
+  type RefusalShape,
   type RunningServer,
 } from "./http.js";
 export {
@@ -79,6 +88,9 @@ export {
 export {
   type EcdsaSignerConfig,
   ecdsaSignerOptions,
+  type HttpLimitConfig,
+  httpLimitOptions,
+  httpLimitsOf,
   loadConfiguredSigner,
   metricsAddress,
   metricsAddressOption,
@@ -105,3 +117,4 @@ export {
   type SignerSource,
   WrongKeystorePasswordError,
 } from "./signer.js";
+export type { RateLimit } from "./token-bucket.js";

@@ -15,9 +15,12 @@ export interface OpsServerOptions {
   readonly logger: Logger;
 }
 
-/** `/metrics` for Prometheus and `/health` (200 healthy, 503 not) for probes. */
+/**
+ * `/metrics` for Prometheus and `/health` (200 healthy, 503 not) for probes, with createHttpApp's
+ * default limits and refusals (`ROUTE_NOT_FOUND`, `RATE_LIMITED`, … in `{code, message, retryable}`).
+ */
 export async function startOpsServer(options: OpsServerOptions): Promise<RunningServer> {
-  const app = createHttpApp({ bodyLimit: 1_024 });
+  const app = createHttpApp({ bodyLimit: 1_024, logger: options.logger });
   app.get("/metrics", async (_request, reply) => {
     reply.header("content-type", options.registry.contentType);
     return options.registry.metrics();

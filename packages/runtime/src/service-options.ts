@@ -2,6 +2,9 @@ import type { Account } from "viem";
 import { z } from "zod";
 import type { OptionSpecs } from "./config.js";
 import { envNameFor } from "./config.js";
+import { formatDuration } from "./duration.js";
+import { ConfigError } from "./errors.js";
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from "./http.js";
 import { opt } from "./schemas.js";
 import { loadSigner, type SignerOptionNames } from "./signer.js";
 
@@ -157,4 +160,88 @@ export function loadConfiguredSigner(config: EcdsaSignerConfig, envPrefix: strin
     passwordFile: config.ecdsaKeystorePasswordFile,
     names: signerOptionNames(envPrefix),
   });
+}
+
+const httpDefaults = DEFAULT_HTTP_LIMITS as HttpLimits & { rateLimit: { perSecond: number; burst: number } };
+
+/**
+ * The limits of an HTTP API a service serves (createHttpApp's HttpLimits), as flags with the
+ * runtime's defaults; httpLimitsOf reads them back.
+ */
+export const httpLimitOptions = () =>
+  ({
+    rateLimit: {
+      flag: "--rate-limit",
+      value: "n",
+      description:
+        "requests per second each client address may send, on average (a token bucket); beyond it requests get 429 RATE_LIMITED; 0 turns the limit off",
+      schema: opt.number(0).max(1_000_000, "must be ≤ 1000000"),
+      default: String(httpDefaults.rateLimit.perSecond),
+    },
+    rateLimitBurst: {
+      flag: "--rate-limit-burst",
+      value: "n",
+      description: "requests a client address may send at once, beyond its rate (the bucket's size)",
+      schema: opt.int(1, 1_000_000),
+      default: String(httpDefaults.rateLimit.burst),
+    },
+    maxConnections: {
+      flag: "--max-connections",
+      value: "n",
+      description:
+        "connections held open at once; at the limit the one idle the longest is closed to make room, and with none idle a new one gets 503 TOO_MANY_CONNECTIONS",
+      schema: opt.int(1, 1_000_000),
+      default: String(httpDefaults.maxConnections),
+    },
+    headersTimeout: {
+      flag: "--headers-timeout",
+      value: "duration",
+      description: "longest the request line and headers may take to arrive; then 408 REQUEST_TIMEOUT",
+      schema: positiveDuration("10s, 2s"),
+      default: formatDuration(httpDefaults.headersTimeoutMs),
+    },
+    requestTimeout: {
+      flag: "--request-timeout",
+      value: "duration",
+      description:
+        "longest a whole request, body included, may take to arrive (at least --headers-timeout); then 408 REQUEST_TIMEOUT",
+      schema: positiveDuration("15s, 5s"),
+      default: formatDuration(httpDefaults.requestTimeoutMs),
+    },
+    keepAliveTimeout: {
+      flag: "--keep-alive-timeout",
+      value: "duration",
+      description: "how long a kept-alive connection may wait for its next request",
+      schema: positiveDuration("5s, 30s"),
+      default: formatDuration(httpDefaults.keepAliveTimeoutMs),
+    },
+  }) as const;
+
+/** The values of httpLimitOptions, as a service's resolved config holds them. */
+export interface HttpLimitConfig {
+  readonly rateLimit: number;
+  readonly rateLimitBurst: number;
+  readonly maxConnections: number;
+  readonly headersTimeout: number;
+  readonly requestTimeout: number;
+  readonly keepAliveTimeout: number;
+}
+
+/** createHttpApp's limits from httpLimitOptions' values; a ConfigError when they contradict each other. */
+export function httpLimitsOf(config: HttpLimitConfig, envPrefix: string): HttpLimits {
+  const headersTimeoutMs = Math.ceil(config.headersTimeout);
+  const requestTimeoutMs = Math.ceil(config.requestTimeout);
+  if (headersTimeoutMs > requestTimeoutMs)
+    throw new ConfigError(
+      "--headers-timeout",
+      envNameFor("--headers-timeout", envPrefix),
+      `${formatDuration(headersTimeoutMs)} is longer than --request-timeout (${formatDuration(requestTimeoutMs)}): the headers are part of the request`,
+    );
+  return {
+    rateLimit: config.rateLimit === 0 ? false : { perSecond: config.rateLimit, burst: config.rateLimitBurst },
+    maxConnections: config.maxConnections,
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: Math.ceil(config.keepAliveTimeout),
+  };
 }

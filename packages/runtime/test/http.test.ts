@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, createHttpApp, listen, RetryAbortedError, retry, sleep } from "../src/index.js";
+import {
+  backoffDelay,
+  createHttpApp,
+  defaultRefusalShape,
+  listen,
+  RetryAbortedError,
+  retry,
+  sleep,
+} from "../src/index.js";
 
 type Outcome = { status: number; body: unknown; connection: string | null } | { error: string };
 
@@ -45,7 +53,10 @@ describe("createHttpApp + listen: draining on close", () => {
 
   it("resets no connection when closed while 200 requests arrive", async () => {
     const app = createHttpApp({
-      drainingReply: { code: "UNAVAILABLE", message: "stopping", retryable: true },
+      refusal: (kind, message) =>
+        kind === "SHUTTING_DOWN"
+          ? { status: 503, body: { code: "UNAVAILABLE", message: "stopping", retryable: true } }
+          : defaultRefusalShape(kind, message),
     });
     app.post("/work", async () => {
       await sleep(5);

@@ -89,6 +89,18 @@ describe("ops server", () => {
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
       healthy = false;
       expect((await fetch(`${server.url}/health`)).status).toBe(503);
+      // Its refusals are in the shape every avskit endpoint uses.
+      for (const [path, status, code] of [
+        ["/nope", 404, "ROUTE_NOT_FOUND"],
+        ["/%", 400, "BAD_URL"],
+      ] as const) {
+        const reply = await fetch(`${server.url}${path}`);
+        expect({ path, status: reply.status, body: await reply.json() }).toEqual({
+          path,
+          status,
+          body: { code, message: expect.any(String), retryable: false },
+        });
+      }
     } finally {
       await server.close();
     }
