@@ -4,7 +4,10 @@
  * again later (the aggregator may not have seen the task yet, is overloaded, or is restarting).
  */
 export const REJECTIONS = {
-  /** Body is not JSON, has wrong types, missing or extra fields, or a number out of range. */
+  /**
+   * Body is not JSON, has wrong types, missing or extra fields, or a number out of range; or the
+   * request itself is not well-formed HTTP (a path that cannot be decoded, no Host header, …).
+   */
   INVALID_REQUEST: { status: 400, retryable: false },
   /** Content-Type is not application/json. */
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
@@ -12,6 +15,16 @@ export const REJECTIONS = {
   BODY_TOO_LARGE: { status: 413, retryable: false },
   /** No such route. */
   ROUTE_NOT_FOUND: { status: 404, retryable: false },
+  /** A path parameter (the task index) is far too long to be one. */
+  URI_TOO_LONG: { status: 414, retryable: false },
+  /** The request line and headers are larger than the server accepts. */
+  HEADERS_TOO_LARGE: { status: 431, retryable: false },
+  /** The request did not arrive in full within the server's headers or request timeout. */
+  REQUEST_TIMEOUT: { status: 408, retryable: true },
+  /** This client address sent more requests than its rate limit lets through: retry after `Retry-After`. */
+  RATE_LIMITED: { status: 429, retryable: true },
+  /** Every connection the aggregator holds is serving a request: retry shortly. */
+  TOO_MANY_CONNECTIONS: { status: 503, retryable: true },
   /** The signature is not a valid G1 point: out of range, not on the curve, or infinity. */
   INVALID_SIGNATURE_POINT: { status: 400, retryable: false },
   /** `response.referenceTaskIndex` differs from the task in the URL. */
