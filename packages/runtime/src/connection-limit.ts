@@ -8,6 +8,8 @@ export interface ConnectionLimitHandlers {
   refuse(socket: Socket): void;
   /** The held connection idle the longest, given up to make room for a new one: close it. */
   evict(socket: Socket): void;
+  /** A connection let go because the server drains (see drain): close it. */
+  drained(socket: Socket): void;
 }
 
 /**
@@ -27,11 +29,14 @@ export class ConnectionLimit {
   // A Set iterates in insertion order: the connection idle the longest comes first.
   readonly #idle = new Set<Socket>();
   readonly #requests = new Map<Socket, number>();
+  readonly #handlers: ConnectionLimitHandlers;
+  #draining = false;
 
   constructor(server: Server, max: number, handlers: ConnectionLimitHandlers) {
     if (!Number.isInteger(max) || max < 1)
       throw new RangeError(`maxConnections must be a whole number ≥ 1 (got ${max})`);
     this.max = max;
+    this.#handlers = handlers;
     const parserListeners = server.listeners("connection") as ((socket: Socket) => void)[];
     if (parserListeners.length !== 1)
       throw new Error(
@@ -41,6 +46,10 @@ export class ConnectionLimit {
     server.removeAllListeners("connection");
     server.on("connection", (socket: Socket) => {
       handlers.arrived(socket);
+      if (this.#draining) {
+        handlers.drained(socket);
+        return;
+      }
       if (this.#held.size >= this.max) {
         const longestIdle = this.#idle.values().next();
         if (longestIdle.done) {
@@ -67,9 +76,26 @@ export class ConnectionLimit {
           return;
         }
         this.#requests.delete(socket);
-        if (this.#held.has(socket) && !socket.destroyed) this.#idle.add(socket);
+        if (!this.#held.has(socket) || socket.destroyed) return;
+        if (this.#draining) {
+          this.#release(socket);
+          handlers.drained(socket);
+        } else this.#idle.add(socket);
       });
     });
+  }
+
+  /**
+   * Lets every connection go without resetting any: the idle ones now, those serving a request
+   * once it is answered, and new ones as they arrive (they never reach the parser). Node's own
+   * close would destroy idle connections, a request's bytes perhaps already on their way.
+   */
+  drain(): void {
+    this.#draining = true;
+    for (const socket of [...this.#idle]) {
+      this.#release(socket);
+      this.#handlers.drained(socket);
+    }
   }
 
   /** Connections held open now. */

@@ -161,6 +161,9 @@ interface DrainState {
   draining: boolean;
   inFlight: number;
   lastConnectionAt: number;
+  /** Sockets answered with a refusal that the client has not closed yet. */
+  lingering: number;
+  connections?: ConnectionLimit;
 }
 
 const drainStates = new WeakMap<FastifyInstance, DrainState>();
@@ -195,9 +198,13 @@ const refusedSockets = new WeakSet<Socket>();
  * still sends until the client closes, for a moment at most: closing with unread bytes would make
  * the kernel answer with a reset, and the client would never read the refusal.
  */
-function refuseOnSocket(socket: Socket, refusal: Refusal): boolean {
+function refuseOnSocket(socket: Socket, refusal: Refusal, state: DrainState): boolean {
   if (refusedSockets.has(socket) || socket.destroyed) return false;
   refusedSockets.add(socket);
+  state.lingering++;
+  socket.once("close", () => {
+    state.lingering--;
+  });
   socket.on("error", () => socket.destroy());
   if (socket.writable) socket.end(rawResponse(refusal));
   socket.resume();
@@ -271,12 +278,13 @@ export function createHttpApp(options: HttpAppOptions = {}): FastifyInstance {
   const shape = options.refusal ?? defaultRefusalShape;
   const onRefused = options.onRefused ?? (() => {});
   const buckets = limits.rateLimit === false ? undefined : new TokenBuckets(limits.rateLimit);
-  const state: DrainState = { draining: false, inFlight: 0, lastConnectionAt: 0 };
+  const state: DrainState = { draining: false, inFlight: 0, lastConnectionAt: 0, lingering: 0 };
 
   const refuseRaw = (socket: Socket, kind: HttpRefusalKind, message: string): void => {
     const refusal = shape(kind, message);
-    if (refuseOnSocket(socket, refusal)) onRefused(refusal);
+    if (refuseOnSocket(socket, refusal, state)) onRefused(refusal);
   };
+  const drainingMessage = "the service is shutting down; try another instance or again shortly";
 
   const serverOptions: FastifyHttpOptions<Server> = {
     logger: false,
@@ -297,10 +305,12 @@ export function createHttpApp(options: HttpAppOptions = {}): FastifyInstance {
     // Our own 503 (in the service's error shape) answers requests while draining; fastify's
     // plain one would also be sent after close() began, to requests on kept-alive connections.
     return503OnClosing: false,
-    forceCloseConnections: "idle",
+    // listen's close lets every connection go first (ConnectionLimit.drain), without resets.
+    forceCloseConnections: false,
     routerOptions: { maxParamLength: options.maxParamLength ?? 100 },
     clientErrorHandler: (error: NodeJS.ErrnoException, socket: Socket) => {
-      if (error.code === "ECONNRESET" || socket.destroyed) return;
+      // A socket already refused lingers until its client has read the refusal.
+      if (error.code === "ECONNRESET" || socket.destroyed || refusedSockets.has(socket)) return;
       if (!socket.writable || responseStarted(socket)) {
         socket.destroy();
         return;
@@ -309,6 +319,7 @@ export function createHttpApp(options: HttpAppOptions = {}): FastifyInstance {
       refuseRaw(socket, kind, clientErrorMessage(kind, error, limits));
     },
     frameworkErrors: (error, request, reply) => {
+      if (refusedSockets.has(request.raw.socket)) return void reply.hijack();
       const refused = admit(request);
       if (refused) return void sendRefusal(reply, refused.refusal, refused);
       const { kind, message } = frameworkErrorKind(error);
@@ -319,7 +330,7 @@ export function createHttpApp(options: HttpAppOptions = {}): FastifyInstance {
   drainStates.set(app, state);
   const server = app.server as Server;
 
-  new ConnectionLimit(server, limits.maxConnections, {
+  state.connections = new ConnectionLimit(server, limits.maxConnections, {
     arrived: () => {
       state.lastConnectionAt = Date.now();
     },
@@ -335,6 +346,10 @@ export function createHttpApp(options: HttpAppOptions = {}): FastifyInstance {
         "TOO_MANY_CONNECTIONS",
         `closed to make room: ${limits.maxConnections} connections are open and this one was idle the longest`,
       ),
+    drained: (socket) => {
+      // A socket just answered "Connection: close" is closing already: nothing more is written.
+      if (socket.writable) refuseRaw(socket, "SHUTTING_DOWN", drainingMessage);
+    },
   });
   // Refused connections linger a moment each; beyond this many at once Node closes new ones
   // unread (counted below), so a flood of connections cannot exhaust the file descriptors.
@@ -369,14 +384,7 @@ export function createHttpApp(options: HttpAppOptions = {}): FastifyInstance {
 
   /** Whether a request may go on to its route: the drain, the rate limit and the Host check. */
   const admit = (request: FastifyRequest): Refused | undefined => {
-    if (state.draining)
-      return {
-        refusal: shape(
-          "SHUTTING_DOWN",
-          "the service is shutting down; try another instance or again shortly",
-        ),
-        close: true,
-      };
+    if (state.draining) return { refusal: shape("SHUTTING_DOWN", drainingMessage), close: true };
     if (buckets) {
       const address = request.raw.socket.remoteAddress ?? "unknown";
       const waitMs = buckets.take(address);
@@ -413,6 +421,9 @@ export function createHttpApp(options: HttpAppOptions = {}): FastifyInstance {
   };
 
   app.addHook("onRequest", async (request, reply) => {
+    // Parsed from a connection already answered with a refusal (closed to make room, or by the
+    // drain): that answer is its answer, and nothing more may be written.
+    if (refusedSockets.has(request.raw.socket)) return reply.hijack();
     const refused = admit(request);
     if (refused) return sendRefusal(reply, refused.refusal, refused);
     state.inFlight++;
@@ -466,11 +477,17 @@ export async function listen(
     closing ??= (async () => {
       if (state) {
         state.draining = true;
-        const deadline = Date.now() + maxDrainMs;
+        state.connections?.drain();
+        const startedAt = Date.now();
+        const deadline = startedAt + maxDrainMs;
         while (Date.now() < deadline) {
-          const quiet = Date.now() - state.lastConnectionAt >= quietMs;
-          if (quiet && state.inFlight === 0) break;
-          await sleep(Math.min(quietMs, 25));
+          // Quiet since the drain began, too: a connection the kernel has just completed is
+          // accepted and answered, not reset by the listener closing under it.
+          const quiet = Date.now() - Math.max(state.lastConnectionAt, startedAt) >= quietMs;
+          const settled =
+            state.inFlight === 0 && (state.connections?.held ?? 0) === 0 && state.lingering === 0;
+          if (quiet && settled) break;
+          await sleep(Math.max(1, Math.min(quietMs, 25)));
         }
       }
       await app.close();

@@ -246,6 +246,25 @@ describe("createHttpApp: one error shape for every refusal", () => {
   });
 });
 
+describe("createHttpApp: drain", () => {
+  it("answers 503 in the shape on an idle connection and on one that arrives as the close begins, resetting neither", async () => {
+    const refused: Refusal[] = [];
+    const app = createHttpApp({ onRefused: (r) => refused.push(r) });
+    app.get("/", async () => ({ ok: true }));
+    const server = await listen(app, "127.0.0.1", 0, { quietMs: 50 });
+    const idle = raw(server.port, []);
+    await sleep(50);
+    const closing = server.close();
+    const late = raw(server.port, ["GET / HTTP/1.1\r\nHost: x\r\n\r\n"]);
+    for (const reply of [parseRaw(await idle), parseRaw(await late)]) {
+      expectRefusal(reply, 503, "SHUTTING_DOWN");
+      expect(reply.connection).toBe("close");
+    }
+    await closing;
+    expect(refused.map((r) => r.body.code)).toEqual(["SHUTTING_DOWN", "SHUTTING_DOWN"]);
+  });
+});
+
 describe("createHttpApp: limits", () => {
   it("rate-limits each client address with a token bucket, in the shape, with Retry-After", async () => {
     const app = createHttpApp({ rateLimit: { perSecond: 20, burst: 10 } });
