@@ -46,6 +46,7 @@ export {
 } from "./operators.js";
 export { type InstalledPackages, packAndInstall } from "./packaging.js";
 export { type MainOutcome, type RunningCli, runCli, runMain } from "./process.js";
+export { type RawHttpOptions, type RawHttpReply, rawHttp } from "./raw-http.js";
 export { revertErrorArgs, revertErrorName } from "./revert.js";
 export {
   type AnvilClient,
