@@ -1,14 +1,14 @@
+import { parseTaskIndex, type RejectionCode, ResponseRejectedError } from "@avskit/aggregator-api";
 import {
-  type ErrorBody,
-  parseTaskIndex,
-  REJECTIONS,
-  type RejectionCode,
-  ResponseRejectedError,
-} from "@avskit/aggregator-api";
-import { createHttpApp, type HealthReport, type Logger } from "@avskit/runtime";
-import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
+  createHttpApp,
+  type HealthReport,
+  type HttpLimits,
+  type HttpRefusalKind,
+  type Logger,
+  type RefusalShape,
+} from "@avskit/runtime";
+import type { FastifyInstance } from "fastify";
 import type { Aggregator } from "./aggregator.js";
-import { AggregatorUnavailableError } from "./errors.js";
 import type { AggregatorMetrics } from "./metrics.js";
 
 export interface HttpApiOptions {
@@ -17,80 +17,67 @@ export interface HttpApiOptions {
   readonly logger: Logger;
   /** Largest accepted request body in bytes; a signed response is about 400. */
   readonly bodyLimit: number;
+  /** Rate limit, connection limit and timeouts (the runtime's defaults for those omitted). */
+  readonly limits?: Partial<HttpLimits>;
   /** The service's health report (chain head, watcher state); healthy with the load alone when omitted. */
   readonly health?: () => HealthReport;
 }
 
+/** The aggregator's code for each refusal the HTTP layer makes before or beside the routes. */
+const CODE_OF: Readonly<Record<HttpRefusalKind, RejectionCode>> = {
+  BAD_URL: "INVALID_REQUEST",
+  URI_TOO_LONG: "URI_TOO_LONG",
+  MALFORMED_REQUEST: "INVALID_REQUEST",
+  MISSING_HOST: "INVALID_REQUEST",
+  EXPECTATION_FAILED: "INVALID_REQUEST",
+  HEADERS_TOO_LARGE: "HEADERS_TOO_LARGE",
+  REQUEST_TIMEOUT: "REQUEST_TIMEOUT",
+  ROUTE_NOT_FOUND: "ROUTE_NOT_FOUND",
+  BODY_TOO_LARGE: "BODY_TOO_LARGE",
+  UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+  INVALID_REQUEST: "INVALID_REQUEST",
+  RATE_LIMITED: "RATE_LIMITED",
+  TOO_MANY_CONNECTIONS: "TOO_MANY_CONNECTIONS",
+  SHUTTING_DOWN: "UNAVAILABLE",
+  INTERNAL: "INTERNAL",
+};
+
 /** What a request that arrives while the API drains on stop is told: come back, elsewhere or later. */
-const DRAINING_REPLY: ErrorBody = {
-  code: "UNAVAILABLE",
-  message: "the aggregator is shutting down; retry shortly (another instance, or this one after its restart)",
-  retryable: REJECTIONS.UNAVAILABLE.retryable,
-};
+const DRAINING_MESSAGE =
+  "the aggregator is shutting down; retry shortly (another instance, or this one after its restart)";
 
-const FASTIFY_CODES: Readonly<Record<string, RejectionCode>> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: "BODY_TOO_LARGE",
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+/** Every refusal in the aggregator's codes, with the status and retry flag REJECTIONS gives each. */
+const refusal: RefusalShape = (kind, message) => {
+  const rejection = new ResponseRejectedError(
+    CODE_OF[kind],
+    kind === "SHUTTING_DOWN" ? DRAINING_MESSAGE : message,
+  );
+  return { status: rejection.status, body: rejection.toBody() };
 };
-
-function sendError(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
-  return reply.code(status).type("application/json").send(body);
-}
 
 /**
  * The aggregator's HTTP API (see README): `POST /v1/tasks/:taskIndex/responses` takes one
  * operator's signed response and answers once its signature has been verified and counted
  * (202) or refused (4xx with a code); `GET /v1/tasks/:taskIndex` and `GET /health` report state.
- * Served with the runtime's `listen`, its close drains: requests in progress are answered, new
- * ones get a 503 `UNAVAILABLE` (retryable) until the listener closes.
+ * Every refusal, the framework's and Node's included, is `{code, message, retryable}` in the
+ * codes of REJECTIONS, and is counted in `requests_rejected_total{code}`. Served with the
+ * runtime's `listen`, its close drains: requests in progress are answered, new ones get a 503
+ * `UNAVAILABLE` (retryable) until the listener closes.
  */
 export function buildHttpApi(options: HttpApiOptions): FastifyInstance {
   const { aggregator, metrics, logger } = options;
   const app = createHttpApp({
+    ...options.limits,
     bodyLimit: options.bodyLimit,
-    // The only path parameter is a number; long URLs are refused by Node before routing.
+    // The only path parameter is a task index (a uint32): a longer one is refused URI_TOO_LONG.
     maxParamLength: 64,
-    drainingReply: DRAINING_REPLY,
+    refusal,
+    onRefused: (refused) => metrics.requestsRejected.inc({ code: refused.body.code }),
+    logger,
   });
 
   // JSON only: fastify would otherwise hand text/plain bodies to the handler as strings.
   app.removeContentTypeParser("text/plain");
-
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    if (error instanceof ResponseRejectedError) {
-      metrics.requestsRejected.inc({ code: error.code });
-      return sendError(reply, error.status, {
-        code: error.code,
-        message: error.message,
-        retryable: error.retryable,
-      });
-    }
-    if (error instanceof AggregatorUnavailableError) {
-      return sendError(reply, 503, { code: "UNAVAILABLE", message: error.message, retryable: true });
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      // Fastify's own refusals: unparsable JSON, wrong content type, body too large, bad length.
-      const code = FASTIFY_CODES[error.code] ?? "INVALID_REQUEST";
-      metrics.requestsRejected.inc({ code });
-      return sendError(reply, status === 413 || status === 415 ? status : 400, {
-        code,
-        message: error.message,
-        retryable: false,
-      });
-    }
-    logger.error({ err: error }, "unexpected error while handling a request");
-    return sendError(reply, 500, { code: "INTERNAL", message: "internal error", retryable: true });
-  });
-
-  app.setNotFoundHandler((request, reply) => {
-    metrics.requestsRejected.inc({ code: "ROUTE_NOT_FOUND" });
-    return sendError(reply, 404, {
-      code: "ROUTE_NOT_FOUND",
-      message: `no route ${request.method} ${request.url.slice(0, 100)}`,
-      retryable: false,
-    });
-  });
 
   app.post("/v1/tasks/:taskIndex/responses", async (request, reply) => {
     metrics.signaturesReceived.inc();

@@ -34,7 +34,7 @@ export class AggregatorMetrics {
     });
     this.requestsRejected = new Counter({
       name: `${prefix}requests_rejected_total`,
-      help: "Requests answered with a 4xx, by rejection code",
+      help: "Requests refused in the error shape (4xx, and 5xx such as UNAVAILABLE), by code; connections refused or closed at --max-connections count as TOO_MANY_CONNECTIONS",
       labelNames: ["code"],
       registers,
     });

@@ -1,5 +1,6 @@
 import {
   ecdsaSignerOptions,
+  httpLimitOptions,
   type OptionSpecs,
   opt,
   positiveDuration,
@@ -77,6 +78,7 @@ export const aggregatorOptions = {
     schema: opt.int(256, 1_048_576),
     default: "8192",
   },
+  ...httpLimitOptions(),
   pollInterval: {
     flag: "--poll-interval",
     value: "duration",

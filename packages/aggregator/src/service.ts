@@ -3,6 +3,7 @@ import {
   connectChain,
   defineService,
   type HealthReport,
+  httpLimitsOf,
   listen,
   loadConfiguredSigner,
   type RunningServer,
@@ -87,6 +88,7 @@ export const aggregatorService = defineService({
   metricsAddr: "127.0.0.1:9092",
   helpAfter: HELP_AFTER,
   async start(config, { logger, registry, signal }, deps: AggregatorDeps = {}): Promise<AggregatorHandle> {
+    const limits = httpLimitsOf(config, ENV_PREFIX);
     const account = deps.account ?? (await loadConfiguredSigner(config, ENV_PREFIX));
     const chainOptions = { rpcUrl: config.rpcUrl, pollingIntervalMs: Math.min(config.pollInterval, 250) };
     const client = await connectChain(chainOptions);
@@ -185,7 +187,7 @@ export const aggregatorService = defineService({
         ...aggregator.load,
       };
     };
-    const app = buildHttpApi({ aggregator, metrics, logger, bodyLimit: config.bodyLimit, health });
+    const app = buildHttpApi({ aggregator, metrics, logger, bodyLimit: config.bodyLimit, limits, health });
     let api: RunningServer;
     try {
       await watcher.start();
@@ -220,6 +222,7 @@ export const aggregatorService = defineService({
         operatorStateRetriever: operatorStateRetriever ?? "state override",
         sender: account.address,
         responseWindowBlocks: contracts.responseWindowBlocks,
+        httpLimits: limits,
       },
       health,
       stop,

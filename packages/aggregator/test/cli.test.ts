@@ -23,6 +23,12 @@ describe("avskit-aggregator CLI", () => {
       "--collection-window",
       "--batch-idle",
       "--body-limit",
+      "--rate-limit",
+      "--rate-limit-burst",
+      "--max-connections",
+      "--headers-timeout",
+      "--request-timeout",
+      "--keep-alive-timeout",
       "--metrics-addr",
       "--log-level",
       "--config",
@@ -31,6 +37,8 @@ describe("avskit-aggregator CLI", () => {
     }
     expect(stdout).toContain(`${ENV_PREFIX}COLLECTION_WINDOW`);
     expect(stdout).toContain(`${ENV_PREFIX}METRICS_ADDR`);
+    expect(stdout).toContain(`${ENV_PREFIX}RATE_LIMIT_BURST`);
+    expect(stdout).toContain(`${ENV_PREFIX}MAX_CONNECTIONS`);
     expect(stdout).toContain("127.0.0.1:9092");
   });
 
@@ -43,6 +51,22 @@ describe("avskit-aggregator CLI", () => {
     expect(fromFlag.stderr).toMatch(/invalid --listen \(env AVSKIT_AGGREGATOR_LISTEN\)/);
     expect(fromEnv.code).toBe(2);
     expect(fromEnv.stderr).toMatch(/invalid --collection-window/);
+  });
+
+  it("exits 2 naming the flag when an HTTP limit is out of range or contradicts another", async () => {
+    const [connections, rate, timeouts] = await Promise.all([
+      run(["--max-connections", "0"]),
+      run([], { AVSKIT_AGGREGATOR_RATE_LIMIT: "fast" }),
+      run(["--headers-timeout", "20s", "--request-timeout", "10s", "--metrics-addr", "none"]),
+    ]);
+    expect(connections.code).toBe(2);
+    expect(connections.stderr).toMatch(/invalid --max-connections \(env AVSKIT_AGGREGATOR_MAX_CONNECTIONS\)/);
+    expect(rate.code).toBe(2);
+    expect(rate.stderr).toMatch(/invalid --rate-limit \(env AVSKIT_AGGREGATOR_RATE_LIMIT\)/);
+    expect(timeouts.code).toBe(2);
+    expect(timeouts.stderr).toMatch(
+      /invalid --headers-timeout \(env AVSKIT_AGGREGATOR_HEADERS_TIMEOUT\): 20s is longer than --request-timeout \(10s\)/,
+    );
   });
 
   it("exits 1 with a clear error when the chain cannot be reached", async () => {
@@ -75,6 +99,14 @@ describe("avskit-aggregator CLI", () => {
       expect(config.batchIdle).toBe(20);
       expect(config.collectionWindow).toBe(100);
       expect(config.metricsAddr).toEqual({ host: "127.0.0.1", port: 9092 });
+      expect(config).toMatchObject({
+        rateLimit: 200,
+        rateLimitBurst: 400,
+        maxConnections: 1024,
+        headersTimeout: 10_000,
+        requestTimeout: 15_000,
+        keepAliveTimeout: 5_000,
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

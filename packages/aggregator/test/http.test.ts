@@ -57,6 +57,8 @@ describe("HTTP API", () => {
       ["INVALID_REQUEST", post(null, { raw: '{"__proto__":{"x":1}}' }), 400],
       ["INVALID_REQUEST", post(good, { url: "/v1/tasks/abc/responses" }), 400],
       ["INVALID_REQUEST", post(good, { url: "/v1/tasks/99999999999/responses" }), 400],
+      ["INVALID_REQUEST", post(good, { url: "/v1/tasks/%/responses" }), 400],
+      ["URI_TOO_LONG", post(good, { url: `/v1/tasks/${"1".repeat(65)}/responses` }), 414],
       ["UNSUPPORTED_MEDIA_TYPE", post(good, { contentType: "text/plain" }), 415],
       ["BODY_TOO_LARGE", post({ ...good, pad: "x".repeat(5000) }), 413],
       ["ROUTE_NOT_FOUND", post(good, { url: "/v2/anything" }), 404],
