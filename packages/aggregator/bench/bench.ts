@@ -91,6 +91,9 @@ async function main(): Promise<void> {
       metricsAddr: "none",
       collectionWindow: "0",
       logLevel: "silent",
+      // Every simulated operator posts from 127.0.0.1, all at once: with more of them than the
+      // default burst (400), the rate limit would answer the rest 429.
+      rateLimitBurst: String(Math.max(400, OPERATORS)),
     });
     const running = await aggregatorService.start(config, {
       logger: createLogger({ name: "aggregator", level: process.env.BENCH_LOG === "1" ? "debug" : "silent" }),
