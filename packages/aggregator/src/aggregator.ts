@@ -200,6 +200,7 @@ export class Aggregator {
         digest,
         publicKey: member.record.pubkeyG2,
         signature: signed.signature,
+        operatorId: signed.operatorId,
       });
     } catch (error) {
       if (error instanceof BatcherFullError) throw new ResponseRejectedError("OVERLOADED", error.message);

@@ -1,11 +1,15 @@
 import type { G1Point, G2Point } from "@avskit/bls";
 import type { Hex } from "viem";
+import { type VerificationPool, VerifierPoolClosedError } from "./verifier-pool.js";
+import type { DigestGroup } from "./verify-protocol.js";
 
 /** One signature to check: `signature` by the holder of `publicKey` over `digest`. */
 export interface PendingSignature {
   readonly digest: Hex;
   readonly publicKey: G2Point;
   readonly signature: G1Point;
+  /** The operator it is claimed for: each operator's signatures wait in a queue of their own. */
+  readonly operatorId: Hex;
 }
 
 /**
@@ -24,13 +28,19 @@ export interface BatcherOptions {
   readonly maxWaitMs: number;
   /** A batch this large is verified at once, without waiting. */
   readonly maxBatchSize: number;
-  /** Signatures queued beyond this are refused (the caller answers OVERLOADED). */
+  /** Signatures waiting over all operators at most; at the limit the longest queue gives way. */
   readonly maxQueued: number;
+  /** Signatures one operator may have waiting; beyond it that operator is refused (OVERLOADED). */
+  readonly maxQueuedPerOperator: number;
+  /** How long an operator whose signature was invalid has its signatures verified one at a time. */
+  readonly suspectMs?: number;
+  /** On close, how long signatures already queued are still verified before being refused. */
+  readonly closeGraceMs?: number;
 }
 
 export class BatcherFullError extends Error {
-  constructor(limit: number) {
-    super(`more than ${limit} signatures are waiting for verification`);
+  constructor(message: string) {
+    super(message);
     this.name = "BatcherFullError";
   }
 }
@@ -44,6 +54,7 @@ export class BatcherClosedError extends Error {
 
 interface Waiting {
   readonly item: PendingSignature;
+  readonly arrivedAt: number;
   resolve(valid: boolean): void;
   reject(error: Error): void;
 }
@@ -52,127 +63,292 @@ export interface BatchReport {
   readonly size: number;
   readonly invalid: number;
   readonly digests: number;
+  /** CPU of the verification itself, on the thread that ran it. */
   readonly cpuMs: number;
+  /** Wall time the batch spent crossing to its worker and back. */
+  readonly handoffMs: number;
+  /** Each signature's wait, from its arrival to its verdict. */
+  readonly waitsMs: readonly number[];
+  /** A batch of one signature from an operator under suspicion (see VerificationBatcher). */
+  readonly suspect: boolean;
 }
 
+export interface BatcherStatus {
+  /** Signatures waiting for a batch. */
+  readonly queued: number;
+  /** Batches being verified now. */
+  readonly verifying: number;
+  readonly workers: number;
+  /** Operators whose signatures are verified one at a time for now. */
+  readonly suspects: number;
+}
+
+const DEFAULT_SUSPECT_MS = 60_000;
+const DEFAULT_CLOSE_GRACE_MS = 2_000;
+
 /**
- * Micro-batching: signatures that arrive close together are verified together, grouped by
- * digest, one batch-verifier call per digest; each caller's promise settles with its own
- * verdict. A batch closes when arrivals pause for `idleMs`, when its first signature has
- * waited `maxWaitMs`, or when it is full: a burst (every operator answering a new task at
- * once) becomes one batch, one pairing check, while a lone signature waits only `idleMs`.
- * While a batch is verified (synchronous CPU work), new arrivals queue for the next one.
+ * Micro-batching with fair queueing, in front of a verification pool (worker threads), so that
+ * pairings never run on the event loop and one operator cannot hold the others up.
+ *
+ * Signatures that arrive close together are verified together, grouped by digest, one
+ * batch-verifier call per digest; each caller's promise settles with its own verdict. A batch
+ * closes when arrivals pause for `idleMs`, when its oldest signature has waited `maxWaitMs`, or
+ * when `maxBatchSize` are waiting: a burst (every operator answering a new task at once) becomes
+ * one batch, one pairing check, while a lone signature waits only `idleMs`. A closed batch goes
+ * to the first free worker; while every worker is busy, signatures keep waiting.
+ *
+ * Fairness. Each operator's signatures wait in a queue of their own, bounded by
+ * `maxQueuedPerOperator` (beyond it only that operator is refused), and a batch takes the oldest
+ * signature of each operator in turn, at most one per operator, continuing the round where the
+ * last batch stopped. So an operator flooding the aggregator gets one signature into each
+ * batch, like everyone else. One invalid signature costs its batch a bisection (about log2 n
+ * further checks), so an operator found signing invalidly is a suspect for `suspectMs`: its
+ * signatures are no longer mixed into batches but verified one at a time, one check each,
+ * alternating with the batches of everyone else. A flood of forged signatures then costs one
+ * pairing check per signature and delays an honest batch by at most one such check per worker.
+ * Operators are the ones named in the requests: authenticated sessions make that the sender.
  */
 export class VerificationBatcher {
-  readonly #verify: SameMessageBatchVerifier;
+  readonly #pool: VerificationPool;
   readonly #options: BatcherOptions;
   readonly #onBatch: ((report: BatchReport) => void) | undefined;
-  #queue: Waiting[] = [];
+  /** Per operator, oldest first; the map's order is the round-robin order. */
+  readonly #queues = new Map<Hex, Waiting[]>();
+  readonly #suspects = new Map<Hex, number>();
+  readonly #running = new Set<Promise<void>>();
+  #queued = 0;
+  #lastWasSuspect = false;
   #timer: NodeJS.Timeout | undefined;
-  #firstQueuedAt = 0;
   #lastArrivalAt = 0;
   #closed = false;
+  #closing: Promise<void> | undefined;
+  #onIdle: (() => void) | undefined;
 
-  constructor(
-    verify: SameMessageBatchVerifier,
-    options: BatcherOptions,
-    onBatch?: (report: BatchReport) => void,
-  ) {
-    this.#verify = verify;
+  constructor(pool: VerificationPool, options: BatcherOptions, onBatch?: (report: BatchReport) => void) {
+    this.#pool = pool;
     this.#options = options;
     this.#onBatch = onBatch;
+    pool.onAvailable = () => this.#poke();
   }
 
   get queued(): number {
-    return this.#queue.length;
+    return this.#queued;
+  }
+
+  get status(): BatcherStatus {
+    const now = performance.now();
+    let suspects = 0;
+    for (const until of this.#suspects.values()) if (until > now) suspects++;
+    return { queued: this.#queued, verifying: this.#running.size, workers: this.#pool.size, suspects };
   }
 
   /** Resolves true (valid) or false (invalid); rejects only when full or closed. */
   verify(item: PendingSignature): Promise<boolean> {
     if (this.#closed) return Promise.reject(new BatcherClosedError());
-    if (this.#queue.length >= this.#options.maxQueued)
-      return Promise.reject(new BatcherFullError(this.#options.maxQueued));
+    const own = this.#queues.get(item.operatorId)?.length ?? 0;
+    if (own >= this.#options.maxQueuedPerOperator) {
+      return Promise.reject(
+        new BatcherFullError(
+          `operator ${item.operatorId} already has ${own} signatures waiting for verification; retry shortly`,
+        ),
+      );
+    }
+    if (this.#queued >= this.#options.maxQueued && !this.#makeRoom(own)) {
+      return Promise.reject(
+        new BatcherFullError(`${this.#queued} signatures are waiting for verification; retry shortly`),
+      );
+    }
     return new Promise<boolean>((resolve, reject) => {
-      if (this.#queue.length === 0) this.#firstQueuedAt = performance.now();
-      this.#queue.push({ item, resolve, reject });
-      this.#schedule();
+      const now = performance.now();
+      const waiting: Waiting = { item, arrivedAt: now, resolve, reject };
+      const queue = this.#queues.get(item.operatorId);
+      if (queue) queue.push(waiting);
+      else this.#queues.set(item.operatorId, [waiting]);
+      this.#queued++;
+      this.#lastArrivalAt = now;
+      if (this.#queued >= this.#options.maxBatchSize) {
+        clearTimeout(this.#timer);
+        this.#timer = setTimeout(() => this.#poke(), 0);
+      } else {
+        // One timer per batch: when it fires early (arrivals kept the batch open), #poke re-arms
+        // it for what is left of the pause.
+        this.#timer ??= setTimeout(() => this.#poke(), this.#options.idleMs);
+      }
     });
   }
 
   /**
-   * One timer per batch: an arrival only records its time, and the timer, when it fires early
-   * (arrivals kept the batch open), re-arms itself for what is left of the idle pause.
+   * At the global limit, the operator with the most signatures waiting gives up its newest, unless
+   * the newcomer's own queue is about as long: the limit never refuses a light operator because a
+   * heavy one filled the queue.
    */
-  #schedule(): void {
-    this.#lastArrivalAt = performance.now();
-    if (this.#queue.length >= this.#options.maxBatchSize) {
-      clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => this.#flush(), 0);
-      return;
-    }
-    this.#timer ??= setTimeout(() => this.#onTimer(), this.#options.idleMs);
+  #makeRoom(own: number): boolean {
+    let longest: Waiting[] | undefined;
+    for (const queue of this.#queues.values()) if (queue.length > (longest?.length ?? 0)) longest = queue;
+    if (longest === undefined || longest.length <= own + 1) return false;
+    const evicted = longest.pop()!;
+    this.#queued--;
+    evicted.reject(
+      new BatcherFullError(
+        `${this.#options.maxQueued} signatures are waiting for verification, ${longest.length + 1} of them operator ${evicted.item.operatorId}'s; retry shortly`,
+      ),
+    );
+    return true;
   }
 
-  #onTimer(): void {
-    this.#timer = undefined;
-    const now = performance.now();
-    const idleLeft = this.#lastArrivalAt + this.#options.idleMs - now;
-    const waitLeft = this.#firstQueuedAt + this.#options.maxWaitMs - now;
-    const delay = Math.min(idleLeft, waitLeft);
-    if (delay >= 1 && this.#queue.length > 0) {
-      this.#timer = setTimeout(() => this.#onTimer(), delay);
-      return;
-    }
-    this.#flush();
-  }
-
-  #flush(): void {
+  /** Hands batches to free workers while some are due; otherwise arms the timer for the next. */
+  #poke(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const batch = this.#queue.splice(0, this.#options.maxBatchSize);
-    if (this.#queue.length > 0) {
-      this.#firstQueuedAt = performance.now();
-      this.#schedule();
+    while (this.#queued > 0 && this.#pool.idle > 0) {
+      const wait = this.#closed ? 0 : this.#waitLeft();
+      if (wait >= 1) {
+        this.#timer = setTimeout(() => this.#poke(), wait);
+        return;
+      }
+      this.#run(this.#take());
     }
-    if (batch.length === 0) return;
-    const started = process.cpuUsage();
+  }
+
+  #waitLeft(): number {
+    if (this.#queued >= this.#options.maxBatchSize) return 0;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const queue of this.#queues.values()) oldest = Math.min(oldest, queue[0]!.arrivedAt);
+    const now = performance.now();
+    return Math.min(this.#lastArrivalAt + this.#options.idleMs - now, oldest + this.#options.maxWaitMs - now);
+  }
+
+  #isSuspect(operatorId: Hex, now: number): boolean {
+    return (this.#suspects.get(operatorId) ?? 0) > now;
+  }
+
+  /** The next batch: one signature from each clean operator in turn, or one suspect's alone. */
+  #take(): { waitings: Waiting[]; suspect: boolean } {
+    const now = performance.now();
+    let clean = false;
+    let suspect: Hex | undefined;
+    for (const operatorId of this.#queues.keys()) {
+      if (!this.#isSuspect(operatorId, now)) clean = true;
+      else suspect ??= operatorId;
+      if (clean && suspect !== undefined) break;
+    }
+    if (suspect !== undefined && (!clean || !this.#lastWasSuspect)) {
+      this.#lastWasSuspect = true;
+      return { waitings: [this.#takeFrom(suspect)], suspect: true };
+    }
+    this.#lastWasSuspect = false;
+    const waitings: Waiting[] = [];
+    for (const operatorId of [...this.#queues.keys()]) {
+      if (this.#isSuspect(operatorId, now)) continue;
+      waitings.push(this.#takeFrom(operatorId));
+      if (waitings.length >= this.#options.maxBatchSize) break;
+    }
+    return { waitings, suspect: false };
+  }
+
+  /** The operator's oldest signature; the operator moves to the back of the round. */
+  #takeFrom(operatorId: Hex): Waiting {
+    const queue = this.#queues.get(operatorId)!;
+    const waiting = queue.shift()!;
+    this.#queues.delete(operatorId);
+    if (queue.length > 0) this.#queues.set(operatorId, queue);
+    this.#queued--;
+    return waiting;
+  }
+
+  #run({ waitings, suspect }: { waitings: Waiting[]; suspect: boolean }): void {
     const byDigest = new Map<Hex, Waiting[]>();
-    for (const waiting of batch) {
+    for (const waiting of waitings) {
       const group = byDigest.get(waiting.item.digest);
       if (group) group.push(waiting);
       else byDigest.set(waiting.item.digest, [waiting]);
     }
-    let invalidCount = 0;
-    for (const [digest, group] of byDigest) {
-      let invalid: ReadonlySet<number>;
-      try {
-        invalid = new Set(
-          this.#verify(
-            digest,
-            group.map((w) => ({ publicKey: w.item.publicKey, signature: w.item.signature })),
-          ),
-        );
-      } catch (error) {
-        for (const waiting of group) waiting.reject(error as Error);
-        continue;
-      }
-      invalidCount += invalid.size;
-      for (const [index, waiting] of group.entries()) waiting.resolve(!invalid.has(index));
-    }
-    const used = process.cpuUsage(started);
-    this.#onBatch?.({
-      size: batch.length,
-      invalid: invalidCount,
-      digests: byDigest.size,
-      cpuMs: (used.user + used.system) / 1000,
-    });
+    const groups: DigestGroup[] = [...byDigest].map(([digest, members]) => ({
+      digest,
+      items: members.map((w) => ({ publicKey: w.item.publicKey, signature: w.item.signature })),
+    }));
+    const members = [...byDigest.values()];
+    const job = this.#pool
+      .verify(groups)
+      .then(
+        (outcome) => {
+          const now = performance.now();
+          let invalidCount = 0;
+          for (const [g, group] of members.entries()) {
+            const invalid = new Set(outcome.invalid[g] ?? []);
+            invalidCount += invalid.size;
+            for (const [index, waiting] of group.entries()) {
+              const valid = !invalid.has(index);
+              if (!valid) this.#suspect(waiting.item.operatorId, now);
+              waiting.resolve(valid);
+            }
+          }
+          try {
+            this.#onBatch?.({
+              size: waitings.length,
+              invalid: invalidCount,
+              digests: groups.length,
+              cpuMs: outcome.cpuMs,
+              handoffMs: outcome.handoffMs,
+              waitsMs: waitings.map((w) => now - w.arrivedAt),
+              suspect,
+            });
+          } catch {
+            // A report listener's fault must not fail the verdicts already given.
+          }
+        },
+        (error: unknown) => {
+          const refusal =
+            error instanceof VerifierPoolClosedError ? new BatcherClosedError() : (error as Error);
+          for (const waiting of waitings) waiting.reject(refusal);
+        },
+      )
+      .finally(() => {
+        this.#running.delete(job);
+        this.#poke();
+        if (this.#queued === 0 && this.#running.size === 0) this.#onIdle?.();
+      });
+    this.#running.add(job);
   }
 
-  /** Refuses new work; signatures already queued are still verified. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    while (this.#queue.length > 0) this.#flush();
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+  #suspect(operatorId: Hex, now: number): void {
+    if (this.#suspects.size >= 4096) {
+      for (const [id, until] of this.#suspects) if (until <= now) this.#suspects.delete(id);
+    }
+    this.#suspects.set(operatorId, now + (this.#options.suspectMs ?? DEFAULT_SUSPECT_MS));
+  }
+
+  /**
+   * Refuses new work at once. Signatures already queued are still verified, without waiting for
+   * their batch timers, for up to `closeGraceMs`; then whatever is left, queued or being verified,
+   * is refused with BatcherClosedError (the caller answers UNAVAILABLE, retryable) and the pool's
+   * workers are ended. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      const drained = new Promise<void>((resolve) => {
+        this.#onIdle = resolve;
+        if (this.#queued === 0 && this.#running.size === 0) resolve();
+      });
+      this.#poke();
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        drained,
+        new Promise<void>((resolve) => {
+          grace = setTimeout(resolve, this.#options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(grace);
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      for (const queue of this.#queues.values())
+        for (const waiting of queue) waiting.reject(new BatcherClosedError());
+      this.#queues.clear();
+      this.#queued = 0;
+      await this.#pool.close();
+      await Promise.allSettled([...this.#running]);
+    })();
+    return this.#closing;
   }
 }

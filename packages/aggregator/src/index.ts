@@ -6,7 +6,10 @@ export {
   type TaskEvent,
 } from "./aggregator.js";
 export {
+  BatcherClosedError,
+  BatcherFullError,
   type BatcherOptions,
+  type BatcherStatus,
   type BatchReport,
   type PendingSignature,
   type SameMessageBatchVerifier,
@@ -34,3 +37,11 @@ export {
 export { type ResponseSubmitter, SubmissionFailedError, type SubmitResult } from "./submitter.js";
 export type { TaskInfo } from "./task.js";
 export { type Submission, TaskAggregation, type TaskStatus } from "./task-aggregation.js";
+export {
+  type BatchOutcome,
+  InThreadVerifier,
+  type VerificationPool,
+  VerifierPoolClosedError,
+  VerifierWorkerError,
+  WorkerVerifierPool,
+} from "./verifier-pool.js";

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "@avskit/runtime";
+import type { BatcherStatus } from "./batcher.js";
 
 /** The aggregator's Prometheus metrics, registered in the service's own registry. */
 export class AggregatorMetrics {
@@ -14,6 +15,13 @@ export class AggregatorMetrics {
   readonly gasUsed: Histogram;
   readonly batchSize: Histogram;
   readonly verifyCpuSeconds: Counter;
+  readonly verifyHandoffSeconds: Counter;
+  readonly verifyWait: Histogram;
+  readonly verifyQueued: Gauge;
+  readonly verifyBusy: Gauge;
+  readonly verifySuspects: Gauge;
+  /** Read when metrics are scraped; set once the batcher exists. */
+  verification: (() => BatcherStatus) | undefined;
 
   constructor(registry: Registry, prefix = "avskit_aggregator_") {
     const registers = [registry];
@@ -74,8 +82,45 @@ export class AggregatorMetrics {
     });
     this.verifyCpuSeconds = new Counter({
       name: `${prefix}verification_cpu_seconds_total`,
-      help: "CPU time spent verifying signature batches",
+      help: "CPU time spent verifying signature batches (the worker threads' own CPU)",
       registers,
     });
+    this.verifyHandoffSeconds = new Counter({
+      name: `${prefix}verification_handoff_seconds_total`,
+      help: "Wall time batches spent crossing to the verification workers and back (encoding, copying, messaging)",
+      registers,
+    });
+    this.verifyWait = new Histogram({
+      name: `${prefix}verification_wait_seconds`,
+      help: "From a signature's arrival at the batcher to its verdict",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    // Read from the batcher when scraped, so they are never stale.
+    const status = () => this.verification?.();
+    const statusGauge = (name: string, help: string, field: "queued" | "verifying" | "suspects") =>
+      new Gauge({
+        name: `${prefix}${name}`,
+        help,
+        registers,
+        collect() {
+          this.set(status()?.[field] ?? 0);
+        },
+      });
+    this.verifyQueued = statusGauge(
+      "verification_queued",
+      "Signatures waiting for a verification batch",
+      "queued",
+    );
+    this.verifyBusy = statusGauge(
+      "verification_workers_busy",
+      "Verification workers verifying a batch now",
+      "verifying",
+    );
+    this.verifySuspects = statusGauge(
+      "verification_suspect_operators",
+      "Operators whose signatures are verified one at a time after an invalid one",
+      "suspects",
+    );
   }
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import {
   ecdsaSignerOptions,
   httpLimitOptions,
@@ -67,9 +68,27 @@ export const aggregatorOptions = {
   maxPending: {
     flag: "--max-pending",
     value: "n",
-    description: "signatures waiting for verification at most; beyond it requests get 429 OVERLOADED",
+    description:
+      "signatures waiting for verification at most, over all operators; at the limit the operator with the most waiting gets 429 OVERLOADED",
     schema: opt.int(1, 1_000_000),
     default: "4096",
+  },
+  maxPendingPerOperator: {
+    flag: "--max-pending-per-operator",
+    value: "n",
+    description:
+      "signatures one operator may have waiting for verification; beyond it that operator gets 429 OVERLOADED",
+    schema: opt.int(1, 1_000_000),
+    default: "16",
+  },
+  verifyWorkers: {
+    flag: "--verify-workers",
+    value: "n",
+    description:
+      "worker threads verifying signature batches off the event loop; the default is the CPUs available to the process less one (at least 1), here",
+    schema: opt.int(1, 256),
+    // One core is left to the event loop (HTTP, chain polling); on a 2-core machine that is 1.
+    default: String(Math.max(1, availableParallelism() - 1)),
   },
   bodyLimit: {
     flag: "--body-limit",

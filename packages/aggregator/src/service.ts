@@ -19,10 +19,10 @@ import { type AvsContracts, discoverContracts } from "./chain/contracts.js";
 import { ChainOperatorStates } from "./chain/operator-states.js";
 import { ChainSubmitter } from "./chain/submitter.js";
 import { TaskWatcher } from "./chain/task-events.js";
-import { verifyBatchOfSameMessage } from "./fast-verifier.js";
 import { buildHttpApi } from "./http.js";
 import { AggregatorMetrics } from "./metrics.js";
 import { aggregatorOptions, ENV_PREFIX } from "./options.js";
+import { InThreadVerifier, WorkerVerifierPool } from "./verifier-pool.js";
 
 export type AggregatorConfig = ServiceConfig<typeof aggregatorOptions>;
 /** Raw option values keyed like the config (e.g. `{ listen: "127.0.0.1:0" }`), as a user would give them. */
@@ -34,7 +34,10 @@ export interface AggregatorDeps {
   readonly account?: Account;
   /** Sees every task event (progress views, tests, the benchmark). */
   readonly onEvent?: (event: TaskEvent) => void;
-  /** The batch verifier; the BLS library's by default (the benchmark swaps in the naive one to compare). */
+  /**
+   * A batch verifier run on the event loop instead of the worker pool (which runs the BLS
+   * library's): for tests that need a verifier that lies.
+   */
   readonly verifier?: SameMessageBatchVerifier;
 }
 
@@ -120,19 +123,26 @@ export const aggregatorService = defineService({
     if (!allowed) throw new NotAnAggregatorError(account.address, taskManager);
 
     const metrics = new AggregatorMetrics(registry);
+    const pool = deps.verifier
+      ? new InThreadVerifier(deps.verifier)
+      : await WorkerVerifierPool.start({ size: config.verifyWorkers, logger });
     const batcher = new VerificationBatcher(
-      deps.verifier ?? verifyBatchOfSameMessage,
+      pool,
       {
         idleMs: config.batchIdle,
         maxWaitMs: config.batchMaxWait,
         maxBatchSize: config.maxBatchSize,
         maxQueued: config.maxPending,
+        maxQueuedPerOperator: config.maxPendingPerOperator,
       },
       (report) => {
         metrics.batchSize.observe(report.size);
         metrics.verifyCpuSeconds.inc(report.cpuMs / 1000);
+        metrics.verifyHandoffSeconds.inc(report.handoffMs / 1000);
+        for (const ms of report.waitsMs) metrics.verifyWait.observe(ms / 1000);
       },
     );
+    metrics.verification = () => batcher.status;
     const submitter = new ChainSubmitter({
       client,
       wallet,
@@ -180,11 +190,13 @@ export const aggregatorService = defineService({
       const status = watcher.status;
       const stale =
         status.lastPollOkAgoMs < 0 || status.lastPollOkAgoMs > Math.max(10_000, 10 * config.pollInterval);
+      const verification = batcher.status;
       return {
-        healthy: !stale && !signal.aborted,
+        healthy: !stale && !signal.aborted && verification.workers > 0,
         chain: status,
         latestBlock: aggregator.latestBlock.toString(),
         ...aggregator.load,
+        verification,
       };
     };
     const app = buildHttpApi({ aggregator, metrics, logger, bodyLimit: config.bodyLimit, limits, health });
@@ -203,8 +215,10 @@ export const aggregatorService = defineService({
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
         // The API drains while the watcher stops: requests already accepted are answered and
-        // may still complete a threshold, which close() then submits.
-        await Promise.all([api.close(), watcher.stop()]);
+        // may still complete a threshold, which close() then submits. The batcher takes no new
+        // signature from now on and refuses those it cannot verify within its grace period, so a
+        // flood queued for verification cannot hold the stop up.
+        await Promise.all([api.close(), watcher.stop(), batcher.close()]);
         await aggregator.close();
       })();
       return stopping;

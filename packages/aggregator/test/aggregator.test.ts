@@ -2,6 +2,9 @@ import { ResponseRejectedError, taskResponseDigest as responseDigest } from "@av
 import { G1, verifySignature } from "@avskit/bls";
 import { captureLogs, waitFor } from "@avskit/integration";
 import { describe, expect, it } from "vitest";
+import type { SameMessageBatchVerifier } from "../src/batcher.js";
+import { AggregatorUnavailableError } from "../src/errors.js";
+import { verifyBatchOfSameMessage } from "../src/fast-verifier.js";
 import { body, harness, makeOperator, makeState, makeTask, sign } from "./fixtures.js";
 
 const right = { referenceTaskIndex: 7, sum: 42n };
@@ -60,6 +63,24 @@ describe("aggregator", () => {
     expect(verifySignature(submission.apkG2, submission.digest, submission.sigma)).toBe(true);
     expect(await h.registry.getSingleMetricAsString("avskit_aggregator_signatures_invalid_total")).toContain(
       "total 2",
+    );
+    await h.aggregator.close();
+  });
+
+  it("a flood from one operator is refused OVERLOADED beyond its own queue, while the others are verified and complete the task", async () => {
+    const h = harness(state, { idleMs: 5, maxQueuedPerOperator: 4 });
+    h.aggregator.addTask(makeTask({ thresholdPercentage: 80 }));
+    const forged = body(ops[0]!, right, sign(ops[1]!, right));
+    const flood = Array.from({ length: 40 }, () => code(h.aggregator.handleResponse(7, forged)));
+    const honest = ops.slice(1).map((op) => code(h.aggregator.handleResponse(7, body(op, right))));
+    expect(await Promise.all(honest)).toEqual(ops.slice(1).map(() => "ACCEPTED"));
+    const floodCodes = await Promise.all(flood);
+    expect(floodCodes.filter((c) => c === "SIGNATURE_INVALID")).toHaveLength(4);
+    expect(floodCodes.filter((c) => c === "OVERLOADED")).toHaveLength(36);
+    await waitFor("the responded event", () => h.events.some((e) => e.kind === "responded"), 5_000, 5);
+    expect(h.submitter.submissions[0]!.submission.signerIds).toHaveLength(5);
+    expect(await h.registry.getSingleMetricAsString("avskit_aggregator_signatures_invalid_total")).toContain(
+      "total 4",
     );
     await h.aggregator.close();
   });
@@ -205,6 +226,24 @@ describe("aggregator", () => {
     // Closed: nothing more is taken.
     h.aggregator.addTask(makeTask({ taskIndex: 8, thresholdPercentage: 10 }));
     expect(h.aggregator.load.tasks).toBe(0);
+  });
+
+  it("after close, a signature that still arrives is refused UNAVAILABLE and not verified", async () => {
+    let verified = 0;
+    const counting: SameMessageBatchVerifier = (digest, items) => {
+      verified += items.length;
+      return verifyBatchOfSameMessage(digest, items);
+    };
+    const h = harness(state, { verifier: counting });
+    h.aggregator.addTask(makeTask({ thresholdPercentage: 100 }));
+    await h.aggregator.handleResponse(7, body(ops[0]!, right));
+    const before = JSON.stringify(h.aggregator.snapshot());
+    await h.aggregator.close();
+    const error = await h.aggregator.handleResponse(7, body(ops[1]!, right)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AggregatorUnavailableError);
+    expect((error as AggregatorUnavailableError).code).toBe("UNAVAILABLE");
+    expect(JSON.stringify(h.aggregator.snapshot())).toBe(before);
+    expect(verified).toBe(1);
   });
 
   it("a submission the stop cut off is logged with its task index and tx hash, not counted as failed", async () => {

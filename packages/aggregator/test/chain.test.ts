@@ -1,4 +1,5 @@
 import { request as httpRequest } from "node:http";
+import { availableParallelism } from "node:os";
 import { taskResponseDigest as responseDigest, type TaskResponse } from "@avskit/aggregator-api";
 import { taskManagerAbi } from "@avskit/bindings";
 import { G1, g1ToSolidity, signDigest } from "@avskit/bls";
@@ -377,6 +378,8 @@ describe("aggregator on anvil", () => {
     } finally {
       await aggregator.stop();
     }
+    // The stop ended the verification workers.
+    expect(aggregator.handle.health().verification).toMatchObject({ workers: 0, queued: 0, verifying: 0 });
   }, 60_000);
 
   it("two aggregators with the same key: the task is responded once and the loser treats it as done", async () => {
@@ -422,7 +425,12 @@ describe("aggregator on anvil", () => {
         const url = cli.lines.find((l) => l.msg === "aggregator started")?.opsUrl;
         return typeof url === "string" ? url : undefined;
       });
-      expect((await fetch(`${api}/health`)).status).toBe(200);
+      const health = await fetch(`${api}/health`);
+      expect(health.status).toBe(200);
+      // Verification runs in worker threads, as many as --verify-workers' default.
+      expect(await health.json()).toMatchObject({
+        verification: { workers: Math.max(1, availableParallelism() - 1), queued: 0 },
+      });
       expect((await fetch(`${opsUrl}/health`)).status).toBe(200);
       const created = await createTask(avs, { a: 30n, b: 12n, thresholdPercentage: 60, quorums: [0] });
       const right = { referenceTaskIndex: created.taskIndex, sum: 42n };
@@ -439,6 +447,8 @@ describe("aggregator on anvil", () => {
       const metrics = await (await fetch(`${opsUrl}/metrics`)).text();
       expect(metrics).toMatch(/avskit_aggregator_tasks_completed_total 1/);
       expect(metrics).toMatch(/avskit_aggregator_signatures_valid_total 3/);
+      expect(metrics).toMatch(/avskit_aggregator_verification_wait_seconds_count 3/);
+      expect(metrics).toMatch(/avskit_aggregator_verification_workers_busy 0/);
     } finally {
       cli.child.kill("SIGTERM");
     }

@@ -29,6 +29,8 @@ describe("avskit-aggregator CLI", () => {
       "--headers-timeout",
       "--request-timeout",
       "--keep-alive-timeout",
+      "--verify-workers",
+      "--max-pending-per-operator",
       "--metrics-addr",
       "--log-level",
       "--config",
@@ -39,18 +41,24 @@ describe("avskit-aggregator CLI", () => {
     expect(stdout).toContain(`${ENV_PREFIX}METRICS_ADDR`);
     expect(stdout).toContain(`${ENV_PREFIX}RATE_LIMIT_BURST`);
     expect(stdout).toContain(`${ENV_PREFIX}MAX_CONNECTIONS`);
+    expect(stdout).toContain(`${ENV_PREFIX}VERIFY_WORKERS`);
     expect(stdout).toContain("127.0.0.1:9092");
   });
 
   it("exits 2 naming the flag when a value is invalid, from a flag or from the environment", async () => {
-    const [fromFlag, fromEnv] = await Promise.all([
+    const [fromFlag, fromEnv, noWorkers] = await Promise.all([
       run(["--listen", "nonsense"]),
       run([], { AVSKIT_AGGREGATOR_COLLECTION_WINDOW: "soon" }),
+      run([], { AVSKIT_AGGREGATOR_VERIFY_WORKERS: "0" }),
     ]);
     expect(fromFlag.code).toBe(2);
     expect(fromFlag.stderr).toMatch(/invalid --listen \(env AVSKIT_AGGREGATOR_LISTEN\)/);
     expect(fromEnv.code).toBe(2);
     expect(fromEnv.stderr).toMatch(/invalid --collection-window/);
+    expect(noWorkers.code).toBe(2);
+    expect(noWorkers.stderr).toMatch(
+      /invalid --verify-workers \(env AVSKIT_AGGREGATOR_VERIFY_WORKERS\): "0": must be ≥ 1/,
+    );
   });
 
   it("exits 2 naming the flag when an HTTP limit is out of range or contradicts another", async () => {

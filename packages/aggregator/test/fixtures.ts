@@ -18,6 +18,7 @@ import type { OperatorRecord, OperatorState, OperatorStateProvider } from "../sr
 import { AggregateRejectedError, type ResponseSubmitter, type SubmitResult } from "../src/submitter.js";
 import type { TaskInfo } from "../src/task.js";
 import type { Submission } from "../src/task-aggregation.js";
+import { InThreadVerifier, type VerificationPool } from "../src/verifier-pool.js";
 
 export interface TestOperator {
   readonly keys: BlsKeyPair;
@@ -138,7 +139,10 @@ export function harness(
   options: {
     collectionWindowMs?: number;
     verifier?: SameMessageBatchVerifier;
+    /** Where batches are verified; on this thread with `verifier` (the fast one) by default. */
+    pool?: VerificationPool;
     idleMs?: number;
+    maxQueuedPerOperator?: number;
     logger?: Logger;
   } = {},
 ): Harness {
@@ -147,11 +151,13 @@ export function harness(
   const submitter = new RecordingSubmitter();
   const states = new StaticStates(state);
   const events: TaskEvent[] = [];
-  const batcher = new VerificationBatcher(options.verifier ?? verifyBatchOfSameMessage, {
+  const pool = options.pool ?? new InThreadVerifier(options.verifier ?? verifyBatchOfSameMessage);
+  const batcher = new VerificationBatcher(pool, {
     idleMs: options.idleMs ?? 2,
     maxWaitMs: 50,
     maxBatchSize: 256,
     maxQueued: 4096,
+    maxQueuedPerOperator: options.maxQueuedPerOperator ?? 16,
   });
   const aggregator = new Aggregator({
     operatorStates: states,
