@@ -1,6 +1,12 @@
 import { FIELD_MODULUS, G1, g1ToSolidity } from "@avskit/bls";
 import { describe, expect, it } from "vitest";
-import { parseSignedResponse, parseTaskIndex, ResponseRejectedError } from "../src/index.js";
+import {
+  parseSignedResponse,
+  parseSignedResponseFields,
+  parseTaskIndex,
+  ResponseRejectedError,
+  signaturePoint,
+} from "../src/index.js";
 
 const point = g1ToSolidity(G1.BASE.multiply(5n));
 const good = {
@@ -55,6 +61,10 @@ describe("request parsing", () => {
     ["X ≥ p", { X: FIELD_MODULUS.toString(), Y: "2" }],
   ])("refuses a signature %s with INVALID_SIGNATURE_POINT", (_name, signature) => {
     expect(code(() => parseSignedResponse({ ...good, signature }))).toBe("INVALID_SIGNATURE_POINT");
+    // The shape alone passes: the point is looked at only when asked for, after cheaper checks.
+    const fields = parseSignedResponseFields({ ...good, signature });
+    expect(fields.signature).toEqual({ X: BigInt(signature.X), Y: BigInt(signature.Y) });
+    expect(code(() => signaturePoint(fields.signature))).toBe("INVALID_SIGNATURE_POINT");
   });
 
   it("parses task indexes as decimal uint32 only", () => {
