@@ -8,26 +8,16 @@ import {
   createSessionRequest,
   type LoginReason,
   parseSessionRequest,
-  ResponseRejectedError,
   type SessionDomain,
   sessionMessage,
   sessionSignatureValid,
 } from "../src/index.js";
+import { code } from "./support.js";
 
 const domain: SessionDomain = { chainId: 31337, taskManager: "0x5FbDB2315678afecb367f032d93F642f64180aa3" };
 const operatorId = `0x${"c1".repeat(32)}` as const;
 const operator = privateKeyToAccount(generatePrivateKey());
 const stranger = privateKeyToAccount(generatePrivateKey());
-
-function code(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ResponseRejectedError) return error.code;
-    throw error;
-  }
-  return "OK";
-}
 
 describe("the login request", () => {
   it("is signed over a domain-separated text naming the purpose, chain, task manager, operator, time and nonce", async () => {
@@ -152,17 +142,24 @@ async function startScript(): Promise<Script> {
   return Object.assign(state, { server, url });
 }
 
+/** A session with the script as the aggregator, and the reasons of its logins. */
+function sessionWith(target: Script, now?: () => number) {
+  const logins: LoginReason[] = [];
+  const session = new AggregatorSession({
+    aggregatorUrl: target.url,
+    operatorId,
+    signer: operator,
+    domain,
+    ...(now ? { now } : {}),
+    onLogin: ({ reason }) => logins.push(reason),
+  });
+  return { session, logins };
+}
+
 describe("AggregatorSession", () => {
   it("logs in lazily once for concurrent sends, and again after the aggregator forgot its token", async () => {
     script = await startScript();
-    const logins: LoginReason[] = [];
-    const session = new AggregatorSession({
-      aggregatorUrl: script.url,
-      operatorId,
-      signer: operator,
-      domain,
-      onLogin: ({ reason }) => logins.push(reason),
-    });
+    const { session, logins } = sessionWith(script);
     const options = { timeoutMs: 2_000 };
     const first = await Promise.all([1, 2, 3].map((task) => session.postSignedResponse(task, {}, options)));
     expect(first.map((o) => o.kind)).toEqual(["accepted", "accepted", "accepted"]);
@@ -182,15 +179,7 @@ describe("AggregatorSession", () => {
   it("renews a token about to expire before using it", async () => {
     script = await startScript();
     let now = Date.now();
-    const logins: LoginReason[] = [];
-    const session = new AggregatorSession({
-      aggregatorUrl: script.url,
-      operatorId,
-      signer: operator,
-      domain,
-      now: () => now,
-      onLogin: ({ reason }) => logins.push(reason),
-    });
+    const { session, logins } = sessionWith(script, () => now);
     await session.postSignedResponse(1, {}, { timeoutMs: 2_000 });
     now += 3_600_000 - 30_000; // 30 s left: inside the renewal margin
     await session.postSignedResponse(2, {}, { timeoutMs: 2_000 });

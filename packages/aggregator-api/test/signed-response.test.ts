@@ -4,9 +4,9 @@ import {
   parseSignedResponse,
   parseSignedResponseFields,
   parseTaskIndex,
-  ResponseRejectedError,
   signaturePoint,
 } from "../src/index.js";
+import { code } from "./support.js";
 
 const point = g1ToSolidity(G1.BASE.multiply(5n));
 const good = {
@@ -14,16 +14,6 @@ const good = {
   response: { referenceTaskIndex: 3, sum: "42" },
   signature: { X: point.X.toString(), Y: `0x${point.Y.toString(16)}` },
 };
-
-function code(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ResponseRejectedError) return error.code;
-    throw error;
-  }
-  return "OK";
-}
 
 describe("request parsing", () => {
   it("accepts decimal strings, 0x-hex strings and safe integers, and lowercases the operator id", () => {
