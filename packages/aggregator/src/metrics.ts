@@ -14,6 +14,8 @@ export class AggregatorMetrics {
   readonly gasUsed: Histogram;
   readonly batchSize: Histogram;
   readonly verifyCpuSeconds: Counter;
+  readonly sessionsCreated: Counter;
+  readonly sessionsActive: Gauge;
 
   constructor(registry: Registry, prefix = "avskit_aggregator_") {
     const registers = [registry];
@@ -75,6 +77,16 @@ export class AggregatorMetrics {
     this.verifyCpuSeconds = new Counter({
       name: `${prefix}verification_cpu_seconds_total`,
       help: "CPU time spent verifying signature batches",
+      registers,
+    });
+    this.sessionsCreated = new Counter({
+      name: `${prefix}sessions_created_total`,
+      help: "Operator logins accepted (POST /v1/sessions)",
+      registers,
+    });
+    this.sessionsActive = new Gauge({
+      name: `${prefix}sessions_active`,
+      help: "Session tokens held (not yet expired or replaced)",
       registers,
     });
   }

@@ -15,6 +15,7 @@ import type { Account, Address } from "viem";
 import { Aggregator, type TaskEvent } from "./aggregator.js";
 import { type SameMessageBatchVerifier, VerificationBatcher } from "./batcher.js";
 import { type AvsContracts, discoverContracts } from "./chain/contracts.js";
+import { ChainOperatorDirectory } from "./chain/operator-directory.js";
 import { ChainOperatorStates } from "./chain/operator-states.js";
 import { ChainSubmitter } from "./chain/submitter.js";
 import { TaskWatcher } from "./chain/task-events.js";
@@ -22,6 +23,7 @@ import { verifyBatchOfSameMessage } from "./fast-verifier.js";
 import { buildHttpApi } from "./http.js";
 import { AggregatorMetrics } from "./metrics.js";
 import { aggregatorOptions, ENV_PREFIX } from "./options.js";
+import { SessionStore } from "./sessions.js";
 
 export type AggregatorConfig = ServiceConfig<typeof aggregatorOptions>;
 /** Raw option values keyed like the config (e.g. `{ listen: "127.0.0.1:0" }`), as a user would give them. */
@@ -146,6 +148,7 @@ export const aggregatorService = defineService({
       metrics,
       logger,
       collectionWindowMs: config.collectionWindow,
+      maxAttemptsPerTask: config.maxAttemptsPerTask,
       onEvent: (event) => {
         if (event.kind === "new-digest") submitter.prefetch(event.digest);
         deps.onEvent?.(event);
@@ -185,7 +188,15 @@ export const aggregatorService = defineService({
         ...aggregator.load,
       };
     };
-    const app = buildHttpApi({ aggregator, metrics, logger, bodyLimit: config.bodyLimit, health });
+    const sessions = new SessionStore({
+      directory: new ChainOperatorDirectory(client, contracts.registryCoordinator),
+      domain: { chainId: await client.getChainId(), taskManager },
+      metrics,
+      lifetimeMs: config.sessionLifetime,
+      loginRate: config.loginRate,
+      loginRatePerClient: config.loginRatePerClient,
+    });
+    const app = buildHttpApi({ aggregator, sessions, metrics, logger, bodyLimit: config.bodyLimit, health });
     let api: RunningServer;
     try {
       await watcher.start();
