@@ -25,6 +25,24 @@ export const REJECTIONS = {
   RATE_LIMITED: { status: 429, retryable: true },
   /** Every connection the aggregator holds is serving a request: retry shortly. */
   TOO_MANY_CONNECTIONS: { status: 503, retryable: true },
+  /**
+   * No valid session: the Authorization header is missing or malformed, or names a token the
+   * aggregator does not know (it restarted, or dropped the token for a newer one) or one that
+   * has expired. Retryable only when expired; in every case the client logs in again.
+   */
+  UNAUTHENTICATED: { status: 401, retryable: false },
+  /** The session belongs to another operator than the body's `operatorId`. */
+  OPERATOR_MISMATCH: { status: 403, retryable: false },
+  /** Login: `issuedAt` is more than the allowed skew (2 minutes) from the aggregator's clock. */
+  LOGIN_EXPIRED: { status: 401, retryable: false },
+  /** Login: this (operator, nonce) was already used to log in; every login takes a fresh nonce. */
+  NONCE_REUSED: { status: 409, retryable: false },
+  /** Login: the signature does not recover to the `operator` address of the request. */
+  AUTH_INVALID: { status: 401, retryable: false },
+  /** Login: `operator` is not the address registered for `operatorId` in the RegistryCoordinator. */
+  NOT_AN_OPERATOR: { status: 403, retryable: false },
+  /** Login: too many logins from this client, or in all, just now: retry shortly. */
+  LOGIN_RATE_LIMITED: { status: 429, retryable: true },
   /** The signature is not a valid G1 point: out of range, not on the curve, or infinity. */
   INVALID_SIGNATURE_POINT: { status: 400, retryable: false },
   /** `response.referenceTaskIndex` differs from the task in the URL. */
@@ -43,6 +61,11 @@ export const REJECTIONS = {
   DUPLICATE_RESPONSE: { status: 409, retryable: false },
   /** The signature does not verify against the operator's key and the response digest. */
   SIGNATURE_INVALID: { status: 422, retryable: false },
+  /**
+   * The operator has used up its verification attempts for this task (`--max-attempts-per-task`):
+   * refused before any curve arithmetic.
+   */
+  TOO_MANY_ATTEMPTS: { status: 403, retryable: false },
   /** Too many signatures waiting for verification: retry shortly. */
   OVERLOADED: { status: 429, retryable: true },
   /** The aggregator cannot serve right now (the chain is unreachable, or it is shutting down). */
@@ -65,12 +88,13 @@ export class ResponseRejectedError extends Error {
   readonly code: RejectionCode;
   readonly status: number;
   readonly retryable: boolean;
-  constructor(code: RejectionCode, message: string) {
+  /** `retryable` overrides the code's own flag where one code covers both cases (UNAUTHENTICATED). */
+  constructor(code: RejectionCode, message: string, options: { retryable?: boolean } = {}) {
     super(message);
     this.name = "ResponseRejectedError";
     this.code = code;
     this.status = REJECTIONS[code].status;
-    this.retryable = REJECTIONS[code].retryable;
+    this.retryable = options.retryable ?? REJECTIONS[code].retryable;
   }
 
   /** The reply body. */

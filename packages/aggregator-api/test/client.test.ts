@@ -23,7 +23,12 @@ describe("the operator's client side", () => {
   });
 
   it("takes a reply's own retry flag, else the code's, else the status's", () => {
-    expect(classifyReply(202, "{}")).toEqual({ kind: "accepted", status: 202 });
+    expect(classifyReply(202, "{}")).toEqual({ kind: "accepted", status: 202, duplicate: false });
+    expect(classifyReply(200, JSON.stringify({ accepted: true, duplicate: true }))).toEqual({
+      kind: "accepted",
+      status: 200,
+      duplicate: true,
+    });
     for (const [code, { status, retryable }] of Object.entries(REJECTIONS)) {
       const withoutFlag = classifyReply(status, JSON.stringify({ code, message: "m" }));
       expect(withoutFlag).toMatchObject({ kind: "rejected", code, retryable });

@@ -1,6 +1,12 @@
 import { FIELD_MODULUS, G1, g1ToSolidity } from "@avskit/bls";
 import { describe, expect, it } from "vitest";
-import { parseSignedResponse, parseTaskIndex, ResponseRejectedError } from "../src/index.js";
+import {
+  parseSignedResponse,
+  parseSignedResponseFields,
+  parseTaskIndex,
+  signaturePoint,
+} from "../src/index.js";
+import { code } from "./support.js";
 
 const point = g1ToSolidity(G1.BASE.multiply(5n));
 const good = {
@@ -8,16 +14,6 @@ const good = {
   response: { referenceTaskIndex: 3, sum: "42" },
   signature: { X: point.X.toString(), Y: `0x${point.Y.toString(16)}` },
 };
-
-function code(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ResponseRejectedError) return error.code;
-    throw error;
-  }
-  return "OK";
-}
 
 describe("request parsing", () => {
   it("accepts decimal strings, 0x-hex strings and safe integers, and lowercases the operator id", () => {
@@ -55,6 +51,10 @@ describe("request parsing", () => {
     ["X ≥ p", { X: FIELD_MODULUS.toString(), Y: "2" }],
   ])("refuses a signature %s with INVALID_SIGNATURE_POINT", (_name, signature) => {
     expect(code(() => parseSignedResponse({ ...good, signature }))).toBe("INVALID_SIGNATURE_POINT");
+    // The shape alone passes: the point is looked at only when asked for, after cheaper checks.
+    const fields = parseSignedResponseFields({ ...good, signature });
+    expect(fields.signature).toEqual({ X: BigInt(signature.X), Y: BigInt(signature.Y) });
+    expect(code(() => signaturePoint(fields.signature))).toBe("INVALID_SIGNATURE_POINT");
   });
 
   it("parses task indexes as decimal uint32 only", () => {

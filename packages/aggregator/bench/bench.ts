@@ -24,6 +24,9 @@
  *   the transaction hash (the aggregator's own measurement, reported in its "sent" event).
  * - naive: the same 200 signatures verified one by one with verifySignature (one 2-pair
  *   check each), CPU time, in the same process and run.
+ * - login: before the rounds, every operator logs in once (POST /v1/sessions, from this
+ *   process: signing is the operators' work, but is small): CPU per login of this process,
+ *   and of the secp256k1 recovery alone, measured apart.
  * The last line printed is one JSON object.
  */
 import { spawn } from "node:child_process";
@@ -32,7 +35,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { taskResponseDigest as responseDigest } from "@avskit/aggregator-api";
+import {
+  createSessionRequest,
+  postSessionRequest,
+  taskResponseDigest as responseDigest,
+  sessionSignatureValid,
+} from "@avskit/aggregator-api";
 import { g1ToSolidity, signDigest, verifySignature } from "@avskit/bls";
 import { createTask, E18, registerOperators, startTestAvs, waitFor } from "@avskit/integration";
 import { createLogger } from "@avskit/runtime";
@@ -101,12 +109,37 @@ async function main(): Promise<void> {
       // Every simulated operator posts from 127.0.0.1, all at once: with more of them than the
       // default burst (400), the rate limit would answer the rest 429.
       rateLimitBurst: String(Math.max(400, OPERATORS)),
+      // Every operator logs in from this one address at once.
+      loginRatePerClient: String(OPERATORS * 10),
+      loginRate: String(OPERATORS * 10),
     });
     const running = await aggregatorService.start(config, {
       logger: createLogger({ name: "aggregator", level: process.env.BENCH_LOG === "1" ? "debug" : "silent" }),
       deps: { onEvent: (event) => events.push(event) },
     });
     const service = running.handle;
+    const domain = { chainId: await avs.client.getChainId(), taskManager: service.contracts.taskManager };
+
+    // Logins, before anything is measured for the rounds: signed first (the operators' work),
+    // then posted one after another and timed as this process's CPU (HTTP, one recovery, the
+    // registry lookup on this first login of each operator).
+    const loginRequests = await Promise.all(
+      ops.map((op) => createSessionRequest(op.account, domain, op.operatorId)),
+    );
+    const loginCpu = process.cpuUsage();
+    const tokens: string[] = [];
+    for (const request of loginRequests) {
+      const login = await postSessionRequest(service.url, request, { timeoutMs: 10_000 });
+      if (login.kind !== "session") throw new Error(`login refused: ${JSON.stringify(login)}`);
+      tokens.push(login.token);
+    }
+    const loginCpuMs = cpuMs(loginCpu) / OPERATORS;
+    const recoveryCpu = process.cpuUsage();
+    for (const request of loginRequests) await sessionSignatureValid(request, domain);
+    const recoveryCpuMs = cpuMs(recoveryCpu) / OPERATORS;
+    say(
+      `${OPERATORS} logins: ${loginCpuMs.toFixed(2)} ms CPU each (recovery alone ${recoveryCpuMs.toFixed(2)} ms)`,
+    );
     const rounds: Round[] = [];
     try {
       // Round 0 warms up the JIT and the key caches and is not counted.
@@ -138,6 +171,7 @@ async function main(): Promise<void> {
           const { X, Y } = g1ToSolidity(signatures[i]!);
           return {
             taskIndex: created.taskIndex,
+            token: tokens[i]!,
             body: {
               operatorId: op.operatorId,
               response: { referenceTaskIndex: response.referenceTaskIndex, sum: response.sum.toString() },
@@ -255,6 +289,10 @@ async function main(): Promise<void> {
       ["slowest HTTP reply (wall, sender side)", `${m((r) => r.lastReplyMs).toFixed(1)} ms`],
       ["operator set load at task creation (wall, not in CPU)", `${m((r) => r.loadMs).toFixed(1)} ms`],
       ["respondToTask gas (0 non-signers)", rounds[0]!.gasUsed.toString()],
+      [
+        "login CPU per operator (POST /v1/sessions, once per hour)",
+        `${loginCpuMs.toFixed(2)} ms (of which secp256k1 recovery ${recoveryCpuMs.toFixed(2)} ms)`,
+      ],
       ["anchor", ANCHOR],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
@@ -275,6 +313,8 @@ async function main(): Promise<void> {
         verify_workers: config.verifyWorkers,
         batches: m((r) => r.batches),
         gas_used: Number(rounds[0]!.gasUsed),
+        login_cpu_ms: Number(loginCpuMs.toFixed(2)),
+        login_recovery_cpu_ms: Number(recoveryCpuMs.toFixed(2)),
         anchor_eigensdk_js_cpu_ms: "880-895",
       })}\n`,
     );

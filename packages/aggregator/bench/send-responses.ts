@@ -12,9 +12,14 @@ if (!url || !bodiesFile) {
   process.stderr.write("usage: send-responses <aggregator url> <bodies.json>\n");
   process.exit(2);
 }
-const requests = JSON.parse(readFileSync(bodiesFile, "utf8")) as { taskIndex: number; body: unknown }[];
+const requests = JSON.parse(readFileSync(bodiesFile, "utf8")) as {
+  taskIndex: number;
+  token: string;
+  body: unknown;
+}[];
 const payloads = requests.map((r) => ({
   path: `${url}/v1/tasks/${r.taskIndex}/responses`,
+  token: r.token,
   json: JSON.stringify(r.body),
 }));
 
@@ -27,7 +32,7 @@ for await (const line of lines) {
     payloads.map(async (p) => {
       const response = await fetch(p.path, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${p.token}` },
         body: p.json,
       });
       const body = (await response.json()) as { code?: string };

@@ -1,4 +1,10 @@
-import { parseSignedResponse, ResponseRejectedError } from "@avskit/aggregator-api";
+import {
+  parseSignedResponseFields,
+  ResponseRejectedError,
+  type SignedResponseFields,
+  signaturePoint,
+  taskResponseDigest,
+} from "@avskit/aggregator-api";
 import { verifySignature } from "@avskit/bls";
 import type { Logger } from "@avskit/runtime";
 import type { Hex } from "viem";
@@ -8,7 +14,16 @@ import type { AggregatorMetrics } from "./metrics.js";
 import type { OperatorStateProvider } from "./operator-state.js";
 import { AggregateRejectedError, type ResponseSubmitter } from "./submitter.js";
 import type { TaskInfo } from "./task.js";
-import { type Submission, TaskAggregation, type TaskSnapshot, type TaskStatus } from "./task-aggregation.js";
+import {
+  type Answer,
+  type Submission,
+  sameAnswer,
+  signatureKey,
+  TaskAggregation,
+  type TaskMember,
+  type TaskSnapshot,
+  type TaskStatus,
+} from "./task-aggregation.js";
 
 /** What happened to a task, for progress views, tests and the benchmark. */
 export type TaskEvent =
@@ -51,6 +66,12 @@ export interface AggregatorOptions {
   readonly collectionWindowMs: number;
   /** How many finished tasks' outcomes to remember for informative error codes. */
   readonly rememberFinished?: number;
+  /**
+   * Signatures verified per operator per task at most (default 3): beyond it the operator's
+   * requests for the task are refused before any curve arithmetic. A resend of the response
+   * already counted, or of one being verified, is no new attempt.
+   */
+  readonly maxAttemptsPerTask?: number;
   readonly onEvent?: (event: TaskEvent) => void;
 }
 
@@ -60,6 +81,8 @@ export interface AcceptedResponse {
   readonly digest: Hex;
   /** The task's status after counting this signature. */
   readonly taskStatus: TaskStatus;
+  /** This exact response had been counted already (the operator's retry): nothing changed. */
+  readonly duplicate: boolean;
 }
 
 type Outcome = "responded" | "expired" | "failed";
@@ -72,7 +95,14 @@ interface TaskEntry {
   thresholdAt: number | undefined;
   thresholdArrivalAt: number | undefined;
   submitting: Promise<void> | undefined;
+  /** Verification attempts per operator (authenticated requests only reach this far). */
+  readonly attempts: Map<Hex, number>;
+  /** Per operator, the response being verified now, so that a resend of it waits for the same verdict. */
+  readonly verifying: Map<Hex, { readonly key: string; readonly result: Promise<AcceptedResponse> }>;
 }
+
+/** Finished tasks whose counted answers are kept, so that a late resend of one is still a success. */
+const REMEMBER_ANSWERS = 64;
 
 export interface TaskDescription {
   taskIndex: number;
@@ -107,13 +137,16 @@ export class Aggregator {
   readonly #options: AggregatorOptions;
   readonly #tasks = new Map<number, TaskEntry>();
   readonly #finished = new Map<number, Outcome>();
+  readonly #finishedAnswers = new Map<number, ReadonlyMap<Hex, Answer>>();
   readonly #rememberFinished: number;
+  readonly #maxAttempts: number;
   #latestBlock = -1n;
   #closed = false;
 
   constructor(options: AggregatorOptions) {
     this.#options = options;
     this.#rememberFinished = options.rememberFinished ?? 10_000;
+    this.#maxAttempts = options.maxAttemptsPerTask ?? 3;
   }
 
   get latestBlock(): bigint {
@@ -135,6 +168,8 @@ export class Aggregator {
       thresholdAt: undefined,
       thresholdArrivalAt: undefined,
       submitting: undefined,
+      attempts: new Map(),
+      verifying: new Map(),
     };
     this.#tasks.set(info.taskIndex, entry);
     this.#options.metrics.openTasks.set(this.#tasks.size);
@@ -184,22 +219,65 @@ export class Aggregator {
   }
 
   /**
-   * Validates, verifies and counts one signed response. Throws ResponseRejectedError (a 4xx,
-   * nothing changed) or AggregatorUnavailableError (a 503: the chain could not be read).
+   * Validates, verifies and counts one signed response from `caller`, the operator its session
+   * proved it to be. Everything cheap comes first, none of it curve arithmetic: the body's shape,
+   * the caller named in it, the task, the operator's membership and earlier answers, its
+   * attempts. Throws ResponseRejectedError (a 4xx, nothing changed but the operator's attempt
+   * count) or AggregatorUnavailableError (a 503: the chain could not be read).
    */
-  async handleResponse(taskIndex: number, body: unknown): Promise<AcceptedResponse> {
+  async handleResponse(taskIndex: number, body: unknown, caller: Hex): Promise<AcceptedResponse> {
     const arrivedAt = performance.now();
-    const signed = parseSignedResponse(body);
+    const signed = parseSignedResponseFields(body);
+    if (signed.operatorId !== caller.toLowerCase()) {
+      throw new ResponseRejectedError(
+        "OPERATOR_MISMATCH",
+        `the session is operator ${caller.toLowerCase()}'s but the response names operator ${signed.operatorId}`,
+      );
+    }
     const entry = this.#tasks.get(taskIndex);
-    if (entry === undefined) throw this.#unknownTask(taskIndex);
+    if (entry === undefined) return this.#resentAfterTheEnd(taskIndex, signed);
     const aggregation = entry.aggregation ?? (await this.#load(entry));
-    const { member, digest } = aggregation.admit(signed.operatorId, signed.response);
+    const admission = aggregation.admit(signed.operatorId, signed.response, signed.signature);
+    if (admission.kind === "duplicate") {
+      return this.#accepted(taskIndex, signed, admission.digest, aggregation.status, true);
+    }
+    const key = `${admission.digest}:${signatureKey(signed.signature)}`;
+    const inFlight = entry.verifying.get(signed.operatorId);
+    if (inFlight?.key === key) return { ...(await inFlight.result), duplicate: true };
+    const attempts = entry.attempts.get(signed.operatorId) ?? 0;
+    if (attempts >= this.#maxAttempts) {
+      throw new ResponseRejectedError(
+        "TOO_MANY_ATTEMPTS",
+        `operator ${signed.operatorId} has used its ${this.#maxAttempts} verification attempts for task ${taskIndex}`,
+      );
+    }
+    entry.attempts.set(signed.operatorId, attempts + 1);
+    const result = this.#verifyAndCount(entry, aggregation, signed, admission, arrivedAt);
+    entry.verifying.set(signed.operatorId, { key, result });
+    try {
+      return await result;
+    } finally {
+      if (entry.verifying.get(signed.operatorId)?.result === result)
+        entry.verifying.delete(signed.operatorId);
+    }
+  }
+
+  async #verifyAndCount(
+    entry: TaskEntry,
+    aggregation: TaskAggregation,
+    signed: SignedResponseFields,
+    admission: { readonly member: TaskMember; readonly digest: Hex },
+    arrivedAt: number,
+  ): Promise<AcceptedResponse> {
+    const { taskIndex } = entry.info;
+    const { member, digest } = admission;
+    const signature = signaturePoint(signed.signature);
     let valid: boolean;
     try {
       valid = await this.#options.batcher.verify({
         digest,
         publicKey: member.record.pubkeyG2,
-        signature: signed.signature,
+        signature,
         operatorId: signed.operatorId,
       });
     } catch (error) {
@@ -217,11 +295,32 @@ export class Aggregator {
     }
     if (this.#tasks.get(taskIndex) !== entry) throw this.#unknownTask(taskIndex);
     const fresh = !aggregation.hasDigest(digest);
-    const reached = aggregation.record(signed.operatorId, signed.response, signed.signature);
+    const reached = aggregation.record(signed.operatorId, signed.response, signature);
     this.#options.metrics.signaturesValid.inc();
     if (fresh) this.#emit({ kind: "new-digest", taskIndex, digest });
     if (reached) this.#onThresholdReached(entry, aggregation, arrivedAt);
-    return { taskIndex, operatorId: signed.operatorId, digest, taskStatus: aggregation.status };
+    return this.#accepted(taskIndex, signed, digest, aggregation.status, false);
+  }
+
+  #accepted(
+    taskIndex: number,
+    signed: SignedResponseFields,
+    digest: Hex,
+    taskStatus: TaskStatus,
+    duplicate: boolean,
+  ): AcceptedResponse {
+    return { taskIndex, operatorId: signed.operatorId, digest, taskStatus, duplicate };
+  }
+
+  /** A task no longer held: a resend of the answer it counted is a success, anything else is refused. */
+  #resentAfterTheEnd(taskIndex: number, signed: SignedResponseFields): AcceptedResponse {
+    const outcome = this.#finished.get(taskIndex);
+    const answer = this.#finishedAnswers.get(taskIndex)?.get(signed.operatorId);
+    const digest = taskResponseDigest(signed.response);
+    if (outcome !== undefined && sameAnswer(answer, digest, signed.signature)) {
+      return this.#accepted(taskIndex, signed, digest, outcome, true);
+    }
+    throw this.#unknownTask(taskIndex);
   }
 
   #unknownTask(taskIndex: number): ResponseRejectedError {
@@ -431,6 +530,13 @@ export class Aggregator {
     entry.windowTimer = undefined;
     this.#tasks.delete(entry.info.taskIndex);
     this.#finish(entry.info.taskIndex, outcome);
+    if (entry.aggregation !== undefined) {
+      this.#finishedAnswers.set(entry.info.taskIndex, entry.aggregation.answers());
+      if (this.#finishedAnswers.size > REMEMBER_ANSWERS) {
+        const oldest = this.#finishedAnswers.keys().next().value;
+        if (oldest !== undefined) this.#finishedAnswers.delete(oldest);
+      }
+    }
     this.#options.metrics.openTasks.set(this.#tasks.size);
   }
 

@@ -7,12 +7,16 @@ import {
   type Logger,
   type RefusalShape,
 } from "@avskit/runtime";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Hex } from "viem";
 import type { Aggregator } from "./aggregator.js";
 import type { AggregatorMetrics } from "./metrics.js";
+import type { SessionStore } from "./sessions.js";
 
 export interface HttpApiOptions {
   readonly aggregator: Aggregator;
+  /** Logins and the tokens every signed response must carry. */
+  readonly sessions: SessionStore;
   readonly metrics: AggregatorMetrics;
   readonly logger: Logger;
   /** Largest accepted request body in bytes; a signed response is about 400. */
@@ -56,16 +60,19 @@ const refusal: RefusalShape = (kind, message) => {
 };
 
 /**
- * The aggregator's HTTP API (see README): `POST /v1/tasks/:taskIndex/responses` takes one
- * operator's signed response and answers once its signature has been verified and counted
- * (202) or refused (4xx with a code); `GET /v1/tasks/:taskIndex` and `GET /health` report state.
- * Every refusal, the framework's and Node's included, is `{code, message, retryable}` in the
+ * The aggregator's HTTP API (see README): `POST /v1/sessions` logs an operator in (201 with a
+ * token); `POST /v1/tasks/:taskIndex/responses` takes one operator's signed response under its
+ * token and answers once its signature has been verified and counted (202; 200 for a resend of
+ * a response already counted) or refused (4xx with a code); `GET /v1/tasks/:taskIndex` and
+ * `GET /health` report state. Every refusal, the framework's and Node's included, is `{code, message, retryable}` in the
  * codes of REJECTIONS, and is counted in `requests_rejected_total{code}`. Served with the
  * runtime's `listen`, its close drains: requests in progress are answered, new ones get a 503
  * `UNAVAILABLE` (retryable) until the listener closes.
  */
 export function buildHttpApi(options: HttpApiOptions): FastifyInstance {
-  const { aggregator, metrics, logger } = options;
+  const { aggregator, sessions, metrics, logger } = options;
+  /** The operator each authenticated request's token belongs to. */
+  const callers = new WeakMap<FastifyRequest, Hex>();
   const app = createHttpApp({
     ...options.limits,
     bodyLimit: options.bodyLimit,
@@ -79,12 +86,31 @@ export function buildHttpApi(options: HttpApiOptions): FastifyInstance {
   // JSON only: fastify would otherwise hand text/plain bodies to the handler as strings.
   app.removeContentTypeParser("text/plain");
 
-  app.post("/v1/tasks/:taskIndex/responses", async (request, reply) => {
-    metrics.signaturesReceived.inc();
-    const taskIndex = parseTaskIndex((request.params as { taskIndex?: unknown }).taskIndex);
-    const accepted = await aggregator.handleResponse(taskIndex, request.body);
-    return reply.code(202).send({ accepted: true, ...accepted });
-  });
+  // Rate-limited before the body is even read: a login costs a secp256k1 recovery.
+  app.post(
+    "/v1/sessions",
+    { onRequest: async (request) => sessions.admitLogin(request.ip) },
+    async (request, reply) => reply.code(201).send(await sessions.login(request.body)),
+  );
+
+  app.post(
+    "/v1/tasks/:taskIndex/responses",
+    {
+      // The token is checked before the body is read, so a request without a valid session
+      // costs a table lookup: no JSON parsing, no point decoding, no pairing.
+      onRequest: async (request) => {
+        metrics.signaturesReceived.inc();
+        callers.set(request, sessions.authenticate(request.headers.authorization));
+      },
+    },
+    async (request, reply) => {
+      const caller = callers.get(request);
+      if (caller === undefined) throw new Error("a response reached its handler without a session");
+      const taskIndex = parseTaskIndex((request.params as { taskIndex?: unknown }).taskIndex);
+      const accepted = await aggregator.handleResponse(taskIndex, request.body, caller);
+      return reply.code(accepted.duplicate ? 200 : 202).send({ accepted: true, ...accepted });
+    },
+  );
 
   app.get("/v1/tasks/:taskIndex", async (request, reply) => {
     const taskIndex = parseTaskIndex((request.params as { taskIndex?: unknown }).taskIndex);

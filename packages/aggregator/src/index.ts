@@ -16,6 +16,7 @@ export {
   VerificationBatcher,
 } from "./batcher.js";
 export { type AvsContracts, discoverContracts, quorumBytes } from "./chain/contracts.js";
+export { ChainOperatorDirectory } from "./chain/operator-directory.js";
 export { ChainOperatorStates } from "./chain/operator-states.js";
 export { ChainSubmitter } from "./chain/submitter.js";
 export { type OnChainTask, TaskWatcher, taskInfoFromEvent } from "./chain/task-events.js";
@@ -34,6 +35,7 @@ export {
   aggregatorService,
   NotAnAggregatorError,
 } from "./service.js";
+export { type OperatorDirectory, SessionStore, type SessionStoreOptions } from "./sessions.js";
 export { type ResponseSubmitter, SubmissionFailedError, type SubmitResult } from "./submitter.js";
 export type { TaskInfo } from "./task.js";
 export { type Submission, TaskAggregation, type TaskStatus } from "./task-aggregation.js";

@@ -22,6 +22,8 @@ export class AggregatorMetrics {
   readonly verifySuspects: Gauge;
   /** Read when metrics are scraped; set once the batcher exists. */
   verification: (() => BatcherStatus) | undefined;
+  readonly sessionsCreated: Counter;
+  readonly sessionsActive: Gauge;
 
   constructor(registry: Registry, prefix = "avskit_aggregator_") {
     const registers = [registry];
@@ -122,5 +124,15 @@ export class AggregatorMetrics {
       "Operators whose signatures are verified one at a time after an invalid one",
       "suspects",
     );
+    this.sessionsCreated = new Counter({
+      name: `${prefix}sessions_created_total`,
+      help: "Operator logins accepted (POST /v1/sessions)",
+      registers,
+    });
+    this.sessionsActive = new Gauge({
+      name: `${prefix}sessions_active`,
+      help: "Session tokens held (not yet expired or replaced)",
+      registers,
+    });
   }
 }

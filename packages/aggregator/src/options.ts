@@ -90,6 +90,36 @@ export const aggregatorOptions = {
     // One core is left to the event loop (HTTP, chain polling); on a 2-core machine that is 1.
     default: String(Math.max(1, availableParallelism() - 1)),
   },
+  maxAttemptsPerTask: {
+    flag: "--max-attempts-per-task",
+    value: "n",
+    description:
+      "signatures verified per operator per task at most; beyond it the operator is refused with TOO_MANY_ATTEMPTS before any curve arithmetic (a resend of a counted response is no attempt)",
+    schema: opt.int(1, 1_000),
+    default: "3",
+  },
+  sessionLifetime: {
+    flag: "--session-lifetime",
+    value: "duration",
+    description: "how long an operator's session token is valid after it logs in (POST /v1/sessions)",
+    schema: positiveDuration("1h, 15m"),
+    default: "1h",
+  },
+  loginRate: {
+    flag: "--login-rate",
+    value: "n",
+    description:
+      "logins (POST /v1/sessions) per second from all clients together, each one secp256k1 recovery; beyond it 429 LOGIN_RATE_LIMITED",
+    schema: opt.int(1, 100_000),
+    default: "100",
+  },
+  loginRatePerClient: {
+    flag: "--login-rate-per-client",
+    value: "n",
+    description: "logins per second from one client address; beyond it 429 LOGIN_RATE_LIMITED",
+    schema: opt.int(1, 100_000),
+    default: "10",
+  },
   bodyLimit: {
     flag: "--body-limit",
     value: "bytes",

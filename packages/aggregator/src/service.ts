@@ -16,12 +16,14 @@ import type { Account, Address } from "viem";
 import { Aggregator, type TaskEvent } from "./aggregator.js";
 import { type SameMessageBatchVerifier, VerificationBatcher } from "./batcher.js";
 import { type AvsContracts, discoverContracts } from "./chain/contracts.js";
+import { ChainOperatorDirectory } from "./chain/operator-directory.js";
 import { ChainOperatorStates } from "./chain/operator-states.js";
 import { ChainSubmitter } from "./chain/submitter.js";
 import { TaskWatcher } from "./chain/task-events.js";
 import { buildHttpApi } from "./http.js";
 import { AggregatorMetrics } from "./metrics.js";
 import { aggregatorOptions, ENV_PREFIX } from "./options.js";
+import { SessionStore } from "./sessions.js";
 import { InThreadVerifier, WorkerVerifierPool } from "./verifier-pool.js";
 
 export type AggregatorConfig = ServiceConfig<typeof aggregatorOptions>;
@@ -158,6 +160,7 @@ export const aggregatorService = defineService({
       metrics,
       logger,
       collectionWindowMs: config.collectionWindow,
+      maxAttemptsPerTask: config.maxAttemptsPerTask,
       onEvent: (event) => {
         if (event.kind === "new-digest") submitter.prefetch(event.digest);
         deps.onEvent?.(event);
@@ -199,7 +202,23 @@ export const aggregatorService = defineService({
         verification,
       };
     };
-    const app = buildHttpApi({ aggregator, metrics, logger, bodyLimit: config.bodyLimit, limits, health });
+    const sessions = new SessionStore({
+      directory: new ChainOperatorDirectory(client, contracts.registryCoordinator),
+      domain: { chainId: await client.getChainId(), taskManager },
+      metrics,
+      lifetimeMs: config.sessionLifetime,
+      loginRate: config.loginRate,
+      loginRatePerClient: config.loginRatePerClient,
+    });
+    const app = buildHttpApi({
+      aggregator,
+      sessions,
+      metrics,
+      logger,
+      bodyLimit: config.bodyLimit,
+      limits,
+      health,
+    });
     let api: RunningServer;
     try {
       await watcher.start();

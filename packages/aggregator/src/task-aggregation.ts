@@ -1,4 +1,9 @@
-import { ResponseRejectedError, type TaskResponse, taskResponseDigest } from "@avskit/aggregator-api";
+import {
+  ResponseRejectedError,
+  type SignatureCoordinates,
+  type TaskResponse,
+  taskResponseDigest,
+} from "@avskit/aggregator-api";
 import { G1, type G1Point, G2, type G2Point, g1ToSolidity, g2ToSolidity } from "@avskit/bls";
 import type { Hex } from "viem";
 import type { OperatorRecord, OperatorState } from "./operator-state.js";
@@ -23,10 +28,37 @@ export interface TaskMember {
   readonly multiplicity: number;
 }
 
-/** A request that passed every check not needing the signature itself. */
-export interface AdmittedResponse {
-  readonly member: TaskMember;
+/**
+ * What admission decided without looking at the signature as a point: a new response to verify,
+ * or exactly the response already counted for this operator (a retry: a success, nothing to do).
+ */
+export type Admission =
+  | { readonly kind: "new"; readonly member: TaskMember; readonly digest: Hex }
+  | { readonly kind: "duplicate"; readonly digest: Hex };
+
+/** What the task holds of one operator's counted answer. */
+export interface Answer {
   readonly digest: Hex;
+  /** The signature's coordinates as sent (`signatureKey`); undefined once found invalid and discarded. */
+  readonly signature: string | undefined;
+}
+
+/** A signature's coordinates as one comparable string (no curve arithmetic). */
+export function signatureKey(signature: SignatureCoordinates): string {
+  return `${signature.X.toString(16)}:${signature.Y.toString(16)}`;
+}
+
+/** Whether `answer` is this very response, signature and all. */
+export function sameAnswer(
+  answer: Answer | undefined,
+  digest: Hex,
+  signature: SignatureCoordinates,
+): boolean {
+  return (
+    answer?.signature !== undefined &&
+    answer.digest === digest &&
+    answer.signature === signatureKey(signature)
+  );
 }
 
 /** What `respondToTask` needs, for the digest that met every threshold. */
@@ -110,7 +142,7 @@ export class TaskAggregation {
   readonly #registered: ReadonlySet<Hex>;
   readonly #totals = new Map<number, bigint>();
   readonly #quorumApks: G1Point[];
-  readonly #answered = new Map<Hex, Hex>();
+  readonly #answered = new Map<Hex, Answer>();
   readonly #groups = new Map<Hex, DigestGroup>();
   #status: TaskStatus = "collecting";
   #winner: DigestGroup | undefined;
@@ -194,10 +226,15 @@ export class TaskAggregation {
   }
 
   /**
-   * Every check that does not need the signature verified: task open, answer for this task,
-   * operator known and in the task's quorums, no earlier answer from it. Changes nothing.
+   * Every check that does not need the signature verified: the very response already counted
+   * (a duplicate, whatever the task's state now), else task open, answer for this task,
+   * operator known and in the task's quorums, no other earlier answer from it. Changes nothing.
    */
-  admit(operatorId: Hex, response: TaskResponse): AdmittedResponse {
+  admit(operatorId: Hex, response: TaskResponse, signature?: SignatureCoordinates): Admission {
+    const digest = taskResponseDigest(response);
+    if (signature !== undefined && sameAnswer(this.#answered.get(operatorId), digest, signature)) {
+      return { kind: "duplicate", digest };
+    }
     this.assertOpen();
     if (response.referenceTaskIndex !== this.taskIndex) {
       throw new ResponseRejectedError(
@@ -221,27 +258,36 @@ export class TaskAggregation {
     if (this.#answered.has(operatorId)) {
       throw new ResponseRejectedError(
         "DUPLICATE_RESPONSE",
-        `operator ${operatorId} has already answered task ${this.taskIndex}`,
+        `operator ${operatorId} has already answered task ${this.taskIndex} with another response`,
       );
     }
-    return { member, digest: taskResponseDigest(response) };
+    return { kind: "new", member, digest };
+  }
+
+  /** Every counted answer by operator, for recognising retries after the task is done. */
+  answers(): ReadonlyMap<Hex, Answer> {
+    return new Map(this.#answered);
   }
 
   /**
    * Counts a signature that has been verified against `admitted.member`'s key and digest.
    * Re-runs the admission checks first (time has passed while it was verified), so a
    * duplicate from the same batch or a task closed meanwhile is refused without a change.
-   * Returns true when this signature made its digest the first to meet every threshold.
+   * Exactly this response counted already is left as it is. Returns true when this signature
+   * made its digest the first to meet every threshold.
    */
   record(operatorId: Hex, response: TaskResponse, verifiedSignature: G1Point): boolean {
-    const { member, digest } = this.admit(operatorId, response);
+    const coordinates = g1ToSolidity(verifiedSignature);
+    const admission = this.admit(operatorId, response, coordinates);
+    if (admission.kind === "duplicate") return false;
+    const { member, digest } = admission;
     let group = this.#groups.get(digest);
     if (group === undefined) {
       group = new DigestGroup(digest, response, this.info.quorumNumbers);
       this.#groups.set(digest, group);
     }
     group.add(member, verifiedSignature);
-    this.#answered.set(operatorId, digest);
+    this.#answered.set(operatorId, { digest, signature: signatureKey(coordinates) });
     if (this.#status === "collecting" && this.#meetsThresholds(group)) {
       this.#status = "threshold-reached";
       this.#winner = group;
@@ -315,7 +361,12 @@ export class TaskAggregation {
     if (group === undefined || this.#status !== "submitting") {
       throw new Error(`task ${this.taskIndex}: nothing to discard in status ${this.#status}`);
     }
-    for (const id of operatorIds) group.remove(id);
+    for (const id of operatorIds) {
+      group.remove(id);
+      // Still answered (it cannot answer again), but a resend of the bad signature is no success.
+      const answer = this.#answered.get(id);
+      if (answer !== undefined) this.#answered.set(id, { digest: answer.digest, signature: undefined });
+    }
     if (this.#meetsThresholds(group)) {
       this.#status = "threshold-reached";
     } else {
@@ -345,7 +396,11 @@ export class TaskAggregation {
       taskIndex: this.taskIndex,
       status: this.#status,
       winningDigest: this.#winner?.digest ?? null,
-      answered: Object.fromEntries([...this.#answered].sort(([a], [b]) => (a < b ? -1 : 1))),
+      answered: Object.fromEntries(
+        [...this.#answered]
+          .map(([id, answer]) => [id, answer.digest] as const)
+          .sort(([a], [b]) => (a < b ? -1 : 1)),
+      ),
       groups: [...this.#groups.values()].map((group) => ({
         digest: group.digest,
         response: {

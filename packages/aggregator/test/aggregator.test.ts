@@ -26,15 +26,21 @@ describe("aggregator", () => {
   it("submits exactly once, however many signatures come after the threshold", async () => {
     const h = harness(state);
     h.aggregator.addTask(makeTask({ thresholdPercentage: 50 }));
-    const results = await Promise.all(ops.map((op) => code(h.aggregator.handleResponse(7, body(op, right)))));
+    const results = await Promise.all(ops.map((op) => code(h.respond(7, body(op, right)))));
     // Concurrent arrivals share a batch: the ones counted after submission began are told it is done.
     expect(results.filter((r) => r === "ACCEPTED").length).toBeGreaterThanOrEqual(3);
     expect(results.every((r) => r === "ACCEPTED" || r === "TASK_ALREADY_RESPONDED")).toBe(true);
     await waitFor("the responded event", () => h.events.some((e) => e.kind === "responded"), 5_000, 5);
-    for (const op of ops) await code(h.aggregator.handleResponse(7, body(op, right)));
+    for (const op of ops) await code(h.respond(7, body(op, right)));
     expect(h.submitter.submissions).toHaveLength(1);
     expect(h.events.filter((e) => e.kind === "sent")).toHaveLength(1);
-    expect(await code(h.aggregator.handleResponse(7, body(ops[0]!, right)))).toBe("TASK_ALREADY_RESPONDED");
+    // A resend of a counted response is still a success after the task is done; another is not.
+    const counted = results.indexOf("ACCEPTED");
+    expect(await h.respond(7, body(ops[counted]!, right))).toMatchObject({
+      duplicate: true,
+      taskStatus: "responded",
+    });
+    expect(await code(h.respond(7, body(ops[counted]!, wrong)))).toBe("TASK_ALREADY_RESPONDED");
     expect(h.aggregator.load).toEqual({ tasks: 0, timers: 0, submitting: 0 });
     await h.aggregator.close();
   });
@@ -45,17 +51,17 @@ describe("aggregator", () => {
     const forged = body(ops[1]!, right, sign(ops[2]!, right)); // op 2's signature claimed by op 1
     const offKey = body(ops[3]!, right, G1.BASE.multiply(12345n)); // a valid point, not a signature
     const results = await Promise.all([
-      code(h.aggregator.handleResponse(7, body(ops[0]!, right))),
-      code(h.aggregator.handleResponse(7, forged)),
-      code(h.aggregator.handleResponse(7, offKey)),
-      code(h.aggregator.handleResponse(7, body(ops[2]!, right))),
+      code(h.respond(7, body(ops[0]!, right))),
+      code(h.respond(7, forged)),
+      code(h.respond(7, offKey)),
+      code(h.respond(7, body(ops[2]!, right))),
     ]);
     expect(results).toEqual(["ACCEPTED", "SIGNATURE_INVALID", "SIGNATURE_INVALID", "ACCEPTED"]);
     const snapshot = h.aggregator.snapshot().tasks[0] as { answered: Record<string, string> };
     expect(Object.keys(snapshot.answered).sort()).toEqual([ops[0]!.operatorId, ops[2]!.operatorId].sort());
     // The real operators 1 and 3 can still answer, and the task completes with a valid aggregate.
     for (const op of [ops[1]!, ops[3]!, ops[4]!, ops[5]!]) {
-      expect(await code(h.aggregator.handleResponse(7, body(op, right)))).toBe("ACCEPTED");
+      expect(await code(h.respond(7, body(op, right)))).toBe("ACCEPTED");
     }
     await waitFor("one submission", () => h.submitter.submissions.length === 1, 5_000, 5);
     const { submission } = h.submitter.submissions[0]!;
@@ -68,11 +74,15 @@ describe("aggregator", () => {
   });
 
   it("a flood from one operator is refused OVERLOADED beyond its own queue, while the others are verified and complete the task", async () => {
-    const h = harness(state, { idleMs: 5, maxQueuedPerOperator: 4 });
+    // A registered operator under its own session, its attempt limit raised so that its flood
+    // reaches the verification queues: the per-operator bound is what holds it then.
+    const h = harness(state, { idleMs: 5, maxQueuedPerOperator: 4, maxAttemptsPerTask: 1_000 });
     h.aggregator.addTask(makeTask({ thresholdPercentage: 80 }));
-    const forged = body(ops[0]!, right, sign(ops[1]!, right));
-    const flood = Array.from({ length: 40 }, () => code(h.aggregator.handleResponse(7, forged)));
-    const honest = ops.slice(1).map((op) => code(h.aggregator.handleResponse(7, body(op, right))));
+    // Each a different forgery: an identical resend would wait for the first one's verdict.
+    const flood = Array.from({ length: 40 }, (_, i) =>
+      code(h.respond(7, body(ops[0]!, right, G1.BASE.multiply(BigInt(i + 2))))),
+    );
+    const honest = ops.slice(1).map((op) => code(h.respond(7, body(op, right))));
     expect(await Promise.all(honest)).toEqual(ops.slice(1).map(() => "ACCEPTED"));
     const floodCodes = await Promise.all(flood);
     expect(floodCodes.filter((c) => c === "SIGNATURE_INVALID")).toHaveLength(4);
@@ -89,8 +99,8 @@ describe("aggregator", () => {
     const lying = () => [] as number[];
     const h = harness(state, { verifier: lying });
     h.aggregator.addTask(makeTask({ thresholdPercentage: 50 }));
-    expect(await code(h.aggregator.handleResponse(7, body(ops[0]!, right, G1.BASE)))).toBe("ACCEPTED");
-    for (const op of ops.slice(1, 3)) await h.aggregator.handleResponse(7, body(op, right));
+    expect(await code(h.respond(7, body(ops[0]!, right, G1.BASE)))).toBe("ACCEPTED");
+    for (const op of ops.slice(1, 3)) await h.respond(7, body(op, right));
     // The chain's check (simulated by the submitter) refused the aggregate; the signatures were
     // re-checked one by one, the bad one dropped, and without it the threshold no longer holds.
     await waitFor(
@@ -99,8 +109,8 @@ describe("aggregator", () => {
       5_000,
       5,
     );
-    expect(await code(h.aggregator.handleResponse(7, body(ops[0]!, right)))).toBe("DUPLICATE_RESPONSE");
-    await h.aggregator.handleResponse(7, body(ops[3]!, right));
+    expect(await code(h.respond(7, body(ops[0]!, right)))).toBe("DUPLICATE_RESPONSE");
+    await h.respond(7, body(ops[3]!, right));
     await waitFor("the responded event", () => h.events.some((e) => e.kind === "responded"), 5_000, 5);
     expect(h.submitter.submissions).toHaveLength(2);
     const { submission } = h.submitter.submissions[1]!;
@@ -115,10 +125,10 @@ describe("aggregator", () => {
   it("waits the collection window, counts what arrives in it, then submits the threshold digest once", async () => {
     const h = harness(state, { collectionWindowMs: 1000 });
     h.aggregator.addTask(makeTask({ thresholdPercentage: 50 }));
-    for (const op of ops.slice(0, 3)) await h.aggregator.handleResponse(7, body(op, right));
+    for (const op of ops.slice(0, 3)) await h.respond(7, body(op, right));
     expect(h.aggregator.load.timers).toBe(1);
-    await h.aggregator.handleResponse(7, body(ops[3]!, right));
-    await h.aggregator.handleResponse(7, body(ops[4]!, wrong));
+    await h.respond(7, body(ops[3]!, right));
+    await h.respond(7, body(ops[4]!, wrong));
     expect(h.submitter.submissions).toHaveLength(0);
     await waitFor("one submission", () => h.submitter.submissions.length === 1, 5_000, 5);
     const { submission } = h.submitter.submissions[0]!;
@@ -136,15 +146,15 @@ describe("aggregator", () => {
     h.aggregator.addTask(
       makeTask({ taskIndex: 8, task: {}, thresholdPercentage: 10, lastResponseBlock: 140n }),
     );
-    await h.aggregator.handleResponse(7, body(ops[0]!, right));
+    await h.respond(7, body(ops[0]!, right));
     const other = { referenceTaskIndex: 8, sum: 1n };
-    await h.aggregator.handleResponse(8, body(ops[0]!, other)); // threshold reached, waiting its window
+    await h.respond(8, body(ops[0]!, other)); // threshold reached, waiting its window
     expect(h.aggregator.load).toMatchObject({ tasks: 2, timers: 1 });
     h.aggregator.onBlock(129n);
     expect(h.aggregator.load.tasks).toBe(2);
     h.aggregator.onBlock(130n);
     expect(h.events.filter((e) => e.kind === "expired").map((e) => e.taskIndex)).toEqual([7]);
-    expect(await code(h.aggregator.handleResponse(7, body(ops[1]!, right)))).toBe("TASK_EXPIRED");
+    expect(await code(h.respond(7, body(ops[1]!, right)))).toBe("TASK_EXPIRED");
     // Task 8 reached its threshold: at its last block it is submitted at once rather than expire.
     h.aggregator.onBlock(139n);
     await waitFor("one submission", () => h.submitter.submissions.length === 1, 5_000, 5);
@@ -154,10 +164,10 @@ describe("aggregator", () => {
 
   it("answers TASK_NOT_FOUND before the task is known, then accepts the operator's retry", async () => {
     const h = harness(state);
-    expect(await code(h.aggregator.handleResponse(7, body(ops[0]!, right)))).toBe("TASK_NOT_FOUND");
+    expect(await code(h.respond(7, body(ops[0]!, right)))).toBe("TASK_NOT_FOUND");
     expect(h.aggregator.snapshot()).toEqual({ tasks: [], finished: {} });
     h.aggregator.addTask(makeTask());
-    expect(await code(h.aggregator.handleResponse(7, body(ops[0]!, right)))).toBe("ACCEPTED");
+    expect(await code(h.respond(7, body(ops[0]!, right)))).toBe("ACCEPTED");
     await h.aggregator.close();
   });
 
@@ -168,7 +178,7 @@ describe("aggregator", () => {
     const outcomes: string[] = [];
     for (let attempt = 0; attempt < 4 && outcomes.at(-1) !== "ACCEPTED"; attempt++) {
       outcomes.push(
-        await h.aggregator.handleResponse(7, body(ops[0]!, right)).then(
+        await h.respond(7, body(ops[0]!, right)).then(
           () => "ACCEPTED",
           (error: { code: string }) => error.code,
         ),
@@ -184,7 +194,7 @@ describe("aggregator", () => {
     const h = harness(state);
     h.submitter.result = { kind: "already-responded" };
     h.aggregator.addTask(makeTask({ thresholdPercentage: 10 }));
-    await h.aggregator.handleResponse(7, body(ops[0]!, right));
+    await h.respond(7, body(ops[0]!, right));
     await waitFor(
       "the already-responded event",
       () => h.events.some((e) => e.kind === "already-responded"),
@@ -195,11 +205,9 @@ describe("aggregator", () => {
 
     h.submitter.result = new Error("reverted: something else");
     h.aggregator.addTask(makeTask({ taskIndex: 9, thresholdPercentage: 10 }));
-    await h.aggregator.handleResponse(9, body(ops[0]!, { referenceTaskIndex: 9, sum: 1n }));
+    await h.respond(9, body(ops[0]!, { referenceTaskIndex: 9, sum: 1n }));
     await waitFor("the failed event", () => h.events.some((e) => e.kind === "failed"), 5_000, 5);
-    expect(
-      await code(h.aggregator.handleResponse(9, body(ops[1]!, { referenceTaskIndex: 9, sum: 1n }))),
-    ).toBe("TASK_EXPIRED");
+    expect(await code(h.respond(9, body(ops[1]!, { referenceTaskIndex: 9, sum: 1n })))).toBe("TASK_EXPIRED");
     expect(h.submitter.submissions).toHaveLength(2);
     await h.aggregator.close();
   });
@@ -207,9 +215,9 @@ describe("aggregator", () => {
   it("drops a task someone else responded to on-chain", async () => {
     const h = harness(state);
     h.aggregator.addTask(makeTask({ thresholdPercentage: 100 }));
-    await h.aggregator.handleResponse(7, body(ops[0]!, right));
+    await h.respond(7, body(ops[0]!, right));
     h.aggregator.markRespondedOnChain(7);
-    expect(await code(h.aggregator.handleResponse(7, body(ops[1]!, right)))).toBe("TASK_ALREADY_RESPONDED");
+    expect(await code(h.respond(7, body(ops[1]!, right)))).toBe("TASK_ALREADY_RESPONDED");
     expect(h.aggregator.load.tasks).toBe(0);
     await h.aggregator.close();
   });
@@ -217,7 +225,7 @@ describe("aggregator", () => {
   it("on close, submits a task whose collection window is still running instead of dropping it", async () => {
     const h = harness(state, { collectionWindowMs: 60_000 });
     h.aggregator.addTask(makeTask({ thresholdPercentage: 50 }));
-    for (const op of ops.slice(0, 3)) await h.aggregator.handleResponse(7, body(op, right));
+    for (const op of ops.slice(0, 3)) await h.respond(7, body(op, right));
     expect(h.aggregator.load).toMatchObject({ timers: 1, submitting: 0 });
     await h.aggregator.close();
     expect(h.submitter.submissions).toHaveLength(1);
@@ -236,14 +244,53 @@ describe("aggregator", () => {
     };
     const h = harness(state, { verifier: counting });
     h.aggregator.addTask(makeTask({ thresholdPercentage: 100 }));
-    await h.aggregator.handleResponse(7, body(ops[0]!, right));
+    await h.aggregator.handleResponse(7, body(ops[0]!, right), ops[0]!.operatorId);
     const before = JSON.stringify(h.aggregator.snapshot());
     await h.aggregator.close();
-    const error = await h.aggregator.handleResponse(7, body(ops[1]!, right)).catch((e: unknown) => e);
+    const error = await h.aggregator
+      .handleResponse(7, body(ops[1]!, right), ops[1]!.operatorId)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AggregatorUnavailableError);
     expect((error as AggregatorUnavailableError).code).toBe("UNAVAILABLE");
     expect(JSON.stringify(h.aggregator.snapshot())).toBe(before);
     expect(verified).toBe(1);
+  });
+
+  it("takes responses only from the operator the session proved, before parsing the signature", async () => {
+    const h = harness(state);
+    h.aggregator.addTask(makeTask({ thresholdPercentage: 100 }));
+    const offCurve = { ...body(ops[1]!, right), signature: { X: "1", Y: "3" } };
+    await expect(h.aggregator.handleResponse(7, offCurve, ops[2]!.operatorId)).rejects.toMatchObject({
+      code: "OPERATOR_MISMATCH",
+      status: 403,
+    });
+    expect(await code(h.aggregator.handleResponse(7, offCurve, ops[1]!.operatorId))).toBe(
+      "INVALID_SIGNATURE_POINT",
+    );
+    await h.aggregator.close();
+  });
+
+  it("bounds an operator's verification attempts per task; a resend in flight waits for the same verdict and costs none", async () => {
+    let verified = 0;
+    const counting: SameMessageBatchVerifier = (digest, items) => {
+      verified += items.length;
+      return items.flatMap((item, i) => (verifySignature(item.publicKey, digest, item.signature) ? [] : [i]));
+    };
+    const h = harness(state, { verifier: counting, idleMs: 30, maxAttemptsPerTask: 2 });
+    h.aggregator.addTask(makeTask({ thresholdPercentage: 100 }));
+    // Sent three times at once (a client timing out and retrying): verified once, counted once.
+    const same = await Promise.all([1, 2, 3].map(() => h.respond(7, body(ops[0]!, right))));
+    expect(same.map((r) => r.duplicate).sort()).toEqual([false, true, true]);
+    expect(verified).toBe(1);
+    // Operator 1 forges twice and is then refused unverified, even with its real signature.
+    expect(await code(h.respond(7, body(ops[1]!, right, G1.BASE)))).toBe("SIGNATURE_INVALID");
+    expect(await code(h.respond(7, body(ops[1]!, right, G1.BASE.multiply(2n))))).toBe("SIGNATURE_INVALID");
+    expect(verified).toBe(3);
+    expect(await code(h.respond(7, body(ops[1]!, right)))).toBe("TOO_MANY_ATTEMPTS");
+    expect(verified).toBe(3);
+    // The others are not held back by it.
+    expect(await code(h.respond(7, body(ops[2]!, right)))).toBe("ACCEPTED");
+    await h.aggregator.close();
   });
 
   it("a submission the stop cut off is logged with its task index and tx hash, not counted as failed", async () => {
@@ -252,7 +299,7 @@ describe("aggregator", () => {
     const txHash = `0x${"cd".repeat(32)}` as const;
     h.submitter.result = { kind: "cut-off", txHash, reason: "stopped waiting for the receipt" };
     h.aggregator.addTask(makeTask({ thresholdPercentage: 10 }));
-    await h.aggregator.handleResponse(7, body(ops[0]!, right));
+    await h.respond(7, body(ops[0]!, right));
     await h.aggregator.close();
     expect(h.events.filter((e) => e.kind === "sent" || e.kind === "cut-off")).toEqual([
       expect.objectContaining({ kind: "sent", taskIndex: 7, txHash }),
@@ -268,7 +315,7 @@ describe("aggregator", () => {
     const g = harness(state, { logger });
     g.submitter.result = { kind: "cut-off", txHash: undefined, reason: "stopped before trying" };
     g.aggregator.addTask(makeTask({ taskIndex: 9, thresholdPercentage: 10 }));
-    await g.aggregator.handleResponse(9, body(ops[0]!, { referenceTaskIndex: 9, sum: 1n }));
+    await g.respond(9, body(ops[0]!, { referenceTaskIndex: 9, sum: 1n }));
     await g.aggregator.close();
     expect(lines.find((l) => l.taskIndex === 9 && /not sent/.test(l.msg))).toMatchObject({ level: 40 });
     expect(g.events.some((e) => e.kind === "sent")).toBe(false);

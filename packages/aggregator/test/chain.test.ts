@@ -1,4 +1,4 @@
-import { request as httpRequest } from "node:http";
+import { Agent, request as agentRequest, request as httpRequest } from "node:http";
 import { availableParallelism } from "node:os";
 import { taskResponseDigest as responseDigest, type TaskResponse } from "@avskit/aggregator-api";
 import { taskManagerAbi } from "@avskit/bindings";
@@ -7,6 +7,7 @@ import {
   createTask,
   E18,
   type RunningCli,
+  readMetric,
   registerOperators,
   runCli,
   startTestAvs,
@@ -21,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TaskEvent } from "../src/aggregator.js";
 import type { SameMessageBatchVerifier } from "../src/batcher.js";
 import { type AggregatorConfigInput, type AggregatorHandle, aggregatorService } from "../src/service.js";
-import { aggregatorKey, quorumsFor, stakedIn } from "./support/avs.js";
+import { aggregatorKey, tokenFor as loginAs, quorumsFor, stakedIn } from "./support/avs.js";
 import { BIN } from "./support/bin.js";
 
 /**
@@ -109,17 +110,31 @@ function signedBody(
   };
 }
 
-async function post(url: string, taskIndex: number, body: unknown) {
+/** The operator's token at the aggregator at `url`, logging in with its ECDSA key the first time. */
+const tokenFor = (url: string, op: TestOperator) => loginAs(avs, url, op);
+
+/** A signed response under the session of the operator the body names (or `token`). */
+type Body = Record<string, unknown> & { readonly operatorId: Hex };
+
+async function post(url: string, taskIndex: number, body: Body, token?: string) {
+  const op = ops.find((o) => o.operatorId.toLowerCase() === body.operatorId.toLowerCase());
+  const authorization = token ?? (op ? await tokenFor(url, op) : undefined);
   const reply = await fetch(`${url}/v1/tasks/${taskIndex}/responses`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: {
+      "content-type": "application/json",
+      ...(authorization ? { authorization: `Bearer ${authorization}` } : {}),
+    },
     body: JSON.stringify(body),
   });
-  return { status: reply.status, body: (await reply.json()) as { code?: string; accepted?: boolean } };
+  return {
+    status: reply.status,
+    body: (await reply.json()) as { code?: string; accepted?: boolean; retryable?: boolean },
+  };
 }
 
 /** Posts until the aggregator knows the task (operators retry TASK_NOT_FOUND the same way). */
-function postWithRetry(url: string, taskIndex: number, body: unknown) {
+function postWithRetry(url: string, taskIndex: number, body: Body) {
   return waitFor(
     `the aggregator to know task ${taskIndex}`,
     async () => {
@@ -169,12 +184,20 @@ type Answer = { status: number; body: unknown } | { error: string };
  * One request on a connection of its own (as from its own machine), settling with the answer
  * or the socket error's code (ECONNRESET, ECONNREFUSED…), never rejecting.
  */
-function send(base: string, method: string, path: string, body?: unknown): Promise<Answer> {
+function send(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+  agent: Agent | false = false,
+): Promise<Answer> {
   return new Promise((resolve) => {
     const payload = body === undefined ? "" : JSON.stringify(body);
     const headers: Record<string, string> = { "content-length": String(Buffer.byteLength(payload)) };
     if (body !== undefined) headers["content-type"] = "application/json";
-    const request = httpRequest(new URL(path, base), { method, headers, agent: false }, (response) => {
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    const request = agentRequest(new URL(path, base), { method, headers, agent }, (response) => {
       let text = "";
       response.setEncoding("utf8");
       response.on("data", (chunk: string) => {
@@ -205,18 +228,37 @@ describe("aggregator on anvil", () => {
       const right = { referenceTaskIndex: created.taskIndex, sum: 42n };
       const wrong = { referenceTaskIndex: created.taskIndex, sum: 43n };
 
-      // A forged signature (op 2's signature claimed by op 1), an off-key point and a malformed body.
+      // A forged signature (op 2's signature claimed by op 1, under op 1's session), an off-key
+      // point and an off-curve one (by op 4, which then stays offline) and a malformed body.
       const forged = signedBody(ops[1]!, right, signDigest(ops[2]!.bls.secretKey, responseDigest(right)));
       expect((await postWithRetry(aggregator.handle.url, created.taskIndex, forged)).body.code).toBe(
         "SIGNATURE_INVALID",
       );
       expect(
-        (await post(aggregator.handle.url, created.taskIndex, signedBody(ops[1]!, right, G1.BASE))).body.code,
+        (await post(aggregator.handle.url, created.taskIndex, signedBody(ops[4]!, right, G1.BASE))).body.code,
       ).toBe("SIGNATURE_INVALID");
       expect(
-        (await post(aggregator.handle.url, created.taskIndex, { ...forged, signature: { X: "1", Y: "1" } }))
-          .body.code,
+        (
+          await post(aggregator.handle.url, created.taskIndex, {
+            ...signedBody(ops[4]!, right),
+            signature: { X: "1", Y: "1" },
+          })
+        ).body.code,
       ).toBe("INVALID_SIGNATURE_POINT");
+      // Without a session, or under another operator's, nothing is even parsed.
+      expect(
+        (await post(aggregator.handle.url, created.taskIndex, forged, "00".repeat(32))).body,
+      ).toMatchObject({ code: "UNAUTHENTICATED", retryable: false });
+      expect(
+        (
+          await post(
+            aggregator.handle.url,
+            created.taskIndex,
+            forged,
+            await tokenFor(aggregator.handle.url, ops[2]!),
+          )
+        ).body.code,
+      ).toBe("OPERATOR_MISMATCH");
       expect(
         (await post(aggregator.handle.url, created.taskIndex, { operatorId: ops[1]!.operatorId })).status,
       ).toBe(400);
@@ -292,8 +334,13 @@ describe("aggregator on anvil", () => {
       await aggregator.stop("simulated crash");
     }
     await avs.mine(3); // blocks pass while it is down
+    const oldToken = await tokenFor(aggregator.handle.url, ops[0]!);
     aggregator = await start(events);
     try {
+      // Sessions do not survive a restart: the old token is unknown, and the operator logs in again.
+      expect(
+        (await post(aggregator.handle.url, created.taskIndex, signedBody(ops[0]!, right), oldToken)).body,
+      ).toMatchObject({ code: "UNAUTHENTICATED", retryable: false });
       // The restarted aggregator found the task in past logs; operators resend (their retry loop).
       for (const op of [ops[0]!, ops[1]!, ops[3]!, ops[4]!]) {
         expect(
@@ -417,8 +464,10 @@ describe("aggregator on anvil", () => {
     }
   }, 60_000);
 
-  it("the avskit-aggregator bin responds to a task, serves health and metrics, and exits 0 on SIGTERM", async () => {
-    const cli = startBin();
+  it("the avskit-aggregator bin responds to a task, serves health and metrics, and exits 0 on SIGTERM; 1,000 forged requests without a session cost it no pairing", async () => {
+    // The flood comes from one address: without the per-client rate limit (refusals.test.ts
+    // tests it) every request reaches the session check, the one under test here.
+    const cli = startBin(["--rate-limit", "0"]);
     try {
       const api = await apiUrlOf(cli);
       const opsUrl = await waitFor("the ops server's url", () => {
@@ -434,7 +483,44 @@ describe("aggregator on anvil", () => {
       expect((await fetch(`${opsUrl}/health`)).status).toBe(200);
       const created = await createTask(avs, { a: 30n, b: 12n, thresholdPercentage: 60, quorums: [0] });
       const right = { referenceTaskIndex: created.taskIndex, sum: 42n };
-      for (const op of [ops[0]!, ops[1]!, ops[3]!]) {
+      expect((await postWithRetry(api, created.taskIndex, signedBody(ops[0]!, right))).status).toBe(202);
+
+      // Issue 9's attack: forged signatures under real operator ids as the task opens, each of
+      // which cost a share of a pairing (~29 ms) to refuse. Now none comes near a curve.
+      const metricsUrl = `${opsUrl}/metrics`;
+      const cpuBefore = await readMetric(metricsUrl, "process_cpu_seconds_total");
+      const verifyBefore = await readMetric(metricsUrl, "avskit_aggregator_verification_cpu_seconds_total");
+      const agent = new Agent({ keepAlive: true, maxSockets: 25 });
+      const path = `/v1/tasks/${created.taskIndex}/responses`;
+      const forgedBy = (k: number) =>
+        signedBody(ops[1 + 2 * (k % 2)]!, right, signDigest(ops[2]!.bls.secretKey, responseDigest(right)));
+      const flood = Promise.all(
+        Array.from({ length: 1_000 }, (_, k) =>
+          send(api, "POST", path, forgedBy(k), k % 3 === 0 ? "ef".repeat(32) : undefined, agent),
+        ),
+      );
+      const healthStarted = performance.now();
+      expect((await fetch(`${api}/health`)).status).toBe(200);
+      const healthMs = performance.now() - healthStarted;
+      const answers = await flood;
+      agent.destroy();
+      const cpuSeconds = (await readMetric(metricsUrl, "process_cpu_seconds_total")) - cpuBefore;
+      expect(
+        new Set(
+          answers.map((a) => ("error" in a ? a.error : `${a.status} ${(a.body as { code: string }).code}`)),
+        ),
+      ).toEqual(new Set(["401 UNAUTHENTICATED"]));
+      expect(await readMetric(metricsUrl, "avskit_aggregator_verification_cpu_seconds_total")).toBe(
+        verifyBefore,
+      );
+      expect(await readMetric(metricsUrl, "avskit_aggregator_signatures_invalid_total")).toBe(0);
+      // All 1,000 together cost the process less than 2 ms of CPU each, where one pairing is
+      // 10-30 ms here (a generous bound: the work is a table lookup and an HTTP reply), and the
+      // API kept answering meanwhile.
+      expect(cpuSeconds).toBeLessThan(2);
+      expect(healthMs).toBeLessThan(2_000);
+
+      for (const op of [ops[1]!, ops[3]!]) {
         expect((await postWithRetry(api, created.taskIndex, signedBody(op, right))).status).toBe(202);
       }
       await waitFor(
@@ -465,10 +551,11 @@ describe("aggregator on anvil", () => {
       const right = { referenceTaskIndex: created.taskIndex, sum: 2n };
       const members = [ops[0]!, ops[1]!, ops[3]!, ops[4]!];
       expect((await postWithRetry(api, created.taskIndex, signedBody(members[0]!, right))).status).toBe(202);
-      // What 200 operators and monitors might send: forged signatures (1 in 10: each costs
-      // pairings, verified in batches, so some are in flight when the signal comes), unknown
-      // tasks, status reads, malformed bodies, and one more valid signature. Threshold 100 % with
-      // two members silent: nothing is submitted.
+      // What 200 operators and monitors might send: forged signatures by two faulty operators
+      // under their own sessions (1 in 10: each costs pairings, verified in batches, so some are
+      // in flight when the signal comes; beyond their attempts they are refused unverified),
+      // unknown tasks, status reads, malformed bodies, and one more valid signature. Threshold
+      // 100 % with two members silent: nothing is submitted.
       const responses = `/v1/tasks/${created.taskIndex}/responses`;
       const forged = signDigest(ops[2]!.bls.secretKey, responseDigest(right));
       const requests = Array.from(
@@ -488,9 +575,14 @@ describe("aggregator on anvil", () => {
           return { method: "POST", path: responses, body: { operatorId: members[3]!.operatorId } };
         },
       );
+      // Each sender under its own session, logged in before the signal.
+      const sessionOf = new Map<string, string>();
+      for (const op of members) sessionOf.set(op.operatorId, await tokenFor(api, op));
       const answers: Promise<Answer>[] = [];
       for (const [k, request] of requests.entries()) {
-        answers.push(send(api, request.method, request.path, request.body));
+        const sender = (request.body as { operatorId?: string } | undefined)?.operatorId;
+        const token = sender === undefined ? undefined : sessionOf.get(sender);
+        answers.push(send(api, request.method, request.path, request.body, token));
         if (k === 50) {
           cli.child.kill("SIGTERM");
           signalled = true;

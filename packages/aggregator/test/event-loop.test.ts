@@ -4,7 +4,16 @@ import { listen } from "@avskit/runtime";
 import { describe, expect, it } from "vitest";
 import { buildHttpApi } from "../src/http.js";
 import { type VerificationPool, WorkerVerifierPool } from "../src/verifier-pool.js";
-import { body, harness, makeOperator, makeState, makeTask, sign, silentLogger } from "./fixtures.js";
+import {
+  body,
+  harness,
+  makeOperator,
+  makeState,
+  makeTask,
+  sessionStore,
+  sign,
+  silentLogger,
+} from "./fixtures.js";
 
 /**
  * The event loop stays free while verification works hard. 63 operators each send a forged
@@ -31,15 +40,23 @@ interface Probe {
 }
 
 async function floodWhileProbing(pool?: VerificationPool): Promise<Probe> {
-  const h = harness(state, { idleMs: 5, ...(pool ? { pool } : {}) });
+  // The forged signatures come from an operator under its own session, its attempt limit raised:
+  // the worst a registered operator can make the verifier do.
+  const h = harness(state, { idleMs: 5, maxAttemptsPerTask: 10_000, ...(pool ? { pool } : {}) });
   const server = await listen(
-    buildHttpApi({ aggregator: h.aggregator, metrics: h.metrics, logger: silentLogger, bodyLimit: 8192 }),
+    buildHttpApi({
+      aggregator: h.aggregator,
+      sessions: sessionStore(h, state),
+      metrics: h.metrics,
+      logger: silentLogger,
+      bodyLimit: 8192,
+    }),
     "127.0.0.1",
     0,
   );
   try {
     h.aggregator.addTask(makeTask({ thresholdPercentage: 100 }));
-    await h.aggregator.handleResponse(7, body(ops[0]!, right)); // the operator set is loaded
+    await h.respond(7, body(ops[0]!, right)); // the operator set is loaded
     const delay = monitorEventLoopDelay({ resolution: 5 });
     let verifying = true;
     const healthMs: number[] = [];
@@ -61,7 +78,7 @@ async function floodWhileProbing(pool?: VerificationPool): Promise<Probe> {
     const started = performance.now();
     const codes = await Promise.all(
       forgedBodies.slice(1).map((forged) =>
-        h.aggregator.handleResponse(7, forged).then(
+        h.respond(7, forged).then(
           () => "ACCEPTED",
           (error: unknown) => (error instanceof ResponseRejectedError ? error.code : String(error)),
         ),

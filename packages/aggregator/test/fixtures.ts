@@ -10,11 +10,13 @@ import {
 } from "@avskit/bls";
 import { createLogger, createMetricsRegistry, type Logger } from "@avskit/runtime";
 import { type Address, type Hex, toHex } from "viem";
-import { Aggregator, type TaskEvent } from "../src/aggregator.js";
+import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import { type AcceptedResponse, Aggregator, type TaskEvent } from "../src/aggregator.js";
 import { type SameMessageBatchVerifier, VerificationBatcher } from "../src/batcher.js";
 import { verifyBatchOfSameMessage } from "../src/fast-verifier.js";
 import { AggregatorMetrics } from "../src/metrics.js";
 import type { OperatorRecord, OperatorState, OperatorStateProvider } from "../src/operator-state.js";
+import { type OperatorDirectory, SessionStore, type SessionStoreOptions } from "../src/sessions.js";
 import { AggregateRejectedError, type ResponseSubmitter, type SubmitResult } from "../src/submitter.js";
 import type { TaskInfo } from "../src/task.js";
 import type { Submission } from "../src/task-aggregation.js";
@@ -24,20 +26,23 @@ export interface TestOperator {
   readonly keys: BlsKeyPair;
   readonly record: OperatorRecord;
   readonly operatorId: Hex;
+  /** Its ECDSA key, whose address is registered for its id (it logs in with it). */
+  readonly account: PrivateKeyAccount;
 }
 
-/** Deterministic keys (sk = 1000 + i) so tests are repeatable. */
+/** Deterministic keys (BLS sk = 1000 + i·7919, ECDSA sk = 0x1000 + i) so tests are repeatable. */
 export function makeOperator(i: number, stakes: Record<number, bigint>): TestOperator {
   const keys = keyPairFromSecretKey(1000n + BigInt(i) * 7919n);
   const operatorId = operatorIdFromPublicKey(keys.publicKeyG1).toLowerCase() as Hex;
+  const account = privateKeyToAccount(toHex(0x1000 + i, { size: 32 }));
   const record: OperatorRecord = {
     operatorId,
-    address: toHex(i + 1, { size: 20 }) as Address,
+    address: account.address,
     pubkeyG1: keys.publicKeyG1,
     pubkeyG2: keys.publicKeyG2,
     stakes: new Map(Object.entries(stakes).map(([q, s]) => [Number(q), s])),
   };
-  return { keys, record, operatorId };
+  return { keys, record, operatorId, account };
 }
 
 export function makeState(
@@ -127,6 +132,8 @@ export class StaticStates implements OperatorStateProvider {
 
 export interface Harness {
   readonly aggregator: Aggregator;
+  /** A response from the operator it names, as the HTTP layer hands it over after checking its token. */
+  respond(taskIndex: number, body: { readonly operatorId: Hex }): Promise<AcceptedResponse>;
   readonly submitter: RecordingSubmitter;
   readonly states: StaticStates;
   readonly events: TaskEvent[];
@@ -144,6 +151,7 @@ export function harness(
     idleMs?: number;
     maxQueuedPerOperator?: number;
     logger?: Logger;
+    maxAttemptsPerTask?: number;
   } = {},
 ): Harness {
   const registry = createMetricsRegistry({ defaultMetrics: false });
@@ -166,7 +174,44 @@ export function harness(
     metrics,
     logger: options.logger ?? silentLogger,
     collectionWindowMs: options.collectionWindowMs ?? 0,
+    ...(options.maxAttemptsPerTask !== undefined ? { maxAttemptsPerTask: options.maxAttemptsPerTask } : {}),
     onEvent: (event) => events.push(event),
   });
-  return { aggregator, submitter, states, events, metrics, registry };
+  const respond = (taskIndex: number, body: { readonly operatorId: Hex }) =>
+    aggregator.handleResponse(taskIndex, body, body.operatorId);
+  return { aggregator, respond, submitter, states, events, metrics, registry };
+}
+
+/** The registry as a table: every operator of the state at its address. */
+export class StaticDirectory implements OperatorDirectory {
+  lookups = 0;
+  constructor(readonly addresses: ReadonlyMap<Hex, Address>) {}
+  static of(state: OperatorState): StaticDirectory {
+    return new StaticDirectory(new Map([...state.operators.values()].map((r) => [r.operatorId, r.address])));
+  }
+  async addressOf(operatorId: Hex): Promise<Address | undefined> {
+    this.lookups++;
+    return this.addresses.get(operatorId);
+  }
+}
+
+export const TEST_DOMAIN = {
+  chainId: 31337,
+  taskManager: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+} as const;
+
+/** Sessions over the harness's operators, with generous login rates unless told otherwise. */
+export function sessionStore(
+  h: Harness,
+  state: OperatorState,
+  options: Partial<SessionStoreOptions> = {},
+): SessionStore {
+  return new SessionStore({
+    directory: StaticDirectory.of(state),
+    domain: TEST_DOMAIN,
+    metrics: h.metrics,
+    loginRate: 10_000,
+    loginRatePerClient: 10_000,
+    ...options,
+  });
 }

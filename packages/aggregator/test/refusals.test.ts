@@ -20,7 +20,7 @@ import {
 import { createLogger, type RunningService } from "@avskit/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AggregatorConfigInput, type AggregatorHandle, aggregatorService } from "../src/service.js";
-import { aggregatorKey, quorumsFor, stakedIn } from "./support/avs.js";
+import { aggregatorKey, quorumsFor, stakedIn, tokenFor } from "./support/avs.js";
 
 /**
  * The aggregator's HTTP layer under hostile clients, in-process on a real deployment on anvil:
@@ -38,6 +38,9 @@ let ops: TestOperator[];
 let tight: RunningService<AggregatorHandle>;
 let roomy: RunningService<AggregatorHandle>;
 let taskIndex: number;
+/** Operator 0's session at `tight` and operator 1's at `roomy`: what reaches the body needs one. */
+let tightToken: string;
+let roomyToken: string;
 const logger = createLogger({
   name: "refusals-test",
   level: process.env.TEST_LOG === "1" ? "debug" : "silent",
@@ -65,14 +68,21 @@ const portOf = (running: RunningService<AggregatorHandle>) => Number(new URL(run
 function request(
   method: string,
   path: string,
-  init: { headers?: Record<string, string>; body?: string } = {},
+  init: { headers?: Record<string, string>; body?: string; token?: string } = {},
 ) {
   const headers: Record<string, string> = { host: "127.0.0.1", connection: "close", ...init.headers };
+  if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
   if (init.body !== undefined && headers["content-length"] === undefined)
     headers["content-length"] = String(Buffer.byteLength(init.body));
   const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
   return `${method} ${path} HTTP/1.1\r\n${head.join("\r\n")}\r\n\r\n${init.body ?? ""}`;
 }
+
+/** `init` sent under the session `token`. */
+const withToken = (token: string, init: { headers?: Record<string, string>; body?: string }) => ({
+  ...init,
+  token,
+});
 
 const json = (body: unknown) => ({
   headers: { "content-type": "application/json" },
@@ -117,6 +127,8 @@ beforeAll(async () => {
     start({}),
   ]);
   taskIndex = (await createTask(avs, { a: 2n, b: 3n, thresholdPercentage: 100, quorums: [0] })).taskIndex;
+  tightToken = await tokenFor(avs, tight.handle.url, ops[0]!);
+  roomyToken = await tokenFor(avs, roomy.handle.url, ops[1]!);
   for (const running of [tight, roomy]) {
     await waitFor(
       "the aggregator to know the task",
@@ -140,17 +152,21 @@ describe("aggregator HTTP refusals and limits", () => {
     const cases: [string, string, RejectionCode][] = [
       [
         "a path that cannot be decoded",
-        request("POST", "/v1/tasks/%/responses", json(signed(ops[0]!))),
+        request("POST", "/v1/tasks/%/responses", withToken(tightToken, json(signed(ops[0]!)))),
         "INVALID_REQUEST",
       ],
       [
         "a task index of 65 characters",
-        request("POST", `/v1/tasks/${"1".repeat(65)}/responses`, json(signed(ops[0]!))),
+        request(
+          "POST",
+          `/v1/tasks/${"1".repeat(65)}/responses`,
+          withToken(tightToken, json(signed(ops[0]!))),
+        ),
         "URI_TOO_LONG",
       ],
       [
         "a task index that is not a number",
-        request("POST", "/v1/tasks/abc/responses", json(signed(ops[0]!))),
+        request("POST", "/v1/tasks/abc/responses", withToken(tightToken, json(signed(ops[0]!)))),
         "INVALID_REQUEST",
       ],
       ["a malformed request line", "NOT HTTP AT ALL\r\n\r\n", "INVALID_REQUEST"],
@@ -172,6 +188,7 @@ describe("aggregator HTTP refusals and limits", () => {
       [
         "a body that never arrives in full",
         request("POST", responses, {
+          token: tightToken,
           headers: { "content-type": "application/json", "content-length": "400" },
           body: '{"operatorId":',
         }),
@@ -181,23 +198,36 @@ describe("aggregator HTTP refusals and limits", () => {
       ["a method the route does not take", request("DELETE", `/v1/tasks/${taskIndex}`), "ROUTE_NOT_FOUND"],
       [
         "a body over --body-limit",
-        request("POST", responses, json({ ...signed(ops[0]!), pad: "x".repeat(9_000) })),
+        request(
+          "POST",
+          responses,
+          withToken(tightToken, json({ ...signed(ops[0]!), pad: "x".repeat(9_000) })),
+        ),
         "BODY_TOO_LARGE",
       ],
       [
         "a body that is not JSON",
-        request("POST", responses, { headers: { "content-type": "text/plain" }, body: "hello" }),
+        request("POST", responses, {
+          token: tightToken,
+          headers: { "content-type": "text/plain" },
+          body: "hello",
+        }),
         "UNSUPPORTED_MEDIA_TYPE",
       ],
       [
         "unparsable JSON",
-        request("POST", responses, { headers: { "content-type": "application/json" }, body: "{nope" }),
+        request("POST", responses, {
+          token: tightToken,
+          headers: { "content-type": "application/json" },
+          body: "{nope",
+        }),
         "INVALID_REQUEST",
       ],
       [
         "an Expect it cannot meet",
         request("POST", responses, {
           ...json(signed(ops[0]!)),
+          token: tightToken,
           headers: { "content-type": "application/json", expect: "teapot" },
         }),
         "INVALID_REQUEST",
@@ -208,7 +238,10 @@ describe("aggregator HTTP refusals and limits", () => {
         request(
           "POST",
           `/v1/tasks/${taskIndex + 1000}/responses`,
-          json({ ...signed(ops[0]!), response: { referenceTaskIndex: taskIndex + 1000, sum: "5" } }),
+          withToken(
+            tightToken,
+            json({ ...signed(ops[0]!), response: { referenceTaskIndex: taskIndex + 1000, sum: "5" } }),
+          ),
         ),
         "TASK_NOT_FOUND",
       ],
@@ -260,7 +293,7 @@ describe("aggregator HTTP refusals and limits", () => {
     // An operator on another address gets its signature counted meanwhile.
     const honest = await rawHttp(
       port,
-      request("POST", `/v1/tasks/${taskIndex}/responses`, json(signed(ops[0]!))),
+      request("POST", `/v1/tasks/${taskIndex}/responses`, withToken(tightToken, json(signed(ops[0]!)))),
       {
         localAddress: newClient(),
       },
@@ -344,7 +377,7 @@ describe("aggregator HTTP refusals and limits", () => {
       });
       const honest = await rawHttp(
         port,
-        request("POST", `/v1/tasks/${taskIndex}/responses`, json(signed(ops[1]!))),
+        request("POST", `/v1/tasks/${taskIndex}/responses`, withToken(roomyToken, json(signed(ops[1]!)))),
         { localAddress: newClient() },
       );
       expect(honest).toMatchObject({ status: 202, body: { accepted: true } });

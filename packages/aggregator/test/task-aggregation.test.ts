@@ -1,5 +1,5 @@
 import { ResponseRejectedError, taskResponseDigest as responseDigest } from "@avskit/aggregator-api";
-import { aggregateG1, G1, verifySignature } from "@avskit/bls";
+import { aggregateG1, G1, g1ToSolidity, verifySignature } from "@avskit/bls";
 import { describe, expect, it } from "vitest";
 import { TaskAggregation } from "../src/task-aggregation.js";
 import { makeOperator, makeState, makeTask, sign } from "./fixtures.js";
@@ -104,11 +104,19 @@ describe("refusals change nothing", () => {
   const stranger = makeOperator(31, { 0: 10n });
   const state = makeState(100n, [...ops, outsider], [0, 1]);
 
-  it("refuses duplicates, with the same or another answer, and counts the stake once", () => {
+  it("refuses another response from an operator that answered, knows its resend, and counts the stake once", () => {
     const agg = new TaskAggregation(makeTask({ thresholdPercentage: 100 }), state);
-    agg.record(ops[0]!.operatorId, right, sign(ops[0]!, right));
+    const signature = sign(ops[0]!, right);
+    agg.record(ops[0]!.operatorId, right, signature);
     const before = JSON.stringify(agg.snapshot());
-    expect(rejection(() => agg.record(ops[0]!.operatorId, right, sign(ops[0]!, right)))).toBe(
+    // The very same response again (a retry): known, and nothing changes.
+    expect(agg.admit(ops[0]!.operatorId, right, g1ToSolidity(signature))).toEqual({
+      kind: "duplicate",
+      digest: responseDigest(right),
+    });
+    expect(agg.record(ops[0]!.operatorId, right, signature)).toBe(false);
+    // Another signature for the same answer, or another answer: refused.
+    expect(rejection(() => agg.admit(ops[0]!.operatorId, right, g1ToSolidity(signature.multiply(2n))))).toBe(
       "DUPLICATE_RESPONSE",
     );
     expect(rejection(() => agg.record(ops[0]!.operatorId, wrong, sign(ops[0]!, wrong)))).toBe(

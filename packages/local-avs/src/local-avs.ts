@@ -372,6 +372,7 @@ class LocalAvsRun {
           chain: endpoint,
           name: op.name,
           blsKeyPath: op.blsKeyPath,
+          ecdsaKeyPath: op.ecdsaKeyPath,
           keysDir,
           password: op.password,
           aggregatorUrl: aggregatorUrl(apiPort),

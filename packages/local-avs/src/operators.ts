@@ -33,7 +33,10 @@ export function defaultOperatorPlan(count: number): OperatorPlan[] {
 export interface DevnetOperator extends ProvisionedOperator {
   readonly quorums: readonly number[];
   readonly deposit: bigint;
-  /** Its key files' password: generated for this run, handed to its process through the environment. */
+  /**
+   * Its key files' password (the BLS key's and the ECDSA keystore's, with which it logs in to
+   * the aggregator): generated for this run, handed to its process through the environment.
+   */
   readonly password: string;
 }
 

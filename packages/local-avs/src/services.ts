@@ -61,8 +61,13 @@ export function aggregatorService(options: AggregatorServiceOptions): ServiceSpe
 export interface OperatorServiceOptions extends CommonOptions {
   readonly name: string;
   readonly blsKeyPath: string;
+  /** Its registered ECDSA keystore: the operator logs in to the aggregator with it. */
+  readonly ecdsaKeyPath: string;
   readonly keysDir: string;
-  /** The BLS key file's password: handed over in AVSKIT_BLS_KEY_PASSWORD, never as a flag. */
+  /**
+   * The password of both key files: handed over in AVSKIT_BLS_KEY_PASSWORD and
+   * AVSKIT_ECDSA_KEY_PASSWORD, never as a flag.
+   */
   readonly password: string;
   readonly aggregatorUrl: string;
   readonly pollIntervalMs?: number;
@@ -83,6 +88,8 @@ export function operatorService(options: OperatorServiceOptions): ServiceSpec {
       options.keysDir,
       "--bls-key",
       options.blsKeyPath,
+      "--ecdsa-key",
+      options.ecdsaKeyPath,
       "--aggregator-url",
       options.aggregatorUrl,
       "--metrics-addr",
@@ -91,7 +98,7 @@ export function operatorService(options: OperatorServiceOptions): ServiceSpec {
       ms(options.pollIntervalMs ?? 500),
       ...tail(options),
     ],
-    env: { AVSKIT_BLS_KEY_PASSWORD: options.password },
+    env: { AVSKIT_BLS_KEY_PASSWORD: options.password, AVSKIT_ECDSA_KEY_PASSWORD: options.password },
     healthUrl: healthAt(options.metricsPort),
     summary: `metrics ${metricsAt(options.metricsPort)}`,
   };

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readMetric, waitFor } from "@avskit/integration";
 import { encodePacked, type Hex, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,6 +31,17 @@ describe("restarts", () => {
     );
   const responded = (taskIndex: number) =>
     devnet.events.some((e) => e.kind === "task-responded" && e.taskIndex === taskIndex);
+  /** A service's JSON log so far (across its restarts: the file is appended to). */
+  const logOf = (name: string): { msg: string; [field: string]: unknown }[] => {
+    const file = devnet.supervisor.get(name)?.logFile;
+    if (file === undefined) throw new Error(`no service ${name}`);
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { msg: string });
+  };
+  const noneEmpty = (hashOfNonSignersBlock: number) =>
+    keccak256(encodePacked(["uint32", "bytes32[]"], [hashOfNonSignersBlock, []]));
 
   it("aggregator killed mid-task and restarted: the task still completes inside its window", async () => {
     // Threshold 55%: operators 1 and 2 hold 300/700 of quorum 0 and 100/800 of quorum 1 (short
@@ -91,10 +103,37 @@ describe("restarts", () => {
       BigInt(task.taskCreatedBlock + devnet.responseWindowBlocks),
     );
     // Everyone signed, the restarted operator included.
-    expect(response.hashOfNonSigners).toBe(
-      keccak256(encodePacked(["uint32", "bytes32[]"], [task.taskCreatedBlock, []])),
-    );
+    expect(response.hashOfNonSigners).toBe(noneEmpty(task.taskCreatedBlock));
     expect(await metric("operator-3", SENT)).toBe(1);
+    // Operator 1 logged in to the first aggregator, and again to the restarted one, which did
+    // not know its token.
+    const logins = logOf("operator-1").filter((l) => l.msg === "logged in to the aggregator");
+    expect(logins.map((l) => l.reason)).toEqual(["first", "refused"]);
+    expect(devnet.deaths).toEqual([]);
+  });
+
+  it("an aggregator slow to answer: the operator's request times out, it resends, and the resend counts as accepted", async () => {
+    await devnet.supervisor.get("task-generator")?.exited;
+    // Each verification batch now waits 2.5 s before it is checked: longer than operator-1's
+    // 1 s request timeout, shorter than the others' 5 s.
+    expect((await devnet.supervisor.stop("aggregator")).code).toBe(0);
+    await devnet.startAggregator(["--batch-idle", "2500ms", "--batch-max-wait", "2500ms"]);
+    expect((await devnet.supervisor.stop("operator-1")).code).toBe(0);
+    await devnet.startOperator("operator-1", ["--request-timeout", "1s"]);
+    const sentBefore = await metric("operator-1", SENT);
+
+    await devnet.runTaskGenerator({ count: 1, thresholdPercentage: 100 });
+    const { task } = await devnet.waitForEvent("task-created", (e) => e.task.taskIndex === 2);
+    const response = await devnet.waitForEvent("task-responded", (e) => e.taskIndex === 2);
+    // Operator 1's first request was counted although its reply came too late: all four signed.
+    expect(response.hashOfNonSigners).toBe(noneEmpty(task.taskCreatedBlock));
+    await atLeast("operator-1", SENT, sentBefore + 1);
+    const lines = logOf("operator-1").filter((l) => l.taskIndex === 2);
+    const accepted = lines.find((l) => l.msg === "response accepted by the aggregator");
+    expect(accepted).toMatchObject({ duplicate: true });
+    expect(accepted?.attempts).toBeGreaterThanOrEqual(2);
+    expect(lines.filter((l) => /giving up/.test(l.msg))).toEqual([]);
+    expect(await metric("operator-1", "avskit_operator_responses_failed_total")).toBe(0);
     expect(devnet.deaths).toEqual([]);
   });
 });

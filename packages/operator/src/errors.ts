@@ -80,6 +80,15 @@ export class InvalidSecretKeyInputError extends OperatorError {
 /** Options that cannot be used together, or an option that needs another. */
 export class InvalidUsageError extends OperatorError {}
 
+/** The ECDSA key given to `run` is not the address the registry holds for the BLS key's operator id. */
+export class EcdsaKeyMismatchError extends OperatorError {
+  constructor(operatorId: string, given: string, registered: string) {
+    super(
+      `the ECDSA key's address ${given} is not operator ${operatorId}'s registered address ${registered}: the aggregator would refuse its logins (give --ecdsa-key the key the operator registered with)`,
+    );
+  }
+}
+
 /** A transaction (or its simulation) reverted; `errorName` is the decoded custom error, if any. */
 export class TransactionRevertedError extends OperatorError {
   readonly step: string;

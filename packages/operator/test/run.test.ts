@@ -62,6 +62,7 @@ async function nextTaskIndex(): Promise<number> {
 async function run(
   operator: ProvisionedOperator,
   extra: ServiceConfigInput<typeof runOptions> = {},
+  logger = createLogger({ name: "operator-test", level: "silent" }),
 ): Promise<{ service: RunningService<RunningOperator>; op: RunningOperator; events: OperatorEvent[] }> {
   const events: OperatorEvent[] = [];
   const config = operatorRunService.resolveConfig({
@@ -69,6 +70,7 @@ async function run(
     deploymentsDir: avs.deploymentsDir,
     keysDir,
     blsKey: operator.name,
+    ecdsaKey: operator.name,
     aggregatorUrl: aggregator.url,
     pollInterval: "100ms",
     retryInitialDelay: "50ms",
@@ -78,13 +80,19 @@ async function run(
     ...extra,
   });
   const service = await operatorRunService.start(config, {
-    logger: createLogger({ name: "operator-test", level: "silent" }),
+    logger,
     registry: createMetricsRegistry({ defaultMetrics: false }),
-    env: { AVSKIT_BLS_KEY_PASSWORD: PASSWORD },
+    env: { AVSKIT_BLS_KEY_PASSWORD: PASSWORD, AVSKIT_ECDSA_KEY_PASSWORD: PASSWORD },
     deps: { onEvent: (event) => events.push(event) },
   });
   running.push(service);
   return { service, op: service.handle, events };
+}
+
+/** A counter of the operator's own registry, summed over its labels. */
+async function readRegistryMetric(service: RunningService<RunningOperator>, name: string): Promise<number> {
+  const metric = await service.registry.getSingleMetric(name)?.get();
+  return (metric?.values ?? []).reduce((sum, v) => sum + v.value, 0);
 }
 
 beforeAll(async () => {
@@ -101,10 +109,13 @@ beforeAll(async () => {
   alice = await provisionDevnetOperator({ ...common, name: "alice", quorums: [0, 1] });
   bob = await provisionDevnetOperator({ ...common, name: "bob", quorums: [0] });
   aggregator = await startFakeAggregator(
-    new Map([
-      [alice.operatorId.toLowerCase(), alice.blsKeyPair.publicKeyG2],
-      [bob.operatorId.toLowerCase(), bob.blsKeyPair.publicKeyG2],
-    ]),
+    new Map(
+      [alice, bob].map((op) => [
+        op.operatorId.toLowerCase(),
+        { publicKeyG2: op.blsKeyPair.publicKeyG2, address: op.address },
+      ]),
+    ),
+    { chainId: await avs.client.getChainId(), taskManager: alice.contracts.taskManager },
   );
 });
 
@@ -147,6 +158,78 @@ describe("run", () => {
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ healthy: true, operatorId: alice.operatorId });
+  });
+
+  it("logs in with its ECDSA key before its first response, and again once the aggregator forgot the session", async () => {
+    const logs = captureLogs("operator");
+    const { op, events } = await run(bob, {}, logs.logger);
+    await op.idle(); // tasks of earlier tests still open are answered first
+    const loginsBefore = aggregator.logins.length;
+    const first = await newTask(2n, 3n, [0]);
+    await waitFor(
+      "the first answer",
+      () => events.find((e) => e.type === "response-accepted" && e.taskIndex === first),
+      15_000,
+    );
+    await op.idle();
+    // The aggregator restarts: the token bob holds is unknown now.
+    aggregator.forgetSessions();
+    const second = await newTask(3n, 4n, [0]);
+    await waitFor(
+      "the second answer",
+      () => events.find((e) => e.type === "response-accepted" && e.taskIndex === second),
+      15_000,
+    );
+    expect(aggregator.requestsFor(second, bob.operatorId).map((r) => r.status)).toEqual([401, 202]);
+    expect(aggregator.logins.slice(loginsBefore)).toEqual([
+      { operatorId: bob.operatorId.toLowerCase(), status: 201 },
+    ]);
+    const loggedIn = logs.lines.filter((l) => l.msg === "logged in to the aggregator");
+    expect(loggedIn.map((l) => l.reason)).toEqual(["first", "refused"]);
+    expect(loggedIn[0]).toMatchObject({ expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    // The tokens are secrets: never in the log.
+    const logged = JSON.stringify(logs.lines);
+    expect(aggregator.issuedTokens.length).toBeGreaterThan(1);
+    for (const token of aggregator.issuedTokens) expect(logged).not.toContain(token);
+  });
+
+  it("a response whose reply comes too late is resent, and the aggregator already having it counts as accepted", async () => {
+    const logs = captureLogs("operator");
+    const { op, events, service } = await run(alice, { requestTimeout: "300ms" }, logs.logger);
+    await op.idle();
+    const sent = () => readRegistryMetric(service, "avskit_operator_responses_sent_total");
+    const sentBefore = await sent();
+    const next = await nextTaskIndex();
+    // The aggregator counts the response at once but answers after the client gave up on it.
+    aggregator.slowReplies.set(next, 1_500);
+    const taskIndex = await newTask(8n, 9n, [0]);
+    expect(taskIndex).toBe(next);
+    const accepted = await waitFor(
+      "the acceptance",
+      () => events.find((e) => e.type === "response-accepted" && e.taskIndex === taskIndex),
+      15_000,
+    );
+    expect(accepted).toMatchObject({ attempts: 2, duplicate: true });
+    expect(aggregator.requestsFor(taskIndex, alice.operatorId).map((r) => [r.verdict, r.status])).toEqual([
+      ["valid", 202],
+      ["resent", 200],
+    ]);
+    const line = logs.lines.find(
+      (l) => l.msg === "response accepted by the aggregator" && l.taskIndex === taskIndex,
+    );
+    expect(line).toMatchObject({ attempts: 2, duplicate: true });
+    expect(logs.lines.some((l) => /giving up/.test(l.msg) && l.taskIndex === taskIndex)).toBe(false);
+    expect(events.some((e) => e.type === "response-failed" && e.taskIndex === taskIndex)).toBe(false);
+    expect(await sent()).toBe(sentBefore + 1);
+  });
+
+  it("refuses to start with an ECDSA key that is not the operator's registered one", async () => {
+    await expect(run(alice, { ecdsaKey: "bob" })).rejects.toThrow(
+      new RegExp(
+        `${bob.address}.*is not operator ${alice.operatorId}'s registered address ${alice.address}`,
+        "i",
+      ),
+    );
   });
 
   it("skips tasks of quorums it is not in", async () => {
@@ -337,6 +420,8 @@ describe("the CLI's run command", () => {
         "run",
         "--bls-key",
         "bob",
+        "--ecdsa-key",
+        "bob",
         "--metrics-addr",
         "none",
         "--poll-interval",
@@ -349,6 +434,7 @@ describe("the CLI's run command", () => {
           AVSKIT_RPC_URL: avs.rpcUrl,
           AVSKIT_DEPLOYMENTS_DIR: avs.deploymentsDir,
           AVSKIT_BLS_KEY_PASSWORD: PASSWORD,
+          AVSKIT_ECDSA_KEY_PASSWORD: PASSWORD,
           // The flag wins over its env var.
           AVSKIT_POLL_INTERVAL: "1h",
         },
@@ -389,6 +475,39 @@ describe("the CLI's run command", () => {
     const fatal = logs.lines.find((l) => l.msg.startsWith("cannot start:"));
     expect(fatal?.msg).toMatch(/cannot start: wrong password for the key file .*bob\.bls\.key\.json/);
     expect(JSON.stringify(logs.lines)).not.toContain("not-the-password");
+
+    // The ECDSA keystore's password is checked the same way.
+    const ecdsaLogs = captureLogs();
+    const wrongEcdsa = await cli(
+      ["run", "--bls-key", "bob", "--ecdsa-key", "bob", "--aggregator-url", aggregator.url],
+      {
+        env: {
+          AVSKIT_KEYS_DIR: keysDir,
+          AVSKIT_BLS_KEY_PASSWORD: PASSWORD,
+          AVSKIT_ECDSA_KEY_PASSWORD: "not-the-ecdsa-password",
+        },
+        logDestination: ecdsaLogs.stream,
+        stop: new AbortController().signal,
+      },
+    );
+    expect(wrongEcdsa.code).toBe(1);
+    expect(ecdsaLogs.lines.find((l) => l.msg.startsWith("cannot start:"))?.msg).toMatch(
+      /wrong password for the key file .*bob\.ecdsa\.key\.json/,
+    );
+    expect(JSON.stringify(ecdsaLogs.lines)).not.toContain("not-the-ecdsa-password");
+  });
+
+  it("needs the ECDSA key to log in to the aggregator, and says how to give it", async () => {
+    const logs = captureLogs();
+    const result = await cli(["run", "--bls-key", "bob", "--aggregator-url", aggregator.url], {
+      env: { AVSKIT_KEYS_DIR: keysDir, AVSKIT_BLS_KEY_PASSWORD: PASSWORD },
+      logDestination: logs.stream,
+      stop: new AbortController().signal,
+    });
+    expect(result.code).toBe(2);
+    expect(`${result.err}${JSON.stringify(logs.lines)}`).toMatch(
+      /no ECDSA key.*--ecdsa-key <name\|file>.*AVSKIT_ECDSA_PRIVATE_KEY/,
+    );
   });
 
   it("runs as a separate process (the built bin) and exits 0 on SIGTERM", async () => {
@@ -401,6 +520,8 @@ describe("the CLI's run command", () => {
       AVSKIT_KEYS_DIR: keysDir,
       AVSKIT_AGGREGATOR_URL: aggregator.url,
       AVSKIT_BLS_KEY_PASSWORD: PASSWORD,
+      AVSKIT_ECDSA_KEY: "alice",
+      AVSKIT_ECDSA_KEY_PASSWORD: PASSWORD,
       AVSKIT_POLL_INTERVAL: "100ms",
     });
     try {
@@ -434,6 +555,10 @@ describe("the CLI's run command", () => {
     expect(help.out).toMatch(/--wrong-answer-fraction <0\.\.1>\s+TEST ONLY/);
     expect(help.out).toMatch(/--fault-mode <kinds>\s+TEST ONLY/);
     expect(help.out).toMatch(/--aggregator-url <url>[^[]+\[env\s+AVSKIT_AGGREGATOR_URL; required\]/);
+    expect(help.out).toMatch(
+      /--ecdsa-key <name\|file>\s+the operator's registered ECDSA key[^[]+\[env\s+AVSKIT_ECDSA_KEY\]/,
+    );
+    expect(help.out).toMatch(/--ecdsa-password-file <file>[^[]+AVSKIT_ECDSA_KEY_PASSWORD/);
     expect(help.out).toMatch(
       /--metrics-addr <host:port>[^[]+\[env\s+AVSKIT_METRICS_ADDR; default\s+127\.0\.0\.1:9090\]/,
     );

@@ -42,7 +42,7 @@ export interface StartedDevnet {
   readonly aggregatorMetricsUrl: string;
   operator(name: string): DevnetOperator;
   operatorMetricsUrl(name: string): string;
-  startAggregator(): Promise<ServiceProcess>;
+  startAggregator(extraArgs?: readonly string[]): Promise<ServiceProcess>;
   startOperator(name: string, extraArgs?: readonly string[]): Promise<ServiceProcess>;
   startChallenger(): Promise<ServiceProcess>;
   /** A task generator that posts `count` tasks and exits. */
@@ -139,7 +139,7 @@ export async function startTestDevnet(options: {
       aggregatorMetricsUrl: `http://127.0.0.1:${aggregatorMetricsPort}/metrics`,
       operator: operatorNamed,
       operatorMetricsUrl: (name) => `http://127.0.0.1:${operatorPorts.get(name)}/metrics`,
-      startAggregator: () =>
+      startAggregator: (extraArgs = []) =>
         started(
           supervisor.start(
             aggregatorService({
@@ -147,6 +147,7 @@ export async function startTestDevnet(options: {
               privateKey: chain.roles.aggregator.privateKey,
               port: apiPort,
               metricsPort: aggregatorMetricsPort,
+              extraArgs,
             }),
           ),
         ),
@@ -158,6 +159,7 @@ export async function startTestDevnet(options: {
               chain: endpoint,
               name,
               blsKeyPath: op.blsKeyPath,
+              ecdsaKeyPath: op.ecdsaKeyPath,
               keysDir,
               password: op.password,
               aggregatorUrl: aggregatorUrl(apiPort),

@@ -8,7 +8,6 @@ import { loadBlsKey } from "../keys/bls-keys.js";
 import { loadEcdsaKey, parseEcdsaPrivateKey, peekEcdsaKey } from "../keys/ecdsa-keys.js";
 import { resolveKeyFile } from "../keys/key-files.js";
 import { readSecret, type SecretInputs } from "../keys/secrets.js";
-import type { CliIo } from "./io.js";
 import { SECRET_ENV } from "./options.js";
 
 export interface ChainConfig {
@@ -54,13 +53,13 @@ export interface EcdsaKeyConfig {
   readonly ecdsaPasswordFile: string | undefined;
 }
 
-function rawKeyFromEnv(io: CliIo): string | undefined {
+function rawKeyFromEnv(io: SecretInputs): string | undefined {
   const raw = io.env[SECRET_ENV.ecdsaPrivateKey];
   return raw === undefined || raw === "" ? undefined : raw;
 }
 
 /** The transaction-signing account: a keystore (--ecdsa-key) or the raw key in the env var. */
-export async function loadEcdsaAccountFromConfig(config: EcdsaKeyConfig, io: CliIo): Promise<Account> {
+export async function loadEcdsaAccountFromConfig(config: EcdsaKeyConfig, io: SecretInputs): Promise<Account> {
   const raw = rawKeyFromEnv(io);
   if (config.ecdsaKey !== undefined) {
     if (raw !== undefined) {
@@ -82,12 +81,12 @@ export async function loadEcdsaAccountFromConfig(config: EcdsaKeyConfig, io: Cli
   }
   if (raw !== undefined) return privateKeyToAccount(parseEcdsaPrivateKey(raw));
   throw new InvalidUsageError(
-    `no transaction-signing key: give --ecdsa-key <name|file> (a keystore) or set ${SECRET_ENV.ecdsaPrivateKey}`,
+    `no ECDSA key (it signs transactions, and logins to the aggregator): give --ecdsa-key <name|file> (a keystore) or set ${SECRET_ENV.ecdsaPrivateKey}`,
   );
 }
 
 /** The operator's address without any password: from a keystore's clear-text field or the raw key. */
-export async function operatorAddressFromConfig(config: EcdsaKeyConfig, io: CliIo): Promise<Address> {
+export async function operatorAddressFromConfig(config: EcdsaKeyConfig, io: SecretInputs): Promise<Address> {
   if (config.ecdsaKey !== undefined) {
     const path = resolveKeyFile(config.keysDir, config.ecdsaKey, "ecdsa");
     const info = await peekEcdsaKey(config.ecdsaKey, path);

@@ -85,7 +85,7 @@ export const chainOptions = {
   },
 } as const;
 
-/** Where the operator's transaction-signing key comes from (for register and deregister). */
+/** Where the operator's ECDSA key comes from (register and deregister sign transactions with it, run its logins). */
 export const ecdsaKeyOptions = {
   ecdsaKey: {
     flag: "--ecdsa-key",

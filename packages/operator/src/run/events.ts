@@ -14,7 +14,13 @@ export type OperatorEvent =
       readonly sum: bigint;
       readonly digest: Hex;
     }
-  | { readonly type: "response-accepted"; readonly taskIndex: number; readonly attempts: number }
+  | {
+      readonly type: "response-accepted";
+      readonly taskIndex: number;
+      readonly attempts: number;
+      /** The aggregator already had it (an earlier try's reply was lost): counted once, all the same. */
+      readonly duplicate: boolean;
+    }
   | {
       readonly type: "response-failed";
       readonly taskIndex: number;

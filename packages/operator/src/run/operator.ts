@@ -1,4 +1,4 @@
-import type { TaskResponse } from "@avskit/aggregator-api";
+import { AggregatorSession, type TaskResponse } from "@avskit/aggregator-api";
 import { registryCoordinatorAbi, taskManagerAbi } from "@avskit/bindings";
 import { type BlsKeyPair, operatorIdFromPublicKey } from "@avskit/bls";
 import {
@@ -13,8 +13,9 @@ import {
   type ServiceHandle,
   sleep,
 } from "@avskit/runtime";
-import { type Address, type Hex, zeroHash } from "viem";
+import { type Address, type Hex, isAddressEqual, type LocalAccount, zeroAddress, zeroHash } from "viem";
 import { type AvsContracts, resolveAvsContracts } from "../chain/contracts.js";
+import { EcdsaKeyMismatchError } from "../errors.js";
 import { bitmapOf, quorumNumbersFromBytes, quorumsInBitmap } from "../registration/quorums.js";
 import type { EmitEvent, OperatorEvent, SkipReason } from "./events.js";
 import { type FaultOptions, faulty } from "./faults.js";
@@ -39,6 +40,8 @@ export interface OperatorConfig {
   readonly registryCoordinator?: Address | undefined;
   readonly deploymentsDir?: string | undefined;
   readonly blsKeyPair: BlsKeyPair;
+  /** The operator's registered ECDSA key: it signs the logins to the aggregator (`POST /v1/sessions`). */
+  readonly ecdsaAccount: LocalAccount;
   /** Base URL of the aggregator's HTTP API, e.g. http://127.0.0.1:8090. */
   readonly aggregatorUrl: string;
   /** How often to look for new blocks (default 1 s). */
@@ -117,9 +120,32 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
       "this BLS key is not registered in any quorum yet: tasks are skipped until it is (see `register`)",
     );
   }
+  const [registered, chainId] = await Promise.all([
+    client.readContract({
+      address: contracts.registryCoordinator,
+      abi: registryCoordinatorAbi,
+      functionName: "getOperatorFromId",
+      args: [operatorId],
+    }),
+    client.getChainId(),
+  ]);
+  if (registered !== zeroAddress && !isAddressEqual(registered, config.ecdsaAccount.address)) {
+    throw new EcdsaKeyMismatchError(operatorId, config.ecdsaAccount.address, registered);
+  }
+  const session = new AggregatorSession({
+    aggregatorUrl: config.aggregatorUrl,
+    operatorId,
+    signer: config.ecdsaAccount,
+    domain: { chainId, taskManager: contracts.taskManager },
+    onLogin: ({ expiresAt, reason }) =>
+      log.info(
+        { expiresAt: new Date(expiresAt * 1000).toISOString(), reason },
+        "logged in to the aggregator",
+      ),
+  });
 
   const honest = aggregatorSender({
-    aggregatorUrl: config.aggregatorUrl,
+    session,
     operatorId,
     keyPair: config.blsKeyPair,
     windowBlocks,

@@ -1,5 +1,5 @@
 import {
-  postSignedResponse,
+  type AggregatorSession,
   type SendOutcome,
   signedResponseBody,
   type TaskResponse,
@@ -14,7 +14,12 @@ import type { Task } from "./task.js";
 
 /** How one request to the aggregator ended, after its retries. */
 export type PostOutcome =
-  | { readonly accepted: true; readonly attempts: number }
+  | {
+      readonly accepted: true;
+      readonly attempts: number;
+      /** The aggregator had this very response already (a retry after a lost reply). */
+      readonly duplicate: boolean;
+    }
   | {
       readonly accepted: false;
       readonly attempts: number;
@@ -33,8 +38,8 @@ export interface ResponseSender {
 }
 
 export interface AggregatorSenderOptions {
-  /** Base URL of the aggregator's HTTP API. */
-  readonly aggregatorUrl: string;
+  /** The operator's session with the aggregator: it logs in (again) as needed. */
+  readonly session: AggregatorSession;
   readonly operatorId: Hex;
   readonly keyPair: BlsKeyPair;
   /** The task manager's response window: a response must land by taskCreatedBlock + this. */
@@ -77,15 +82,16 @@ export function aggregatorSender(options: AggregatorSenderOptions): ResponseSend
     };
     let attempts = 0;
     try {
-      await retry(
+      const duplicate = await retry(
         async () => {
           attempts += 1;
           metrics.sendAttempts.inc();
-          const outcome = await postSignedResponse(options.aggregatorUrl, task.taskIndex, body, {
+          const outcome = await options.session.postSignedResponse(task.taskIndex, body, {
             timeoutMs: options.requestTimeoutMs,
             signal,
           });
           if (outcome.kind !== "accepted") throw new NotAccepted(outcome);
+          return outcome.duplicate;
         },
         {
           policy: options.backoff,
@@ -106,7 +112,7 @@ export function aggregatorSender(options: AggregatorSenderOptions): ResponseSend
           },
         },
       );
-      return { accepted: true, attempts };
+      return { accepted: true, attempts, duplicate };
     } catch (error) {
       if (!(error instanceof NotAccepted || error instanceof RetryAbortedError)) throw error;
       const last = error instanceof NotAccepted ? error.outcome : undefined;
@@ -141,12 +147,18 @@ export function aggregatorSender(options: AggregatorSenderOptions): ResponseSend
     );
     const outcome = await post(task, signedResponseBody(options.operatorId, response, signature));
     if (outcome.accepted) {
+      // A duplicate is this response, counted on an earlier try whose reply never came back.
       metrics.responsesSent.inc();
       log.info(
-        { taskIndex: task.taskIndex, attempts: outcome.attempts },
+        { taskIndex: task.taskIndex, attempts: outcome.attempts, duplicate: outcome.duplicate },
         "response accepted by the aggregator",
       );
-      emit({ type: "response-accepted", taskIndex: task.taskIndex, attempts: outcome.attempts });
+      emit({
+        type: "response-accepted",
+        taskIndex: task.taskIndex,
+        attempts: outcome.attempts,
+        duplicate: outcome.duplicate,
+      });
       return;
     }
     metrics.responsesFailed.inc({ reason: outcome.reason });

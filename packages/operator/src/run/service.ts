@@ -1,7 +1,14 @@
 import { defineService, opt, pollIntervalOption, positiveDuration } from "@avskit/runtime";
 import { z } from "zod";
-import { loadBlsKeyFromConfig } from "../cli/loaders.js";
-import { blsKeyOptions, chainOptions, ENV_PREFIX, keysDirOption, SECRET_ENV } from "../cli/options.js";
+import { loadBlsKeyFromConfig, loadEcdsaAccountFromConfig } from "../cli/loaders.js";
+import {
+  blsKeyOptions,
+  chainOptions,
+  ENV_PREFIX,
+  ecdsaKeyOptions,
+  keysDirOption,
+  SECRET_ENV,
+} from "../cli/options.js";
 import { InvalidUsageError, isOperatorUsageError } from "../errors.js";
 import type { OperatorEvent } from "./events.js";
 import { REQUEST_KINDS } from "./faults.js";
@@ -12,6 +19,11 @@ export const runOptions = {
   ...chainOptions,
   ...keysDirOption,
   ...blsKeyOptions,
+  ecdsaKey: {
+    ...ecdsaKeyOptions.ecdsaKey,
+    description: `the operator's registered ECDSA key, which signs its logins to the aggregator: a keystore name in --keys-dir (<name>.ecdsa.key.json) or a file path (else the raw key in ${SECRET_ENV.ecdsaPrivateKey})`,
+  },
+  ecdsaPasswordFile: ecdsaKeyOptions.ecdsaPasswordFile,
   aggregatorUrl: {
     flag: "--aggregator-url",
     value: "url",
@@ -80,18 +92,29 @@ export const operatorRunService = defineService({
   options: runOptions,
   metricsAddr: "127.0.0.1:9090",
   helpAfter: `
-The BLS key's password comes from ${SECRET_ENV.blsKeyPassword} or --bls-password-file, never from a flag.
+The BLS key's password comes from ${SECRET_ENV.blsKeyPassword} or --bls-password-file, the ECDSA
+keystore's from ${SECRET_ENV.ecdsaKeyPassword} or --ecdsa-password-file, never from a flag. The operator
+logs in to the aggregator with its ECDSA key before its first response (and again when the
+aggregator restarted or the session expired).
 SIGINT/SIGTERM stop it gracefully (a second one exits at once). Exit codes: 0 stopped as asked;
 1 could not start (unreachable RPC, no contract, wrong password…), failed, or did not stop in
 time; 2 invalid options.`,
   isUsageError: isOperatorUsageError,
   async start(config, context, deps: OperatorRunDeps | undefined): Promise<RunningOperator> {
-    const blsKeyPair = await loadBlsKeyFromConfig(config, { env: context.env, readStdin: noStdin });
+    const secrets = { env: context.env, readStdin: noStdin };
+    const blsKeyPair = await loadBlsKeyFromConfig(config, secrets);
+    const ecdsaAccount = await loadEcdsaAccountFromConfig(config, secrets);
+    if (ecdsaAccount.type !== "local") {
+      throw new InvalidUsageError(
+        "the ECDSA key must be a local key (a keystore or a raw key) to sign logins",
+      );
+    }
     return startOperator({
       rpcUrl: config.rpcUrl,
       registryCoordinator: config.registryCoordinator,
       deploymentsDir: config.deploymentsDir,
       blsKeyPair,
+      ecdsaAccount,
       aggregatorUrl: config.aggregatorUrl,
       pollIntervalMs: config.pollInterval,
       retry: {

@@ -1,28 +1,39 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
+  bearerToken,
   type ErrorBody,
+  parseSessionRequest,
   parseSignedResponse,
   REJECTIONS,
   type RejectionCode,
   ResponseRejectedError,
+  type SessionDomain,
   type SignedResponse,
+  sessionSignatureValid,
   taskResponseDigest,
 } from "@avskit/aggregator-api";
-import { type G2Point, verifySignature } from "@avskit/bls";
+import { type G2Point, g1ToSolidity, verifySignature } from "@avskit/bls";
+import { type Address, isAddressEqual } from "viem";
 
 /**
  * A test double of the aggregator's HTTP API, and deliberately not the real aggregator
  * (packages/aggregator, tested there and end to end in packages/local-avs): the operator's
  * tests must script replies a real aggregator cannot be made to give on demand (TASK_NOT_FOUND
  * three times then 202, a refusal for one task only, a window that closes while it keeps
- * refusing) and see every request in the order it came. It speaks the same API
- * (`POST /v1/tasks/:taskIndex/responses`, 202 or `{code, message, retryable}` with the code's
- * status), validates bodies with the wire format's own parseSignedResponse and checks each
- * signature for real with @avskit/bls against the operator's G2 key over taskResponseDigest.
+ * refusing, a reply that comes too late, a restart that forgets every session) and see every
+ * request in the order it came. It speaks the same API (`POST /v1/sessions` → 201 token;
+ * `POST /v1/tasks/:taskIndex/responses` with the token → 202, 200 duplicate for a resend of
+ * what it has, or `{code, message, retryable}` with the code's status), checks logins for real
+ * with the wire format's own parseSessionRequest and sessionSignatureValid against the
+ * registered address, validates bodies with parseSignedResponse and checks each signature for
+ * real with @avskit/bls against the operator's G2 key over taskResponseDigest.
  */
 export type Verdict =
   | "valid"
+  | "resent"
+  | "unauthenticated"
   | "malformed-body"
   | "malformed-signature"
   | "invalid-signature"
@@ -47,11 +58,25 @@ export interface Refusal {
   readonly times?: number;
 }
 
+export interface FakeOperator {
+  readonly publicKeyG2: G2Point;
+  /** Its registered ECDSA address: the only one that may log in as it. */
+  readonly address: Address;
+}
+
 export interface FakeAggregator {
   readonly url: string;
   readonly requests: RecordedRequest[];
-  /** Refusals by task index, applied before any validation (like TASK_NOT_FOUND is). */
+  /** Every login, accepted or not, in order. */
+  readonly logins: { readonly operatorId: string | undefined; readonly status: number }[];
+  /** Every token it granted (to check that none is ever logged). */
+  readonly issuedTokens: string[];
+  /** Refusals by task index, applied after the session check and before any validation (like TASK_NOT_FOUND is). */
   readonly refusals: Map<number, Refusal>;
+  /** By task index: hold the reply to the first accepted response this long (it is counted at once). */
+  readonly slowReplies: Map<number, number>;
+  /** Forgets every session, as a restarted aggregator would. */
+  forgetSessions(): void;
   requestsFor(taskIndex: number, operatorId?: string): RecordedRequest[];
   close(): Promise<void>;
 }
@@ -62,22 +87,52 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-export async function startFakeAggregator(keys: ReadonlyMap<string, G2Point>): Promise<FakeAggregator> {
+export async function startFakeAggregator(
+  operators: ReadonlyMap<string, FakeOperator>,
+  domain: SessionDomain,
+): Promise<FakeAggregator> {
   const requests: RecordedRequest[] = [];
+  const logins: { operatorId: string | undefined; status: number }[] = [];
   const refusals = new Map<number, Refusal>();
+  const slowReplies = new Map<number, number>();
   const attempts = new Map<number, number>();
-  const accepted = new Set<string>();
+  /** `task:operator` → the signature counted, as "X:Y". */
+  const accepted = new Map<string, string>();
+  const sessions = new Map<string, string>();
+  const issuedTokens: string[] = [];
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const match = /^\/v1\/tasks\/(\d+)\/responses$/.exec(request.url ?? "");
-    const reply = (status: number, code: RejectionCode | undefined, retryable?: boolean) => {
+    const reply = (status: number, code: RejectionCode | undefined, retryable?: boolean, extra = {}) => {
       response.writeHead(status, { "content-type": "application/json" });
       const body: ErrorBody | { accepted: true } =
         code === undefined
-          ? { accepted: true }
+          ? { accepted: true, ...extra }
           : { code, message: `fake aggregator: ${code}`, retryable: retryable ?? REJECTIONS[code].retryable };
       response.end(JSON.stringify(body));
     };
+    if (request.method === "POST" && request.url === "/v1/sessions") {
+      const text = await readBody(request);
+      let code: RejectionCode | undefined;
+      let operatorId: string | undefined;
+      try {
+        const login = parseSessionRequest(JSON.parse(text));
+        operatorId = login.operatorId;
+        const registered = operators.get(login.operatorId)?.address;
+        if (!(await sessionSignatureValid(login, domain))) code = "AUTH_INVALID";
+        else if (registered === undefined || !isAddressEqual(registered, login.operator))
+          code = "NOT_AN_OPERATOR";
+      } catch {
+        code = "INVALID_REQUEST";
+      }
+      logins.push({ operatorId, status: code === undefined ? 201 : REJECTIONS[code].status });
+      if (code !== undefined) return reply(REJECTIONS[code].status, code);
+      const token = randomBytes(32).toString("hex");
+      sessions.set(token, operatorId!);
+      issuedTokens.push(token);
+      response.writeHead(201, { "content-type": "application/json" });
+      return response.end(JSON.stringify({ token, expiresAt: Math.floor(Date.now() / 1000) + 3600 }));
+    }
     if (request.method !== "POST" || !match) return reply(404, "ROUTE_NOT_FOUND");
     const taskIndex = Number(match[1]);
     const text = await readBody(request);
@@ -107,6 +162,12 @@ export async function startFakeAggregator(keys: ReadonlyMap<string, G2Point>): P
       });
     };
 
+    const caller = sessions.get(bearerToken(request.headers.authorization) ?? "");
+    if (caller === undefined) {
+      record(401, "UNAUTHENTICATED", "unauthenticated");
+      return reply(401, "UNAUTHENTICATED");
+    }
+
     const attempt = (attempts.get(taskIndex) ?? 0) + 1;
     attempts.set(taskIndex, attempt);
     const refusal = refusals.get(taskIndex);
@@ -130,7 +191,11 @@ export async function startFakeAggregator(keys: ReadonlyMap<string, G2Point>): P
     }
     const operatorId = parsed.operatorId.toLowerCase();
     const { sum } = parsed.response;
-    const key = keys.get(operatorId);
+    if (operatorId !== caller) {
+      record(403, "OPERATOR_MISMATCH", "invalid-signature", { operatorId, sum });
+      return reply(403, "OPERATOR_MISMATCH");
+    }
+    const key = operators.get(operatorId)?.publicKeyG2;
     if (key === undefined) {
       record(403, "OPERATOR_UNKNOWN", "invalid-signature", { operatorId, sum });
       return reply(403, "OPERATOR_UNKNOWN");
@@ -140,13 +205,25 @@ export async function startFakeAggregator(keys: ReadonlyMap<string, G2Point>): P
       return reply(422, "SIGNATURE_INVALID");
     }
     const id = `${taskIndex}:${operatorId}`;
-    if (accepted.has(id)) {
+    const { X, Y } = g1ToSolidity(parsed.signature);
+    const signature = `${taskResponseDigest(parsed.response)}:${X}:${Y}`;
+    const counted = accepted.get(id);
+    if (counted === signature) {
+      record(200, undefined, "resent", { operatorId, sum });
+      return reply(200, undefined, undefined, { duplicate: true });
+    }
+    if (counted !== undefined) {
       record(409, "DUPLICATE_RESPONSE", "valid", { operatorId, sum });
       return reply(409, "DUPLICATE_RESPONSE");
     }
-    accepted.add(id);
+    accepted.set(id, signature);
     record(202, undefined, "valid", { operatorId, sum });
-    return reply(202, undefined);
+    const slow = slowReplies.get(taskIndex);
+    if (slow !== undefined) {
+      slowReplies.delete(taskIndex);
+      await new Promise((resolve) => setTimeout(resolve, slow));
+    }
+    return reply(202, undefined, undefined, { duplicate: false });
   };
 
   const server = createServer((request, response) => {
@@ -160,7 +237,11 @@ export async function startFakeAggregator(keys: ReadonlyMap<string, G2Point>): P
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    logins,
+    issuedTokens,
     refusals,
+    slowReplies,
+    forgetSessions: () => sessions.clear(),
     requestsFor: (taskIndex, operatorId) =>
       requests.filter(
         (r) =>
