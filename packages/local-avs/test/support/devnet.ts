@@ -40,6 +40,8 @@ export interface StartedDevnet {
   readonly deaths: string[];
   readonly responseWindowBlocks: number;
   readonly aggregatorMetricsUrl: string;
+  /** Base URL of the aggregator's HTTP API (the operators' --aggregator-url). */
+  readonly aggregatorUrl: string;
   operator(name: string): DevnetOperator;
   operatorMetricsUrl(name: string): string;
   startAggregator(extraArgs?: readonly string[]): Promise<ServiceProcess>;
@@ -137,6 +139,7 @@ export async function startTestDevnet(options: {
       deaths,
       responseWindowBlocks,
       aggregatorMetricsUrl: `http://127.0.0.1:${aggregatorMetricsPort}/metrics`,
+      aggregatorUrl: aggregatorUrl(apiPort),
       operator: operatorNamed,
       operatorMetricsUrl: (name) => `http://127.0.0.1:${operatorPorts.get(name)}/metrics`,
       startAggregator: (extraArgs = []) =>
