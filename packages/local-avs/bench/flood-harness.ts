@@ -6,7 +6,10 @@
 // under the real operators' ids with signatures that are valid curve points but not theirs
 // ("forged"), with no session or a made-up one, and the same without any credential
 // ("unauthenticated"). It sends at a fixed rate from a pool of kept-alive connections, with a cap
-// on requests in flight, so the rate it reaches is measured, not assumed.
+// on requests in flight, so the rate it reaches is measured, not assumed. It spreads itself over
+// many source addresses (127.0.0.2 and up), as a distributed attacker would, each below the
+// aggregator's per-client rate limit: every request reaches the session check, the costliest
+// thing an outsider can make the aggregator do.
 import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
 import { G1, g1ToSolidity } from "@avskit/bls";
@@ -70,6 +73,9 @@ interface Answer {
   readonly ms: number;
 }
 
+/** Source addresses of the attacker: loopback has all of 127.0.0.0/8 on Linux. */
+const ATTACKER_ADDRESSES = Array.from({ length: 16 }, (_, i) => `127.0.0.${i + 2}`);
+
 function send(
   agent: Agent,
   url: URL,
@@ -109,7 +115,9 @@ export async function runFlood(options: FloodOptions): Promise<PhaseReport[]> {
   const api = new URL(options.aggregatorUrl);
   const responsesUrl = (taskIndex: number) => new URL(`/v1/tasks/${taskIndex}/responses`, api);
   const healthUrl = new URL("/health", api);
-  const attackAgent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const attackAgents = ATTACKER_ADDRESSES.map(
+    (localAddress) => new Agent({ keepAlive: true, maxSockets: 8, localAddress }),
+  );
   const probeAgent = new Agent({ keepAlive: true, maxSockets: 1 });
   const signatures = forgedSignatures(64);
   const operatorIds = devnet.operators.map((op) => op.operatorId);
@@ -165,7 +173,8 @@ export async function runFlood(options: FloodOptions): Promise<PhaseReport[]> {
           ? { authorization: `Bearer ${n.toString(16).padStart(64, "0")}` }
           : {};
         inFlight++;
-        const work = send(attackAgent, responsesUrl(taskIndex), "POST", body, headers).then((answer) => {
+        const agent = attackAgents[n % attackAgents.length]!;
+        const work = send(agent, responsesUrl(taskIndex), "POST", body, headers).then((answer) => {
           inFlight--;
           answered++;
           statuses[String(answer.status)] = (statuses[String(answer.status)] ?? 0) + 1;
@@ -192,7 +201,7 @@ export async function runFlood(options: FloodOptions): Promise<PhaseReport[]> {
   }
   stopProbe = true;
   await probe;
-  attackAgent.destroy();
+  for (const agent of attackAgents) agent.destroy();
   probeAgent.destroy();
   // Every task created meanwhile gets its whole window to be answered before it counts as expired.
   const windowMs = (devnet.responseWindowBlocks + 2) * (options.blockTimeMs ?? 1_000);
