@@ -13,6 +13,7 @@
 import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
 import { G1, g1ToSolidity } from "@avskit/bls";
+import { readMetric } from "@avskit/integration";
 import type { StartedDevnet } from "../test/support/devnet.js";
 
 export interface FloodPhase {
@@ -26,6 +27,10 @@ export interface PhaseReport {
   /** Attack requests answered per second (any status), as reached. */
   readonly forged_per_s: number;
   readonly attack_sent: number;
+  /** The aggregator process's CPU (all threads) during the phase, per attack request answered, in ms. */
+  readonly aggregator_cpu_ms_per_request: number | null;
+  /** The aggregator process's CPU during the phase, as a share of one core. */
+  readonly aggregator_cpu_share: number;
   /** Attack answers by status ("error" for a failed connection). */
   readonly attack_statuses: Readonly<Record<string, number>>;
   readonly tasks_created: number;
@@ -45,6 +50,8 @@ export interface FloodOptions {
   readonly devnet: StartedDevnet;
   /** The aggregator's API, e.g. http://127.0.0.1:8090. */
   readonly aggregatorUrl: string;
+  /** Its /metrics (process_cpu_seconds_total is read before and after each phase). */
+  readonly aggregatorMetricsUrl: string;
   readonly phases: readonly FloodPhase[];
   /** Most attack requests in flight at once (the rate drops when the aggregator is slower). */
   readonly maxInFlight?: number;
@@ -143,7 +150,15 @@ export async function runFlood(options: FloodOptions): Promise<PhaseReport[]> {
   })();
 
   const phaseData: {
-    attack: Pick<PhaseReport, "target_per_s" | "forged_per_s" | "attack_sent" | "attack_statuses">;
+    attack: Pick<
+      PhaseReport,
+      | "target_per_s"
+      | "forged_per_s"
+      | "attack_sent"
+      | "attack_statuses"
+      | "aggregator_cpu_ms_per_request"
+      | "aggregator_cpu_share"
+    >;
     health: ReturnType<typeof healthFigures>;
     fromBlock: bigint;
     toBlock: bigint;
@@ -155,6 +170,7 @@ export async function runFlood(options: FloodOptions): Promise<PhaseReport[]> {
     let sent = 0;
     let answered = 0;
     let inFlight = 0;
+    const cpuBefore = await readMetric(options.aggregatorMetricsUrl, "process_cpu_seconds_total");
     const started = performance.now();
     const pending = new Set<Promise<void>>();
     while (performance.now() - started < phase.durationMs) {
@@ -187,12 +203,16 @@ export async function runFlood(options: FloodOptions): Promise<PhaseReport[]> {
     const elapsedS = (performance.now() - started) / 1000;
     const answeredInPhase = answered;
     await Promise.all(pending);
+    const cpuS = (await readMetric(options.aggregatorMetricsUrl, "process_cpu_seconds_total")) - cpuBefore;
     phaseData.push({
       attack: {
         target_per_s: phase.ratePerS,
         forged_per_s: Math.round(answeredInPhase / elapsedS),
         attack_sent: sent,
         attack_statuses: statuses,
+        aggregator_cpu_ms_per_request:
+          answered > 0 ? Math.round((cpuS * 1000 * 1000) / answered) / 1000 : null,
+        aggregator_cpu_share: Math.round((cpuS / ((performance.now() - started) / 1000)) * 1000) / 1000,
       },
       health: healthFigures(health),
       fromBlock,

@@ -24,6 +24,8 @@ function row(report: PhaseReport): string {
     String(report.tasks_expired).padStart(7),
     String(report.honest_latency_p99_blocks ?? "-").padStart(11),
     String(report.health_p99_ms ?? "-").padStart(13),
+    String(report.aggregator_cpu_ms_per_request ?? "-").padStart(9),
+    String(report.aggregator_cpu_share).padStart(6),
     JSON.stringify(report.attack_statuses),
   ];
   return cells.join("  ");
@@ -41,9 +43,14 @@ async function main(): Promise<void> {
       intervalMs: 2_000,
     });
     await devnet.waitForEvent("task-responded", () => true, 60_000);
-    const reports = await runFlood({ devnet, aggregatorUrl: devnet.aggregatorUrl, phases: PHASES });
+    const reports = await runFlood({
+      devnet,
+      aggregatorUrl: devnet.aggregatorUrl,
+      aggregatorMetricsUrl: devnet.aggregatorMetricsUrl,
+      phases: PHASES,
+    });
     process.stdout.write(
-      "target/s  reached/s  answered  expired  p99 blocks  /health p99 ms  attack answers by status\n",
+      "target/s  reached/s  answered  expired  p99 blocks  /health p99 ms  cpu ms/req  cores  attack answers by status\n",
     );
     for (const report of reports) process.stdout.write(`${row(report)}\n`);
     const atTarget = reports.find((r) => r.target_per_s === TARGET.rate)!;

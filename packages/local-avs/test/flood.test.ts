@@ -25,6 +25,7 @@ describe("the aggregator under a flood of forged and unauthenticated responses",
     const [report] = (await runFlood({
       devnet,
       aggregatorUrl: devnet.aggregatorUrl,
+      aggregatorMetricsUrl: devnet.aggregatorMetricsUrl,
       phases: [{ ratePerS: 500, durationMs: 10_000 }],
     })) as [PhaseReport];
     expect(report.attack_sent).toBeGreaterThan(2_000);
