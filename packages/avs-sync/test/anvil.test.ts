@@ -435,9 +435,17 @@ describe("avs-sync on anvil", () => {
       );
       const stamped = await quorumUpdateBlock(0);
       await proxy.up();
+      // The chain shows the update before the run that sent it logs its end; stopping in
+      // between would abort that run, so wait for both.
       await waitFor(
-        "an update through the endpoint",
-        async () => (await quorumUpdateBlock(0)) > stamped,
+        "an update through the endpoint, and its run's summary",
+        async () =>
+          (await quorumUpdateBlock(0)) > stamped &&
+          run.lines.some(
+            (l) =>
+              l.msg === "sync run finished" &&
+              ((l.updated as string[] | undefined) ?? []).includes("quorum 0"),
+          ),
         15_000,
       );
     } finally {
