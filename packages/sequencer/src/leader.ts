@@ -59,12 +59,23 @@ export class Leader {
     return !this.#stop.signal.aborted && !this.#node.stopped && this.#node.term === this.term;
   }
 
+  #beat: NodeJS.Timeout | undefined;
+
   start(): void {
     for (const app of this.#node.apps.keys()) this.ensureApp(app);
+    // With no app there are no rounds: the followers still need to hear that this leader lives.
+    this.#beat = setInterval(() => {
+      const node = this.#node;
+      if (node.apps.size > 0 || !this.#active || node.faults.silentLeader) return;
+      const body = { term: this.term.toString(), statements: [] };
+      for (const peer of node.others)
+        node.peers.request(peer, "POST", "/v1/peer/status", body).catch(() => {});
+    }, this.#node.settings.heartbeatMs);
   }
 
   async stop(): Promise<void> {
     this.#stop.abort();
+    clearInterval(this.#beat);
     for (const s of this.#apps.values()) s.wake?.();
     await Promise.allSettled([...this.#apps.values()].map((s) => s.loop));
   }

@@ -292,6 +292,12 @@ export class SequencerNode {
     this.metrics.rounds.inc({ role: "follower" });
   }
 
+  /** The current leader beat without a round (it has no app yet). */
+  noteLeaderAlive(): void {
+    this.#lastRoundAt = Date.now();
+    this.#heardFromLeader = true;
+  }
+
   noteMismatch(app: string): void {
     this.#lastRoundAt = Date.now();
     this.#synced.set(app, false);
