@@ -181,13 +181,10 @@ export class Leader {
       chainHash: tip.chainHash,
     });
 
-    // 2. Own votes first: the leader is one of the signers.
+    // 2. The leader is one of the signers (its votes are made once the round is on its way).
     const lockShares = new Map<Hex, G1Point>();
     const finShares = new Map<Hex, G1Point>();
     const self = node.self.operatorId;
-    if (needLock) lockShares.set(self, signVote(keys.blsSecretKey, "lock", lockPoint, network.snapshotId));
-    if (lockCert)
-      finShares.set(self, signVote(keys.blsSecretKey, "finalize", pointOf(lockCert), network.snapshotId));
 
     // 3. The round to every follower not still busy with the previous one, in parallel.
     const followers = node.others;
@@ -263,6 +260,10 @@ export class Leader {
           onReply();
         });
     }
+    // Own votes while the followers work on theirs (a signature is a few ms of curve arithmetic).
+    if (needLock) lockShares.set(self, signVote(keys.blsSecretKey, "lock", lockPoint, network.snapshotId));
+    if (lockCert)
+      finShares.set(self, signVote(keys.blsSecretKey, "finalize", pointOf(lockCert), network.snapshotId));
     if (outstanding === 0) settle();
     else if (quorumIn()) graceTimer = setTimeout(settle, settings.graceMs);
     const timeout = setTimeout(settle, settings.roundTimeoutMs);
