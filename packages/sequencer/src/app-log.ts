@@ -40,6 +40,8 @@ export class AppLog {
   #finality: Certificate | null = null;
   /** Indexes of the finality points kept, ascending. */
   #finalityPoints: number[] = [];
+  /** When finality last moved here (ms; in memory, start-up counts as a move). */
+  #finalityMovedAt = Date.now();
 
   constructor(app: string, store: SequencerStore, stored?: StoredApp, now = Date.now()) {
     this.app = app;
@@ -149,6 +151,7 @@ export class AppLog {
     this.#store.putFinality(this.app, index, JSON.stringify(certificateToJson(cert)));
     this.#finality = cert;
     this.#finalityPoints.push(index);
+    this.#finalityMovedAt = Date.now();
     return true;
   }
 
@@ -186,6 +189,10 @@ export class AppLog {
         ? this.#finality
         : certificateFromJson(JSON.parse(this.#store.finalityAt(this.app, chosen)!));
     return { index: chosen, finality };
+  }
+
+  get finalityMovedAt(): number {
+    return this.#finalityMovedAt;
   }
 
   /** The oldest entry appended but not final: when it was appended. */
