@@ -195,6 +195,28 @@ export class AppLog {
     return this.#finalityMovedAt;
   }
 
+  /**
+   * The highest finality point at or below `index` (what a follower that will hold entries up
+   * to `index` can check and keep), or null.
+   */
+  finalityAtOrBelow(index: number): Certificate | null {
+    if (this.#finality && this.finalizedIndex <= index) return this.#finality;
+    const points = this.#finalityPoints;
+    let lo = 0;
+    let hi = points.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (points[mid]! <= index) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (found < 0) return null;
+    const json = this.#store.finalityAt(this.app, points[found]!);
+    return json ? certificateFromJson(JSON.parse(json)) : null;
+  }
+
   /** The oldest entry appended but not final: when it was appended. */
   oldestUnfinalAt(): number | undefined {
     return this.#appendedAt[this.finalizedIndex];
