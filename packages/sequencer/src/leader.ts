@@ -266,8 +266,11 @@ export class Leader {
         });
     }
     // Own votes while the followers work on theirs (a signature is a few ms of curve arithmetic).
-    if (needLock) lockShares.set(self, signVote(keys.blsSecretKey, "lock", lockPoint, network.snapshotId));
-    if (lockCert)
+    // A leader that voted to leave its term signs nothing more in it (see follower.ts).
+    const mayVote = node.viewChange.votedTerm <= this.term;
+    if (mayVote && needLock)
+      lockShares.set(self, signVote(keys.blsSecretKey, "lock", lockPoint, network.snapshotId));
+    if (mayVote && lockCert)
       finShares.set(self, signVote(keys.blsSecretKey, "finalize", pointOf(lockCert), network.snapshotId));
     if (outstanding === 0) settle();
     else if (quorumIn()) graceTimer = setTimeout(settle, settings.graceMs);
