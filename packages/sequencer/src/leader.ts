@@ -302,9 +302,10 @@ export class Leader {
   }
 
   async #send(member: Member, round: RoundRequest, timeoutMs: number) {
+    // Not aborted on stop: the round in flight finishes (its timeout bounds it), and what the
+    // followers stored and signed is not left half-answered.
     const body = await this.#node.peers.request(member, "POST", "/v1/peer/round", roundRequestToJson(round), {
       timeoutMs,
-      signal: this.#stop.signal,
     });
     return roundReplyFromJson(body);
   }
