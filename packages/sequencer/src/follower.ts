@@ -80,18 +80,18 @@ export async function handleRound(
 
     const onChain = (c: Certificate) => c.app === round.app && hashAt(Number(c.index)) === c.chainHash;
     const lockCert = round.lockCertificate;
-    const lockOk =
-      lockCert !== undefined &&
-      lockCert.kind === "lock" &&
-      onChain(lockCert) &&
-      (await node.verifier.checkCertificate(lockCert));
     const fin = round.finality;
-    const finOk =
-      fin !== undefined &&
-      fin.kind === "finalize" &&
-      Number(fin.index) > log.finalizedIndex &&
-      onChain(fin) &&
-      (await node.verifier.checkCertificate(fin));
+    // Both pairing checks at once (on two workers when there are two).
+    const [lockChecked, finChecked] = await Promise.all([
+      lockCert !== undefined && lockCert.kind === "lock" && onChain(lockCert)
+        ? node.verifier.checkCertificate(lockCert)
+        : false,
+      fin !== undefined && fin.kind === "finalize" && Number(fin.index) > log.finalizedIndex && onChain(fin)
+        ? node.verifier.checkCertificate(fin)
+        : false,
+    ]);
+    const lockOk = lockChecked && lockCert !== undefined;
+    const finOk = finChecked && fin !== undefined;
     if (node.term !== term) throw new RefusedError("STALE_TERM", `the term moved to ${node.term}`);
 
     const previous = log.finalizedIndex;
