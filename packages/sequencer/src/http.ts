@@ -331,7 +331,7 @@ export function buildHttpApi(options: HttpApiOptions): FastifyInstance {
     });
 
     scope.post("/v1/peer/status", async (request) => {
-      const { statements: list, term } = request.body as { statements?: unknown; term?: unknown };
+      const { statements: list, term } = (request.body ?? {}) as { statements?: unknown; term?: unknown };
       // The leader's beat while it has no app to send rounds of: it is alive and leads this term.
       if (
         typeof term === "string" &&
@@ -352,7 +352,7 @@ export function buildHttpApi(options: HttpApiOptions): FastifyInstance {
     });
 
     scope.post("/v1/peer/view-change", async (request) => {
-      const json = (request.body as { vote?: unknown }).vote;
+      const json = ((request.body ?? {}) as { vote?: unknown }).vote;
       const vote = decodeOr("BAD_VOTE", () => viewChangeVoteFromJson(json, "vote"));
       node.viewChange.onVote(sender(request), vote);
       return { term: node.term.toString() };
