@@ -72,4 +72,22 @@ describe("a faulty leader is voted out", () => {
     const disputes = await c.nodes[1]!.registry.getSingleMetricAsString("sequencer_disputes_total");
     expect(disputes).toContain('kind="equivocation"');
   });
+
+  it("silent leader: it answers HTTP but sends no rounds; the followers time out and elect the next", async () => {
+    cluster = await makeCluster(4, { leaderTimeout: "1s", heartbeat: "50ms" });
+    const c = cluster;
+    await c.start(0, { fault: "silent-leader" }, FAULTS);
+    await Promise.all([1, 2, 3].map((i) => c.start(i)));
+    await until(
+      "term 2 on the followers",
+      () => ([1, 2, 3].every((i) => c.nodes[i]!.handle.node.term >= 2n) ? true : undefined),
+      15_000,
+    );
+    expect((await fetch(new URL("/health", c.nodes[0]!.handle.url))).status).toBe(200);
+    await until("node 2 follows the new leader", () => c.nodes[2]!.handle.node.following || undefined);
+    const [id] = await submit(c.nodes[2]!.handle.url, "quiet", ["spoken"]);
+    await until("final", () =>
+      c.nodes[3]!.handle.node.batchState("quiet", id!).state === "finalized" ? true : undefined,
+    );
+  });
 });
