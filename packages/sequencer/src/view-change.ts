@@ -283,10 +283,11 @@ export class ViewChange {
       for (const app of apps) {
         const log = node.logOf(app);
         const base = nv.base[app] ?? null;
-        const keep =
-          base !== null && log.hashAt(Number(base.index)) === base.chainHash
-            ? Number(base.index)
-            : log.finalizedIndex;
+        // Final entries are never dropped (by safety the base reaches them; this only guards).
+        const keep = Math.max(
+          log.finalizedIndex,
+          base !== null && log.hashAt(Number(base.index)) === base.chainHash ? Number(base.index) : 0,
+        );
         const dropped = log.truncateAfter(keep);
         if (base !== null) log.setLock(base);
         if (dropped > 0) {
