@@ -311,53 +311,76 @@ export class SequencerClient {
   }
 
   /**
-   * Asks for each id's index (long-polling `GET /ids/:id?wait=`), then reads the finalized page
-   * that holds it from the same node and checks it: the index a node names is believed only when
-   * a valid finality certificate covers a batch with that id there.
+   * Asks for each id's index (one long-poll `GET /ids/:id?wait=` at a time, on any node), then
+   * reads the certified page holding that index (from any node) and checks the id is there: the
+   * index a node names is believed only when a valid finality certificate covers that id at it.
+   * A node that named a wrong index is refused. No scanning: one page per finality point.
    */
   async #finalIndexes(ids: readonly Hex[], signal: AbortSignal | undefined): Promise<bigint[]> {
-    const confirmed = new Map<bigint, Hex>();
+    const certified = new Map<bigint, Hex>();
     const indexes: bigint[] = [];
     for (const id of ids) {
-      const index = await this.#withNode(
-        `tell where ${id} is final`,
-        signal,
-        Number.POSITIVE_INFINITY,
-        async (node) => {
-          for (;;) {
-            const started = Date.now();
-            const json = await this.#getJson(
-              node,
-              `/v1/apps/${this.app}/ids/${id}?wait=${this.#longPollMs}`,
-              this.#longPollMs + this.#requestTimeoutMs,
-              signal,
-            );
-            const status = decode(node, () => batchStatusFromJson(json));
-            if (status.state === "finalized" && status.index !== undefined) {
-              if (!confirmed.has(status.index)) await this.#confirm(node, status.index, confirmed, signal);
-              const there = confirmed.get(status.index);
-              if (there === undefined || !sameHash(there, id)) {
-                throw new VerificationError(
-                  node,
-                  "ID_MISMATCH",
-                  `says ${id} is final at ${status.index}, certified there is ${there}`,
-                );
-              }
-              return status.index;
-            }
-            await sleep(Math.max(0, MIN_POLL_INTERVAL_MS - (Date.now() - started)), signal);
-          }
-        },
-      );
-      indexes.push(index);
+      for (;;) {
+        const { node, index } = await this.#withNode(
+          `tell where ${id} is`,
+          signal,
+          this.#failoverTimeoutMs,
+          (node) => this.#pollId(node, id, signal),
+        );
+        if (index === undefined) continue;
+        // An honest node names an index only once it holds its certificate; a few long-polls allow for a lagging peer.
+        for (let tries = 0; index >= 1n && !certified.has(index) && tries < 3; tries++) {
+          const batches = await this.#withNode(
+            `serve the batch at ${index}`,
+            signal,
+            this.#failoverTimeoutMs,
+            (n) => this.#page(n, index - 1n, undefined, signal),
+          );
+          for (const batch of batches) certified.set(batch.index, batch.id);
+        }
+        const there = certified.get(index);
+        if (there !== undefined && sameHash(there, id)) {
+          indexes.push(index);
+          break;
+        }
+        this.#reject(
+          new VerificationError(
+            node,
+            "ID_MISMATCH",
+            `says ${id} is final at ${index}, certified there is ${there ?? "nothing"}`,
+          ),
+        );
+      }
     }
     return indexes;
   }
 
-  /** Reads and checks the finalized page from `index`, recording which id is certified where. */
-  async #confirm(node: string, index: bigint, confirmed: Map<bigint, Hex>, signal: AbortSignal | undefined) {
-    const batches = await this.#page(node, index - 1n, undefined, signal);
-    for (const batch of batches) confirmed.set(batch.index, batch.id);
+  /** One long-poll of an id's state: its index once the node says it is final. */
+  async #pollId(node: string, id: Hex, signal: AbortSignal | undefined) {
+    const started = Date.now();
+    const json = await this.#getJson(
+      node,
+      `/v1/apps/${this.app}/ids/${id}?wait=${this.#longPollMs}`,
+      this.#longPollMs + this.#requestTimeoutMs,
+      signal,
+    );
+    const status = decode(node, () => batchStatusFromJson(json));
+    if (!sameHash(status.id, id))
+      throw new VerificationError(node, "MALFORMED", `asked about ${id}, told about ${status.id}`);
+    if (status.state === "finalized" && status.index !== undefined) return { node, index: status.index };
+    await sleep(Math.max(0, MIN_POLL_INTERVAL_MS - (Date.now() - started)), signal);
+    return { node, index: undefined };
+  }
+
+  /** Refuses a node whose data did not verify: counted, logged, told to `onEvent`. */
+  #reject(error: VerificationError): void {
+    this.counters.nodeRejections += 1;
+    const rejected = this.#pool.refuse(error);
+    this.#logger.warn?.(
+      { node: error.node, reason: error.reason, until: new Date(rejected.until).toISOString() },
+      rejected.message,
+    );
+    this.#onEvent?.({ type: "node-rejected", error: rejected });
   }
 
   #assertCertificate(node: string, certificate: Certificate): void {
@@ -431,13 +454,7 @@ export class SequencerClient {
             this.#onEvent?.({ type: "node-failed", node: url, problem: error.message });
           } else if (error instanceof VerificationError) {
             failures.set(url, error.message);
-            this.counters.nodeRejections += 1;
-            const rejected = this.#pool.refuse(error);
-            this.#logger.warn?.(
-              { node: url, reason: error.reason, until: new Date(rejected.until).toISOString() },
-              rejected.message,
-            );
-            this.#onEvent?.({ type: "node-rejected", error: rejected });
+            this.#reject(error);
           } else {
             throw error;
           }

@@ -10,10 +10,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { aggregateG1, type BlsKeyPair, generateKeyPair } from "@avskit/bls";
 import {
+  type BatchStatus,
   batchStatusToJson,
   buildCertificate,
   type Certificate,
   type FinalizedPage,
+  type FinalizedTip,
   finalizedPageToJson,
   finalizedTipToJson,
   genesisHash,
@@ -172,6 +174,10 @@ export interface FakeNodeOptions {
   /** Answers every POST with this refusal. */
   readonly refuseSend?: { status: number; code: string; retryable: boolean };
   readonly ready?: boolean;
+  /** The snapshot it says it serves in GET /v1/state (default: the network's). */
+  readonly snapshotId?: Hex;
+  readonly tamperTip?: (tip: FinalizedTip) => FinalizedTip;
+  readonly tamperStatus?: (status: BatchStatus) => BatchStatus;
 }
 
 /** A node of the cluster over 127.0.0.1 serving `log`, counting the requests it gets. */
@@ -222,7 +228,7 @@ export class FakeNode {
           term: 1n,
           leader: log.t.network.members[0]!.operatorId,
           ready: this.options.ready ?? true,
-          snapshotId: log.t.network.snapshotId,
+          snapshotId: this.options.snapshotId ?? log.t.network.snapshotId,
           apps: {},
         }),
       );
@@ -237,11 +243,13 @@ export class FakeNode {
       return send(
         res,
         200,
-        finalizedTipToJson({
-          index: log.finalized,
-          chainHash: log.hashAt(log.finalized),
-          finality: log.certificates.get(log.finalized) ?? null,
-        }),
+        finalizedTipToJson(
+          (this.options.tamperTip ?? ((tip) => tip))({
+            index: log.finalized,
+            chainHash: log.hashAt(log.finalized),
+            finality: log.certificates.get(log.finalized) ?? null,
+          }),
+        ),
       );
     }
     if (req.method === "GET" && url.pathname.startsWith(`${app}/ids/`)) {
@@ -251,7 +259,8 @@ export class FakeNode {
         const at = log.entries.findIndex((e) => e.id === id);
         const index = BigInt(at + 1);
         if (at >= 0 && index <= log.finalized) {
-          return send(res, 200, batchStatusToJson({ id, state: "finalized", index }));
+          const status: BatchStatus = { id, state: "finalized", index };
+          return send(res, 200, batchStatusToJson(this.options.tamperStatus?.(status) ?? status));
         }
         if (Date.now() >= deadline) {
           return send(
