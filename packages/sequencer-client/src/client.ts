@@ -462,6 +462,11 @@ export class SequencerClient {
       }
       const now = Date.now();
       if (now >= deadline) {
+        // Nodes left alone since an earlier operation were not tried now: their last trouble says why.
+        for (const status of this.#pool.status()) {
+          if (!failures.has(status.url) && status.lastProblem !== undefined)
+            failures.set(status.url, status.lastProblem);
+        }
         throw new NoHealthyNodeError(
           what,
           [...failures].map(([node, problem]) => ({ node, problem })),

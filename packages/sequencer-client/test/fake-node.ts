@@ -4,7 +4,7 @@
  * (forged certificates, tampered bodies, a lying prevChainHash) and watch the client refuse it.
  * Everything they serve is built with the real library: a real 4-member static network, real BLS
  * shares (`signVote`) aggregated by `buildCertificate`, the library's wire codecs. The SDK
- * against real nodes is tested by the multi-process e2e suite (`packages/integration`, branch e2e).
+ * against real nodes is tested by the sequencer's multi-process end-to-end suite.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
