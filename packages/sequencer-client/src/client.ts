@@ -170,7 +170,7 @@ export class SequencerClient {
    */
   async send(batches: readonly BatchInput[], options: SendOptions = {}): Promise<SendResult> {
     const bodies = batches.map(encodeBody);
-    const ids = options.ids ? [...options.ids] : bodies.map(() => randomId());
+    const ids = options.ids ? options.ids.map(checkedId) : bodies.map(() => randomId());
     if (ids.length !== bodies.length) throw new TypeError(`${ids.length} ids for ${bodies.length} batches`);
     if (bodies.length === 0) return options.waitFor === "finalized" ? { ids, indexes: [] } : { ids };
     const timeout = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
@@ -485,6 +485,11 @@ function decode<T>(node: string, parse: () => T): T {
   } catch (error) {
     throw new VerificationError(node, "MALFORMED", (error as Error).message, { cause: error });
   }
+}
+
+function checkedId(id: string): Hex {
+  if (!/^0x[0-9a-fA-F]{32}$/.test(id)) throw new TypeError(`a batch id is 16 bytes of 0x-hex, got ${id}`);
+  return id.toLowerCase() as Hex;
 }
 
 function randomId(): Hex {
