@@ -204,9 +204,17 @@ export class SequencerClient {
     }
     const budget = options.giveUpAfterMs ?? this.#failoverTimeoutMs;
     for (;;) {
-      const page = await this.#withNode("serve finalized batches", options.signal, budget, (node) =>
-        this.#page(node, after, known, options.signal),
+      const { node, page } = await this.#withNode(
+        "serve finalized batches",
+        options.signal,
+        budget,
+        async (node) => ({
+          node,
+          page: await this.#page(node, after, known, options.signal),
+        }),
       );
+      // Nothing new here: the next long-poll goes to the next node (see NodePool.moveOn).
+      if (page.length === 0) this.#pool.moveOn(node);
       for (const batch of page) {
         after = batch.index;
         known = batch.chainHash;

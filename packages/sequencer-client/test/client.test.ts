@@ -204,6 +204,20 @@ describe("reading the finalized log", () => {
     await iterator.return();
   });
 
+  it("moves on from a node that lags behind (empty long-polls) without refusing it", async () => {
+    const log = new FakeLog(t, APP);
+    log.publish(["a"]);
+    const behind = await start(log, { behind: true });
+    const node = await start(log);
+    const { log: reader, events } = client([behind.url, node.url], { longPollMs: 300 });
+    const started = Date.now();
+    const got = await take(reader.batches({ after: 0 }), 1);
+    expect(got[0]!.index).toBe(1n);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(behind.count("GET /v1/apps")).toBe(1);
+    expect(events).toEqual([]);
+  });
+
   it("resumes from a saved (index, chainHash), and from an index alone", async () => {
     const log = new FakeLog(t, APP);
     log.publish(["a", "b", "c"]);

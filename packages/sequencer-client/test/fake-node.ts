@@ -174,6 +174,8 @@ export interface FakeNodeOptions {
   /** Answers every POST with this refusal. */
   readonly refuseSend?: { status: number; code: string; retryable: boolean };
   readonly ready?: boolean;
+  /** Serves the pages of a node that has nothing yet (after holding the long-poll). */
+  readonly behind?: boolean;
   /** The snapshot it says it serves in GET /v1/state (default: the network's). */
   readonly snapshotId?: Hex;
   readonly tamperTip?: (tip: FinalizedTip) => FinalizedTip;
@@ -235,6 +237,18 @@ export class FakeNode {
     }
     if (req.method === "GET" && url.pathname === `${app}/batches`) {
       const after = BigInt(url.searchParams.get("after") ?? "0");
+      if (this.options.behind) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        const empty = {
+          app: log.app,
+          after,
+          prevChainHash: genesisHash(log.app),
+          batches: [],
+          finality: null,
+          lastFinalized: 0n,
+        };
+        return send(res, 200, finalizedPageToJson(empty));
+      }
       if (log.finalized <= after) await log.changed(wait);
       const page = log.page(after);
       return send(res, 200, finalizedPageToJson(this.options.tamper ? this.options.tamper(page) : page));
