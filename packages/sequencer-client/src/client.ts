@@ -20,11 +20,10 @@ import {
   SendRefusedError,
   SendTimeoutError,
   VerificationError,
-  type VerificationReason,
 } from "./errors.js";
 import { exchange, type FetchLike, refusalOf } from "./http.js";
 import { NodePool, type NodeStatus } from "./nodes.js";
-import { certificateMismatch, checkPage, sameHash, type VerifiedBatch } from "./verify.js";
+import { checkPage, sameHash, tipMismatch, type VerifiedBatch } from "./verify.js";
 
 /** pino's `logger.warn(obj, msg)` shape; any of the levels may be left out. */
 export type LogFn = (fields: Record<string, unknown>, message: string) => void;
@@ -240,23 +239,12 @@ export class SequencerClient {
         const certificate = point.finality;
         if (certificate === null) {
           if (point.index !== 0n || !sameHash(point.chainHash, genesisHash(this.app))) {
-            throw new VerificationError(
-              node,
-              "MISSING_FINALITY",
-              `index ${point.index} without a certificate`,
-            );
+            throw new VerificationError(node, "NOT_FINAL", `index ${point.index} without a certificate`);
           }
           return { index: 0n, chainHash: genesisHash(this.app), certificate: null };
         }
-        const mismatch = certificateMismatch(certificate, this.app);
-        if (mismatch !== undefined) throw new VerificationError(node, "MISSING_FINALITY", mismatch);
-        if (certificate.index !== point.index || !sameHash(certificate.chainHash, point.chainHash)) {
-          throw new VerificationError(
-            node,
-            "CHAIN_MISMATCH",
-            `says ${point.index}/${point.chainHash}, its certificate is for ${certificate.index}/${certificate.chainHash}`,
-          );
-        }
+        const mismatch = tipMismatch(certificate, this.app, point.index, point.chainHash);
+        if (mismatch !== undefined) throw new VerificationError(node, mismatch.reason, mismatch.detail);
         this.#assertCertificate(node, certificate);
         return { index: point.index, chainHash: certificate.chainHash, certificate };
       },
@@ -394,11 +382,7 @@ export class SequencerClient {
   #assertCertificate(node: string, certificate: Certificate): void {
     const check = checkCertificate(this.network, certificate);
     if (!check.ok) {
-      throw new VerificationError(
-        node,
-        check.reason as VerificationReason,
-        `certificate at ${certificate.index}`,
-      );
+      throw new VerificationError(node, check.reason, `certificate at ${certificate.index}`);
     }
   }
 

@@ -64,22 +64,22 @@ describe("checkPage", () => {
     });
   });
 
-  it("refuses batches without a finality proof, or with a lock or another app's certificate", () => {
+  it("refuses batches without a finality proof, with a lock, or with another app's certificate", () => {
     const page = log.page(0n);
-    expect(reason({ ...page, finality: null })).toBe("MISSING_FINALITY");
-    expect(reason({ ...page, finality: { ...page.finality!, kind: "lock" } })).toBe("MISSING_FINALITY");
-    expect(reason({ ...page, finality: { ...page.finality!, app: "app-b" } })).toBe("MISSING_FINALITY");
+    expect(reason({ ...page, finality: null })).toBe("NOT_FINAL");
+    expect(reason({ ...page, finality: { ...page.finality!, kind: "lock" } })).toBe("NOT_FINAL");
+    expect(reason({ ...page, finality: { ...page.finality!, app: "app-b" } })).toBe("APP_MISMATCH");
   });
 
   it("refuses gaps, reordering, a dropped last batch and a certificate elsewhere", () => {
     const page = log.page(2n);
-    expect(reason({ ...page, batches: [page.batches[0]!, page.batches[2]!] })).toBe("INDEX_GAP");
+    expect(reason({ ...page, batches: [page.batches[0]!, page.batches[2]!] })).toBe("NOT_CONTIGUOUS");
     expect(reason({ ...page, batches: [page.batches[1]!, page.batches[0]!, page.batches[2]!] })).toBe(
-      "INDEX_GAP",
+      "NOT_CONTIGUOUS",
     );
-    expect(reason({ ...page, batches: page.batches.slice(0, 2) })).toBe("INDEX_GAP");
+    expect(reason({ ...page, batches: page.batches.slice(0, 2) })).toBe("NOT_CONTIGUOUS");
     // A valid certificate, but for index 2, while the page ends at 5.
-    expect(reason({ ...page, finality: log.certificates.get(2n)! })).toBe("INDEX_GAP");
+    expect(reason({ ...page, finality: log.certificates.get(2n)! })).toBe("NOT_CONTIGUOUS");
   });
 
   it("refuses a certificate of another snapshot, with a non-member non-signer, or under the threshold", () => {
