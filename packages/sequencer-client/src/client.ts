@@ -314,9 +314,16 @@ export class SequencerClient {
    */
   async #finalIndexes(ids: readonly Hex[], signal: AbortSignal | undefined): Promise<bigint[]> {
     const certified = new Map<bigint, Hex>();
+    // Ids seen in a verified page need no node's word: batches sent together are mostly final together.
+    const certifiedAt = new Map<Hex, bigint>();
     const indexes: bigint[] = [];
     for (const id of ids) {
       for (;;) {
+        const known = certifiedAt.get(id);
+        if (known !== undefined) {
+          indexes.push(known);
+          break;
+        }
         const { node, index } = await this.#withNode(
           `tell where ${id} is`,
           signal,
@@ -332,7 +339,10 @@ export class SequencerClient {
             this.#failoverTimeoutMs,
             (n) => this.#page(n, index - 1n, undefined, signal),
           );
-          for (const batch of batches) certified.set(batch.index, batch.id);
+          for (const batch of batches) {
+            certified.set(batch.index, batch.id);
+            certifiedAt.set(batch.id, batch.index);
+          }
         }
         const there = certified.get(index);
         if (there !== undefined && sameHash(there, id)) {
