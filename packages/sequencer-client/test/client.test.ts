@@ -319,6 +319,9 @@ describe("sending", () => {
     const result = await sender.send([bytes, "text", { kind: "check", ok: true }], { waitFor: "finalized" });
     expect(result.indexes).toEqual([3n, 4n, 5n]);
     expect(result.ids.map((id) => log.entries.findIndex((e) => e.id === id) + 1)).toEqual([3, 4, 5]);
+    // Final together: one ids long-poll and one certified page, the other two ids read off that page.
+    expect(node.count(`GET /v1/apps/${APP}/ids/`)).toBe(1);
+    expect(node.count(`GET /v1/apps/${APP}/batches`)).toBe(1);
 
     const got = await take(sender.batches({ after: 2 }), 3);
     expect(got[0]!.body).toEqual(bytes);
