@@ -378,6 +378,15 @@ export class SequencerClient {
     return { node, index: undefined };
   }
 
+  /** An app's listener that throws must not break the client's failover: its error is logged. */
+  #emit(event: SequencerClientEvent): void {
+    try {
+      this.#onEvent?.(event);
+    } catch (error) {
+      this.#logger.warn?.({ error: (error as Error)?.message }, "onEvent listener threw");
+    }
+  }
+
   /** Refuses a node whose data did not verify: counted, logged, told to `onEvent`. */
   #reject(error: VerificationError): void {
     this.counters.nodeRejections += 1;
@@ -386,7 +395,7 @@ export class SequencerClient {
       { node: error.node, reason: error.reason, until: new Date(rejected.until).toISOString() },
       rejected.message,
     );
-    this.#onEvent?.({ type: "node-rejected", error: rejected });
+    this.#emit({ type: "node-rejected", error: rejected });
   }
 
   #assertCertificate(node: string, certificate: Certificate): void {
@@ -453,7 +462,7 @@ export class SequencerClient {
             this.counters.nodeFailures += 1;
             this.#pool.failed(url, error.message);
             this.#logger.debug?.({ node: url, problem: error.message }, "node failed, trying another");
-            this.#onEvent?.({ type: "node-failed", node: url, problem: error.message });
+            this.#emit({ type: "node-failed", node: url, problem: error.message });
           } else if (error instanceof VerificationError) {
             failures.set(url, error.message);
             this.#reject(error);
