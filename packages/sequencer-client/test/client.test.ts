@@ -118,11 +118,17 @@ describe("reading the finalized log", () => {
     });
     const liar = await start(log, { tamper: forged });
     const honest = await start(log);
-    const { log: reader, events } = client([liar.url, honest.url]);
+    const warnings: Record<string, unknown>[] = [];
+    const { log: reader, events } = client([liar.url, honest.url], {
+      logger: { warn: (fields, message) => warnings.push({ ...fields, message }) },
+    });
 
     const got = await take(reader.batches(), 2);
 
     expect(got.map((b) => bodyText(b.body))).toEqual(["one", "two"]);
+    expect(warnings).toMatchObject([
+      { node: liar.url, reason: "BAD_SIGNATURE", message: expect.stringContaining("refusing node") },
+    ]);
     expect(rejections(events)).toEqual(["BAD_SIGNATURE"]);
     expect(liar.count("GET /v1/apps")).toBe(1);
     expect(reader.counters.nodeRejections).toBe(1);
