@@ -48,6 +48,8 @@ export async function handleRound(
       "the round's tip statement is missing or not signed by the leader",
     );
   node.viewChange.noteStatement(st);
+  // The leader is alive from the moment its valid round arrives, however long this log takes to apply it.
+  node.noteLeaderAlive();
 
   return node.withApp(round.app, async () => {
     if (node.term !== term) throw new RefusedError("STALE_TERM", `the term moved to ${node.term}`);

@@ -200,7 +200,7 @@ export function buildHttpApi(options: HttpApiOptions): FastifyInstance {
             `batches[${i}] has ${b.body.length} bytes; at most ${limits.maxBatchBytes}`,
           );
       }
-      if (!node.ready)
+      if (!node.following)
         throw new RefusedError(
           "NOT_SYNCED",
           "this node is not in sync with the leader yet; retry here later or at another node",

@@ -209,6 +209,11 @@ export class Leader {
       if (state.inFlight.has(id)) continue;
       const from = Math.min(state.known.get(id) ?? before.index, tip.index);
       let entries: StoredEntry[] = from < tip.index ? log.read(from, 100_000, settings.maxRoundBytes) : [];
+      // A follower catching up gets the finality point its entries reach, not one it cannot check
+      // yet: its finality points (where its pages end) stay as dense as the leader's.
+      const reach = entries.at(-1)?.index ?? from;
+      const followerFinality =
+        reach >= log.finalizedIndex ? finality : (log.finalityAtOrBelow(reach) ?? undefined);
       let round: RoundRequest = {
         app,
         term: this.term,
@@ -217,7 +222,7 @@ export class Leader {
         entries: entries.map((e) => ({ id: e.id, body: e.body })),
         lockRequest: { index: lockPoint.index, chainHash: tip.chainHash },
         ...(lockCert ? { lockCertificate: lockCert } : {}),
-        ...(finality ? { finality } : {}),
+        ...(followerFinality ? { finality: followerFinality } : {}),
         statement,
       };
       if (equivocateTo.has(id) && entries.length > 1) {

@@ -25,7 +25,12 @@ describe("a faulty leader is voted out", () => {
   });
 
   it("censorship: the censored node disputes, its peers see the batches stay out, the next leader sequences them", async () => {
-    cluster = await makeCluster(4, { censorshipTimeout: "400ms", leaderTimeout: "1s", heartbeat: "50ms" });
+    cluster = await makeCluster(4, {
+      censorshipTimeout: "400ms",
+      leaderTimeout: "4s",
+      finalityTimeout: "20s",
+      heartbeat: "50ms",
+    });
     const c = cluster;
     const victim = c.network.members[2]!.operatorId;
     await c.start(0, { fault: `censor:${victim}` }, FAULTS);
@@ -46,7 +51,7 @@ describe("a faulty leader is voted out", () => {
   });
 
   it("equivocation: followers gossip the leader's tip statements, catch two orders at one index and change the leader", async () => {
-    cluster = await makeCluster(4, { leaderTimeout: "1s", heartbeat: "50ms" });
+    cluster = await makeCluster(4, { leaderTimeout: "4s", finalityTimeout: "20s", heartbeat: "50ms" });
     const c = cluster;
     await c.start(0, { fault: "equivocate" }, FAULTS);
     await Promise.all([1, 2, 3].map((i) => c.start(i)));
