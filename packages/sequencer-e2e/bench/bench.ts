@@ -172,11 +172,22 @@ async function runPhase(
   const elapsed = (Date.now() - started) / 1000;
   const cpu: Record<string, number> = {};
   cluster.nodes.forEach((n, i) => {
-    cpu[`node${i}`] = Math.round(((cpuTicks(n.process?.child.pid) - nodeCpu0[i]!) / TICKS_PER_S / elapsed) * 100);
+    cpu[`node${i}`] = Math.round(
+      ((cpuTicks(n.process?.child.pid) - nodeCpu0[i]!) / TICKS_PER_S / elapsed) * 100,
+    );
   });
   const self = process.cpuUsage(selfCpu0);
   cpu.bench = Math.round(((self.user + self.system) / 1e6 / elapsed) * 100);
-  return { finalized, seconds, latencies: latencies.sort((a, b) => a - b), maxGapMs, sent, sendErrors, cpu, lastIndex };
+  return {
+    finalized,
+    seconds,
+    latencies: latencies.sort((a, b) => a - b),
+    maxGapMs,
+    sent,
+    sendErrors,
+    cpu,
+    lastIndex,
+  };
 }
 
 async function main(): Promise<void> {

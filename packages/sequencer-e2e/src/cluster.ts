@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { type BlsKeyPair, generateKeyPair, operatorIdFromPublicKey } from "@avskit/bls";
 import { type LogLine, type RunningCli, runCli } from "@avskit/integration";
-import { type StaticNetworkFileJson, staticMember } from "@avskit/sequencer-protocol";
+import { formatStaticNetwork, type StaticNetworkFileJson, staticMember } from "@avskit/sequencer-protocol";
 import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { ClusterError } from "./errors.js";
@@ -159,7 +159,9 @@ export class Cluster {
       await proxy?.up();
       const dataDir = join(root, `node-${i}`);
       mkdirSync(dataDir, { recursive: true });
-      nodes.push(new ClusterNode(i, generateKeyPair(), generatePrivateKey(), port, await freePort(), dataDir, proxy));
+      nodes.push(
+        new ClusterNode(i, generateKeyPair(), generatePrivateKey(), port, await freePort(), dataDir, proxy),
+      );
     }
     const file: StaticNetworkFileJson = {
       version: 1,
@@ -168,7 +170,7 @@ export class Cluster {
       ),
     };
     const networkFile = join(root, "network.json");
-    writeFileSync(networkFile, `${JSON.stringify(file, null, 2)}\n`);
+    writeFileSync(networkFile, formatStaticNetwork(file));
     const cluster = new Cluster(root, networkFile, nodes, options);
     for (const node of nodes) cluster.#spawn(node);
     if (options.waitReady !== false) await cluster.waitReady();
@@ -233,7 +235,8 @@ export class Cluster {
     for (;;) {
       const running = this.nodes.filter((n) => n.running);
       const dead = this.nodes.find((n) => n.process && !n.running);
-      if (dead) throw new ClusterError(`node ${dead.index} exited at start-up:\n${dead.output().slice(-4000)}`);
+      if (dead)
+        throw new ClusterError(`node ${dead.index} exited at start-up:\n${dead.output().slice(-4000)}`);
       const states = await Promise.all(running.map((n) => this.state(n.index)));
       const ready = states.filter((s): s is NodeState => s?.ready === true);
       if (ready.length === running.length && new Set(ready.map((s) => `${s.term}/${s.leader}`)).size === 1) {
@@ -264,9 +267,9 @@ export class Cluster {
    * The leader most running nodes name, with its term (undefined while they disagree or none is
    * ready): the one a test kills or cuts off.
    */
-  async leader(among: readonly number[] = this.nodes.map((n) => n.index)): Promise<
-    { node: ClusterNode; term: bigint } | undefined
-  > {
+  async leader(
+    among: readonly number[] = this.nodes.map((n) => n.index),
+  ): Promise<{ node: ClusterNode; term: bigint } | undefined> {
     const states = (await Promise.all(among.map((i) => this.state(i)))).filter(
       (s): s is NodeState => s?.ready === true,
     );
@@ -339,6 +342,11 @@ export class Cluster {
 
   /** Lines of every node matching `match`, with the node's index. */
   grep(match: (line: LogLine) => boolean): { node: number; line: LogLine }[] {
-    return this.nodes.flatMap((n) => n.lines().filter(match).map((line) => ({ node: n.index, line })));
+    return this.nodes.flatMap((n) =>
+      n
+        .lines()
+        .filter(match)
+        .map((line) => ({ node: n.index, line })),
+    );
   }
 }

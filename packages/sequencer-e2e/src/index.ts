@@ -1,4 +1,4 @@
-export { Cluster, type ClusterOptions, ClusterNode, type NodeState, sequencerCliPath } from "./cluster.js";
+export { Cluster, ClusterNode, type ClusterOptions, type NodeState, sequencerCliPath } from "./cluster.js";
 export { ClusterError, InvariantViolationError, SequencerE2eError } from "./errors.js";
 export { getJson, type JsonReply, postJson, sleep } from "./http.js";
 export { InvariantChecker, type InvariantCheckerOptions } from "./invariants.js";

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import {
-  type CertificateJson,
   certificateFromJson,
   checkCertificate,
+  type FinalizedPageJson,
   genesisHash,
   type Network,
   nextChainHash,
@@ -12,16 +12,6 @@ import { type Hex, hexToBytes } from "viem";
 import type { Cluster } from "./cluster.js";
 import { InvariantViolationError } from "./errors.js";
 import { getJson, sleep } from "./http.js";
-
-/** GET /v1/apps/:app/batches (PROTOCOL.md, wire.ts). */
-interface FinalizedPageJson {
-  readonly app: string;
-  readonly after: string;
-  readonly prevChainHash: Hex;
-  readonly batches: readonly { index: string; id: Hex; body: string }[];
-  readonly finality: CertificateJson | null;
-  readonly lastFinalized: string;
-}
 
 /** What the checker has read of one node's finalized log of one app. */
 interface NodeProgress {
@@ -182,7 +172,10 @@ export class InvariantChecker {
   /** Checks one page and records it; false at a violation. */
   #checkPage(node: number, app: string, progress: NodeProgress, page: FinalizedPageJson): boolean {
     const log = this.#logs.get(app)!;
-    if (BigInt(page.after) !== progress.read || page.prevChainHash.toLowerCase() !== progress.hash.toLowerCase()) {
+    if (
+      BigInt(page.after) !== progress.read ||
+      page.prevChainHash.toLowerCase() !== progress.hash.toLowerCase()
+    ) {
       this.#fail("a page does not start where the node's finalized chain was", {
         node,
         app,
@@ -199,14 +192,23 @@ export class InvariantChecker {
     for (const batch of page.batches) {
       index += 1n;
       if (BigInt(batch.index) !== index) {
-        this.#fail("a page skips or repeats an index", { node, app, expected: index.toString(), got: batch.index });
+        this.#fail("a page skips or repeats an index", {
+          node,
+          app,
+          expected: index.toString(),
+          got: batch.index,
+        });
         return false;
       }
       hash = nextChainHash(hash, hexToBytes(batch.id), Buffer.from(batch.body, "base64")) as Hex;
       found.push({ index, hash, id: batch.id.toLowerCase() });
     }
     const finality = page.finality;
-    if (!finality || BigInt(finality.index) !== index || finality.chainHash.toLowerCase() !== hash.toLowerCase()) {
+    if (
+      !finality ||
+      BigInt(finality.index) !== index ||
+      finality.chainHash.toLowerCase() !== hash.toLowerCase()
+    ) {
       this.#fail("a page's entries do not chain to its finality certificate", {
         node,
         app,

@@ -26,12 +26,18 @@ it("concurrent clients through the SDK: one chaining hash at every finalized ind
   const network = parseStaticNetwork(readFileSync(cluster.networkFile, "utf8"));
   const sent = await Promise.all(
     Array.from({ length: CLIENTS }, async (_, c) => {
-      const client = new SequencerClient(APP, { network, nodes: [cluster.node(c % cluster.nodes.length).url] });
+      const client = new SequencerClient(APP, {
+        network,
+        nodes: [cluster.node(c % cluster.nodes.length).url],
+      });
       const ids: string[] = [];
       for (let k = 0; k < SENDS; k++) {
         const batches = Array.from({ length: 1 + (k % 4) }, (_, b) => `client ${c} send ${k} batch ${b}`);
         // Every third send waits for finality: the SDK checks it against the certificate.
-        const result = await client.send(batches, k % 3 === 0 ? { waitFor: "finalized", timeoutMs: 10_000 } : {});
+        const result = await client.send(
+          batches,
+          k % 3 === 0 ? { waitFor: "finalized", timeoutMs: 10_000 } : {},
+        );
         if (result.indexes) expect(result.indexes).toHaveLength(batches.length);
         ids.push(...result.ids.map((id) => id.toLowerCase()));
       }
@@ -42,7 +48,9 @@ it("concurrent clients through the SDK: one chaining hash at every finalized ind
   await s.until("every batch final", () => all.every((id) => checker.indexOf(APP, id) !== undefined));
   const total = BigInt(checker.log(APP).hashes.length);
   expect(total).toBe(BigInt(all.length));
-  await s.until("every node read to the end", () => cluster.nodes.every((n) => checker.readOf(n.index, APP) >= total));
+  await s.until("every node read to the end", () =>
+    cluster.nodes.every((n) => checker.readOf(n.index, APP) >= total),
+  );
 
   const tips = await Promise.all(cluster.nodes.map((n) => finalizedOf(n.url)));
   const top = tips.reduce((a, b) => (a && b && b.index > a.index ? b : a));

@@ -1,5 +1,5 @@
-import { afterEach, expect, it } from "vitest";
 import { readMetric } from "@avskit/integration";
+import { afterEach, expect, it } from "vitest";
 import { Load } from "../src/load.js";
 import { APP, type Scenario, scenario } from "./support.js";
 
@@ -32,7 +32,7 @@ it("a censoring leader is disputed and replaced, and the censored batches become
     nodeArgs: (node, order) => (node === order[0] ? ["--fault", `censor:${order[1]!.operatorId}`] : []),
   });
   const { cluster, checker } = s;
-  const [censor, victim] = cluster.leaderOrder as [typeof cluster.nodes[0], typeof cluster.nodes[0]];
+  const [censor, victim] = cluster.leaderOrder as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
   expect((await cluster.leader())?.node).toBe(censor);
 
   // Only the victim's clients: every batch reaches the leader from the censored member.
@@ -47,7 +47,9 @@ it("a censoring leader is disputed and replaced, and the censored batches become
   );
   await load.stop();
   const acked = [...load.acked.keys()];
-  await s.until("the censored batches final", () => acked.every((id) => checker.indexOf(APP, id) !== undefined));
+  await s.until("the censored batches final", () =>
+    acked.every((id) => checker.indexOf(APP, id) !== undefined),
+  );
 
   const honest = cluster.nodes.filter((n) => n !== censor);
   const disputes = cluster.grep(mentions(/disput|censor/i)).filter((hit) => hit.node !== censor.index);
@@ -84,7 +86,9 @@ it("an equivocating leader is caught by the followers' gossip and replaced", asy
   await s.until("finality under the new leader", () => checker.log(APP).hashes.length > finalAtSwitch + 20);
   await load.stop();
   const acked = [...load.acked.keys()];
-  await s.until("every acknowledged batch final", () => acked.every((id) => checker.indexOf(APP, id) !== undefined));
+  await s.until("every acknowledged batch final", () =>
+    acked.every((id) => checker.indexOf(APP, id) !== undefined),
+  );
 
   const honest = cluster.nodes.filter((n) => n !== liar);
   const detected = cluster.grep(mentions(/equivocat/i)).filter((hit) => hit.node !== liar.index);

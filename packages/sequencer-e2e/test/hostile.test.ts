@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { PEER_HEADERS, PeerSigner, parseStaticNetwork } from "@avskit/sequencer-protocol";
-import { readFileSync } from "node:fs";
 import { generatePrivateKey } from "viem/accounts";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import type { NodeState } from "../src/cluster.js";
@@ -52,7 +52,10 @@ function randomJson(depth = 0): unknown {
       return Array.from({ length: int(4) }, () => randomJson(depth + 1));
     default:
       return Object.fromEntries(
-        Array.from({ length: int(4) }, () => [pick(["batches", "id", "body", "__proto__", "x"]), randomJson(depth + 1)]),
+        Array.from({ length: int(4) }, () => [
+          pick(["batches", "id", "body", "__proto__", "x"]),
+          randomJson(depth + 1),
+        ]),
       );
   }
 }
@@ -94,7 +97,11 @@ function nextProbe(): Probe {
     case 2: {
       // A batch request with one bad batch among good ones: the whole request must be refused.
       const good = () => ({ id: hex(16), body: Buffer.from(hex(8)).toString("base64") });
-      const batches = [...Array.from({ length: int(3) }, good), badBatch(), ...Array.from({ length: int(3) }, good)];
+      const batches = [
+        ...Array.from({ length: int(3) }, good),
+        badBatch(),
+        ...Array.from({ length: int(3) }, good),
+      ];
       return { method: "POST", path: `/v1/apps/${APP}/batches`, body: JSON.stringify({ batches }) };
     }
     case 3:
@@ -242,22 +249,37 @@ it("forged, non-member, replayed and stale peer requests are refused with the li
   const codeOf = (reply: Awaited<ReturnType<typeof peerPost>>) => {
     expect(reply?.status).toBeGreaterThanOrEqual(400);
     expect(reply?.status).toBeLessThan(500);
-    return (reply?.body as { code?: string }).code;
+    return (reply?.body as { code?: string } | undefined)?.code;
   };
 
   expect(codeOf(await peerPost({}))).toBe("UNAUTHENTICATED");
 
   // Signed by a key that is not the member's registered one.
-  const forged = new PeerSigner(generatePrivateKey(), network, from.operatorId).headers(to.operatorId, "POST", path, body);
+  const forged = new PeerSigner(generatePrivateKey(), network, from.operatorId).headers(
+    to.operatorId,
+    "POST",
+    path,
+    body,
+  );
   expect(codeOf(await peerPost(forged))).toBe("BAD_PEER_SIGNATURE");
 
   // A well-formed request from an operator id that is not in the network.
-  const stranger = new PeerSigner(generatePrivateKey(), network, from.operatorId).headers(to.operatorId, "POST", path, body);
+  const stranger = new PeerSigner(generatePrivateKey(), network, from.operatorId).headers(
+    to.operatorId,
+    "POST",
+    path,
+    body,
+  );
   stranger[PEER_HEADERS.from] = hex(32);
   expect(codeOf(await peerPost(stranger))).toBe("NOT_A_MEMBER");
 
   // A genuine request, sent twice: the second is a replay, whatever the first's fate.
-  const genuine = new PeerSigner(from.ecdsaKey, network, from.operatorId).headers(to.operatorId, "POST", path, body);
+  const genuine = new PeerSigner(from.ecdsaKey, network, from.operatorId).headers(
+    to.operatorId,
+    "POST",
+    path,
+    body,
+  );
   const first = await peerPost(genuine);
   expect(["BAD_PEER_SIGNATURE", "NOT_A_MEMBER", "UNAUTHENTICATED", "STALE_PEER_REQUEST"]).not.toContain(
     (first?.body as { code?: string } | undefined)?.code,
@@ -267,7 +289,12 @@ it("forged, non-member, replayed and stale peer requests are refused with the li
   // Signed a minute ago (the window is 30 s).
   const now = Date.now();
   const clock = vi.spyOn(Date, "now").mockReturnValue(now - 60_000);
-  const stale = new PeerSigner(from.ecdsaKey, network, from.operatorId).headers(to.operatorId, "POST", path, body);
+  const stale = new PeerSigner(from.ecdsaKey, network, from.operatorId).headers(
+    to.operatorId,
+    "POST",
+    path,
+    body,
+  );
   clock.mockRestore();
   expect(codeOf(await peerPost(stale))).toBe("STALE_PEER_REQUEST");
 

@@ -38,7 +38,7 @@ it("a follower cut off and reconnected catches up", async () => {
   const target = BigInt(checker.log(APP).hashes.length);
   await s.until("the follower caught up", () => checker.readOf(follower.index, APP) >= target, 15_000);
   // Its votes for later terms while cut off need not have unseated a leader that was fine.
-  expect((await cluster.leader())).toBeDefined();
+  expect(await cluster.leader()).toBeDefined();
 });
 
 it("a leader cut off from every follower is replaced and finalizes nothing more", async () => {

@@ -25,7 +25,9 @@ async function send(count: number, urls: readonly string[]): Promise<string[]> {
   for (let r = 0; r < requests.length; r += 2) {
     const replies = await Promise.all(
       requests.slice(r, r + 2).map(async (k) => {
-        const batches = Array.from({ length: Math.min(PER_REQUEST, count - k * PER_REQUEST) }, () => newBatch(16));
+        const batches = Array.from({ length: Math.min(PER_REQUEST, count - k * PER_REQUEST) }, () =>
+          newBatch(16),
+        );
         return postBatches(urls[k % urls.length]!, APP, batches, 15_000);
       }),
     );
@@ -37,17 +39,23 @@ async function send(count: number, urls: readonly string[]): Promise<string[]> {
   return ids;
 }
 
-async function sameTip(indexes: readonly number[]): Promise<{ index: bigint; chainHash: string } | undefined> {
+async function sameTip(
+  indexes: readonly number[],
+): Promise<{ index: bigint; chainHash: string } | undefined> {
   const tips = await Promise.all(indexes.map((i) => finalizedOf(s.cluster.node(i).url)));
   const first = tips[0];
-  if (!first || tips.some((t) => !t || t.index !== first.index || t.chainHash !== first.chainHash)) return undefined;
+  if (!first || tips.some((t) => !t || t.index !== first.index || t.chainHash !== first.chainHash))
+    return undefined;
   return first;
 }
 
 it("a restarted node and a node on an empty disk reach the same chaining hash", async () => {
   const { cluster, checker } = s;
   const all = cluster.nodes.map((n) => n.index);
-  const ids = await send(TOTAL, cluster.nodes.map((n) => n.url));
+  const ids = await send(
+    TOTAL,
+    cluster.nodes.map((n) => n.url),
+  );
   expect(new Set(ids).size).toBe(TOTAL);
   await s.until("10,000 batches final", () => checker.log(APP).hashes.length >= TOTAL, 30_000);
 
@@ -65,10 +73,14 @@ it("a restarted node and a node on an empty disk reach the same chaining hash", 
   cluster.restart(wiped.index, { wipe: true });
   await send(500, [leader.node.url]);
 
-  const tip = await s.until("all four on one chaining hash", async () => {
-    const t = await sameTip(all);
-    return t && t.index >= BigInt(TOTAL + 1_000) ? t : undefined;
-  }, 30_000);
+  const tip = await s.until(
+    "all four on one chaining hash",
+    async () => {
+      const t = await sameTip(all);
+      return t && t.index >= BigInt(TOTAL + 1_000) ? t : undefined;
+    },
+    30_000,
+  );
   expect(checker.log(APP).hashes[Number(tip.index) - 1]?.toLowerCase()).toBe(tip.chainHash);
   await s.until("the checker read both", () =>
     [restarted, wiped].every((n) => checker.readOf(n.index, APP) >= tip.index),

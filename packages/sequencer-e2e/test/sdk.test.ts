@@ -24,7 +24,11 @@ async function take(client: SequencerClient, count: number, after = 0n, chainHas
   const out = [];
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), 15_000);
-  for await (const batch of client.batches({ after, signal: stop.signal, ...(chainHash ? { chainHash } : {}) })) {
+  for await (const batch of client.batches({
+    after,
+    signal: stop.signal,
+    ...(chainHash ? { chainHash } : {}),
+  })) {
     out.push(batch);
     if (out.length >= count) break;
   }
@@ -46,9 +50,12 @@ it("verified iteration, and resuming from a saved index and hash", async () => {
   // The hash the SDK computed is the nodes' one, and the library's over the same entries.
   const last = read.at(-1)!;
   expect(last.chainHash.toLowerCase()).toBe(checker.log(APP).hashes[Number(last.index) - 1]?.toLowerCase());
-  expect(chainHashOf(APP, read.map((b) => ({ id: Buffer.from(b.id.slice(2), "hex"), body: b.body })))).toBe(
-    last.chainHash,
-  );
+  expect(
+    chainHashOf(
+      APP,
+      read.map((b) => ({ id: Buffer.from(b.id.slice(2), "hex"), body: b.body })),
+    ),
+  ).toBe(last.chainHash);
 
   // Resume after the 10th from another node, with the saved hash.
   const saved = read[9]!;

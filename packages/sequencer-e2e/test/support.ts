@@ -10,12 +10,19 @@ export interface Scenario {
   readonly cluster: Cluster;
   readonly checker: InvariantChecker;
   /** waitFor that fails at once when the checker has seen a violation. */
-  until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
+  until<T>(
+    what: string,
+    probe: () => T | undefined | false | Promise<T | undefined | false>,
+    timeoutMs?: number,
+  ): Promise<T>;
   /** Stops the checker (throws its violation) and the cluster. */
   close(): Promise<void>;
 }
 
-export async function scenario(options: ClusterOptions = {}, apps: readonly string[] = [APP]): Promise<Scenario> {
+export async function scenario(
+  options: ClusterOptions = {},
+  apps: readonly string[] = [APP],
+): Promise<Scenario> {
   const cluster = await Cluster.start(options);
   const checker = new InvariantChecker(cluster, apps).start();
   return {
