@@ -9,9 +9,14 @@ import {
   parseStaticNetwork,
 } from "@avskit/sequencer-protocol";
 import { type Hex, hexToBytes } from "viem";
-import type { Cluster } from "./cluster.js";
 import { InvariantViolationError } from "./errors.js";
 import { getJson, sleep } from "./http.js";
+
+/** What the checker reads: the cluster, or stand-in nodes in the checker's own test. */
+export interface CheckedNodes {
+  readonly networkFile: string;
+  readonly nodes: readonly { readonly index: number; readonly url: string; readonly running: boolean }[];
+}
 
 /** What the checker has read of one node's finalized log of one app. */
 interface NodeProgress {
@@ -47,7 +52,7 @@ export interface InvariantCheckerOptions {
  * indexes. `stop()` (and `assertOk()`, called by every wait of the tests) throws the violation.
  */
 export class InvariantChecker {
-  readonly #cluster: Cluster;
+  readonly #cluster: CheckedNodes;
   readonly #apps: readonly string[];
   readonly #network: Network;
   readonly #options: Required<InvariantCheckerOptions>;
@@ -59,7 +64,7 @@ export class InvariantChecker {
   #loop: Promise<void> | undefined;
   #ticks = 0;
 
-  constructor(cluster: Cluster, apps: readonly string[], options: InvariantCheckerOptions = {}) {
+  constructor(cluster: CheckedNodes, apps: readonly string[], options: InvariantCheckerOptions = {}) {
     this.#cluster = cluster;
     this.#apps = apps;
     this.#network = parseStaticNetwork(readFileSync(cluster.networkFile, "utf8"));
