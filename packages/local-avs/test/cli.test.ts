@@ -98,6 +98,10 @@ describe("avskit-local as a process", () => {
         "operator-2",
         "operator-3",
         "operator-4",
+        "sequencer-1",
+        "sequencer-2",
+        "sequencer-3",
+        "sequencer-4",
         "task-generator",
       ].map((name) => `${name}.log`),
     );
@@ -116,8 +120,8 @@ describe("avskit-local as a process", () => {
     await waitFor("ready", () => (/^ready /m.test(run.stdout()) ? true : undefined), 120_000);
     const pid = run.child.pid!;
     const children = childrenOf(pid);
-    // anvil + aggregator + 2 operators + challenger + avs-sync + task generator.
-    expect(children).toHaveLength(7);
+    // anvil + aggregator + 2 operators + challenger + avs-sync + 2 sequencer nodes + task generator.
+    expect(children).toHaveLength(9);
     const printed = [...run.stdout().matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
     expect(printed.sort()).toEqual([...children].sort());
 

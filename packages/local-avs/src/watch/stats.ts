@@ -25,4 +25,8 @@ export interface RunSummary {
   readonly operators: number;
   readonly block_time_s: number;
   readonly runtime_s: number;
+  /** Tasks sent to the sequencer (one batch each) and acknowledged. */
+  readonly sequencer_batches_sent: number;
+  /** Highest finalized index any sequencer node reported (null when none answered). */
+  readonly sequencer_finalized: number | null;
 }
