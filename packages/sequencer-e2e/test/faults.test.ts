@@ -55,7 +55,7 @@ it("a censoring leader is disputed and replaced, and the censored batches become
   const disputes = cluster.grep(mentions(/disput|censor/i)).filter((hit) => hit.node !== censor.index);
   const disputeMetric = await sumMetric(
     honest.map((n) => n.metricsUrl),
-    ["avskit_sequencer_disputes_total", "avskit_sequencer_suspicions_total"],
+    ["sequencer_disputes_total", "avskit_sequencer_disputes_total"],
   );
   expect(disputes.length + disputeMetric).toBeGreaterThan(0);
   expect(replaced.term).toBeGreaterThan(1n);
@@ -94,7 +94,7 @@ it("an equivocating leader is caught by the followers' gossip and replaced", asy
   const detected = cluster.grep(mentions(/equivocat/i)).filter((hit) => hit.node !== liar.index);
   const metric = await sumMetric(
     honest.map((n) => n.metricsUrl),
-    ["avskit_sequencer_equivocations_total", "avskit_sequencer_suspicions_total"],
+    ["sequencer_disputes_total", "avskit_sequencer_disputes_total"],
   );
   expect(detected.length + metric).toBeGreaterThan(0);
   expect(replaced.term).toBeGreaterThan(1n);

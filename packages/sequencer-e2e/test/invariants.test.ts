@@ -163,6 +163,20 @@ it("a page that does not chain to its certificate fails, and so does an id at tw
   await tampered.tick();
   expect(tampered.violation?.message).toMatch(/do not chain to its finality certificate/);
 
+  // Certified by signatures over another point (here: another term).
+  const forged = new InvariantChecker(
+    await nodes([
+      () => log,
+      () => 3,
+      (page) => {
+        page.finality!.term = "2";
+      },
+    ]),
+    [APP],
+  );
+  await forged.tick();
+  expect(forged.violation?.message).toMatch(/an invalid finality certificate.*BAD_SIGNATURE/);
+
   const twice = [log[0]!, log[1]!, log[0]!];
   const repeated = new InvariantChecker(await nodes([() => twice, () => 3]), [APP]);
   await repeated.tick();
