@@ -48,6 +48,7 @@ export {
   snapshotIdOf,
   stakeOf,
 } from "./network.js";
+export { checkFinalizedPage, type PageRejection } from "./page.js";
 export { type G1Json, type G2Json, g1FromJson, g1ToJson, g2FromJson, g2ToJson } from "./points.js";
 export {
   checkViewChangeVote,

@@ -26,7 +26,8 @@ const UINT64_MAX = (1n << 64n) - 1n;
 const uint64 = z
   .string()
   .regex(/^(0|[1-9][0-9]{0,19})$/, "expected a decimal uint64 string")
-  .refine((s) => BigInt(s) <= UINT64_MAX, "exceeds uint64");
+  // zod runs refinements even after a failed regex: only compare what is a number.
+  .refine((s) => !/^[0-9]+$/.test(s) || BigInt(s) <= UINT64_MAX, "exceeds uint64");
 const uint256 = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "expected a decimal integer string");
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected 32 bytes of 0x hex");
 const hex16 = z.string().regex(/^0x[0-9a-fA-F]{32}$/, "expected 16 bytes of 0x hex");
