@@ -20,11 +20,10 @@ import {
   SendRefusedError,
   SendTimeoutError,
   VerificationError,
-  type VerificationReason,
 } from "./errors.js";
 import { exchange, type FetchLike, refusalOf } from "./http.js";
 import { NodePool, type NodeStatus } from "./nodes.js";
-import { certificateMismatch, checkPage, sameHash, type VerifiedBatch } from "./verify.js";
+import { checkPage, sameHash, tipMismatch, type VerifiedBatch } from "./verify.js";
 
 /** pino's `logger.warn(obj, msg)` shape; any of the levels may be left out. */
 export type LogFn = (fields: Record<string, unknown>, message: string) => void;
@@ -170,7 +169,7 @@ export class SequencerClient {
    */
   async send(batches: readonly BatchInput[], options: SendOptions = {}): Promise<SendResult> {
     const bodies = batches.map(encodeBody);
-    const ids = options.ids ? [...options.ids] : bodies.map(() => randomId());
+    const ids = options.ids ? options.ids.map(checkedId) : bodies.map(() => randomId());
     if (ids.length !== bodies.length) throw new TypeError(`${ids.length} ids for ${bodies.length} batches`);
     if (bodies.length === 0) return options.waitFor === "finalized" ? { ids, indexes: [] } : { ids };
     const timeout = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
@@ -204,9 +203,17 @@ export class SequencerClient {
     }
     const budget = options.giveUpAfterMs ?? this.#failoverTimeoutMs;
     for (;;) {
-      const page = await this.#withNode("serve finalized batches", options.signal, budget, (node) =>
-        this.#page(node, after, known, options.signal),
+      const { node, page } = await this.#withNode(
+        "serve finalized batches",
+        options.signal,
+        budget,
+        async (node) => ({
+          node,
+          page: await this.#page(node, after, known, options.signal),
+        }),
       );
+      // Nothing new here: the next long-poll goes to the next node (see NodePool.moveOn).
+      if (page.length === 0) this.#pool.moveOn(node);
       for (const batch of page) {
         after = batch.index;
         known = batch.chainHash;
@@ -232,23 +239,12 @@ export class SequencerClient {
         const certificate = point.finality;
         if (certificate === null) {
           if (point.index !== 0n || !sameHash(point.chainHash, genesisHash(this.app))) {
-            throw new VerificationError(
-              node,
-              "MISSING_FINALITY",
-              `index ${point.index} without a certificate`,
-            );
+            throw new VerificationError(node, "NOT_FINAL", `index ${point.index} without a certificate`);
           }
           return { index: 0n, chainHash: genesisHash(this.app), certificate: null };
         }
-        const mismatch = certificateMismatch(certificate, this.app);
-        if (mismatch !== undefined) throw new VerificationError(node, "MISSING_FINALITY", mismatch);
-        if (certificate.index !== point.index || !sameHash(certificate.chainHash, point.chainHash)) {
-          throw new VerificationError(
-            node,
-            "CHAIN_MISMATCH",
-            `says ${point.index}/${point.chainHash}, its certificate is for ${certificate.index}/${certificate.chainHash}`,
-          );
-        }
+        const mismatch = tipMismatch(certificate, this.app, point.index, point.chainHash);
+        if (mismatch !== undefined) throw new VerificationError(node, mismatch.reason, mismatch.detail);
         this.#assertCertificate(node, certificate);
         return { index: point.index, chainHash: certificate.chainHash, certificate };
       },
@@ -311,63 +307,82 @@ export class SequencerClient {
   }
 
   /**
-   * Asks for each id's index (long-polling `GET /ids/:id?wait=`), then reads the finalized page
-   * that holds it from the same node and checks it: the index a node names is believed only when
-   * a valid finality certificate covers a batch with that id there.
+   * Asks for each id's index (one long-poll `GET /ids/:id?wait=` at a time, on any node), then
+   * reads the certified page holding that index (from any node) and checks the id is there: the
+   * index a node names is believed only when a valid finality certificate covers that id at it.
+   * A node that named a wrong index is refused. No scanning: one page per finality point.
    */
   async #finalIndexes(ids: readonly Hex[], signal: AbortSignal | undefined): Promise<bigint[]> {
-    const confirmed = new Map<bigint, Hex>();
+    const certified = new Map<bigint, Hex>();
     const indexes: bigint[] = [];
     for (const id of ids) {
-      const index = await this.#withNode(
-        `tell where ${id} is final`,
-        signal,
-        Number.POSITIVE_INFINITY,
-        async (node) => {
-          for (;;) {
-            const started = Date.now();
-            const json = await this.#getJson(
-              node,
-              `/v1/apps/${this.app}/ids/${id}?wait=${this.#longPollMs}`,
-              this.#longPollMs + this.#requestTimeoutMs,
-              signal,
-            );
-            const status = decode(node, () => batchStatusFromJson(json));
-            if (status.state === "finalized" && status.index !== undefined) {
-              if (!confirmed.has(status.index)) await this.#confirm(node, status.index, confirmed, signal);
-              const there = confirmed.get(status.index);
-              if (there === undefined || !sameHash(there, id)) {
-                throw new VerificationError(
-                  node,
-                  "ID_MISMATCH",
-                  `says ${id} is final at ${status.index}, certified there is ${there}`,
-                );
-              }
-              return status.index;
-            }
-            await sleep(Math.max(0, MIN_POLL_INTERVAL_MS - (Date.now() - started)), signal);
-          }
-        },
-      );
-      indexes.push(index);
+      for (;;) {
+        const { node, index } = await this.#withNode(
+          `tell where ${id} is`,
+          signal,
+          this.#failoverTimeoutMs,
+          (node) => this.#pollId(node, id, signal),
+        );
+        if (index === undefined) continue;
+        // An honest node names an index only once it holds its certificate; a few long-polls allow for a lagging peer.
+        for (let tries = 0; index >= 1n && !certified.has(index) && tries < 3; tries++) {
+          const batches = await this.#withNode(
+            `serve the batch at ${index}`,
+            signal,
+            this.#failoverTimeoutMs,
+            (n) => this.#page(n, index - 1n, undefined, signal),
+          );
+          for (const batch of batches) certified.set(batch.index, batch.id);
+        }
+        const there = certified.get(index);
+        if (there !== undefined && sameHash(there, id)) {
+          indexes.push(index);
+          break;
+        }
+        this.#reject(
+          new VerificationError(
+            node,
+            "ID_MISMATCH",
+            `says ${id} is final at ${index}, certified there is ${there ?? "nothing"}`,
+          ),
+        );
+      }
     }
     return indexes;
   }
 
-  /** Reads and checks the finalized page from `index`, recording which id is certified where. */
-  async #confirm(node: string, index: bigint, confirmed: Map<bigint, Hex>, signal: AbortSignal | undefined) {
-    const batches = await this.#page(node, index - 1n, undefined, signal);
-    for (const batch of batches) confirmed.set(batch.index, batch.id);
+  /** One long-poll of an id's state: its index once the node says it is final. */
+  async #pollId(node: string, id: Hex, signal: AbortSignal | undefined) {
+    const started = Date.now();
+    const json = await this.#getJson(
+      node,
+      `/v1/apps/${this.app}/ids/${id}?wait=${this.#longPollMs}`,
+      this.#longPollMs + this.#requestTimeoutMs,
+      signal,
+    );
+    const status = decode(node, () => batchStatusFromJson(json));
+    if (!sameHash(status.id, id))
+      throw new VerificationError(node, "MALFORMED", `asked about ${id}, told about ${status.id}`);
+    if (status.state === "finalized" && status.index !== undefined) return { node, index: status.index };
+    await sleep(Math.max(0, MIN_POLL_INTERVAL_MS - (Date.now() - started)), signal);
+    return { node, index: undefined };
+  }
+
+  /** Refuses a node whose data did not verify: counted, logged, told to `onEvent`. */
+  #reject(error: VerificationError): void {
+    this.counters.nodeRejections += 1;
+    const rejected = this.#pool.refuse(error);
+    this.#logger.warn?.(
+      { node: error.node, reason: error.reason, until: new Date(rejected.until).toISOString() },
+      rejected.message,
+    );
+    this.#onEvent?.({ type: "node-rejected", error: rejected });
   }
 
   #assertCertificate(node: string, certificate: Certificate): void {
     const check = checkCertificate(this.network, certificate);
     if (!check.ok) {
-      throw new VerificationError(
-        node,
-        check.reason as VerificationReason,
-        `certificate at ${certificate.index}`,
-      );
+      throw new VerificationError(node, check.reason, `certificate at ${certificate.index}`);
     }
   }
 
@@ -431,13 +446,7 @@ export class SequencerClient {
             this.#onEvent?.({ type: "node-failed", node: url, problem: error.message });
           } else if (error instanceof VerificationError) {
             failures.set(url, error.message);
-            this.counters.nodeRejections += 1;
-            const rejected = this.#pool.refuse(error);
-            this.#logger.warn?.(
-              { node: url, reason: error.reason, until: new Date(rejected.until).toISOString() },
-              rejected.message,
-            );
-            this.#onEvent?.({ type: "node-rejected", error: rejected });
+            this.#reject(error);
           } else {
             throw error;
           }
@@ -445,6 +454,11 @@ export class SequencerClient {
       }
       const now = Date.now();
       if (now >= deadline) {
+        // Nodes left alone since an earlier operation were not tried now: their last trouble says why.
+        for (const status of this.#pool.status()) {
+          if (!failures.has(status.url) && status.lastProblem !== undefined)
+            failures.set(status.url, status.lastProblem);
+        }
         throw new NoHealthyNodeError(
           what,
           [...failures].map(([node, problem]) => ({ node, problem })),
@@ -463,6 +477,11 @@ function decode<T>(node: string, parse: () => T): T {
   } catch (error) {
     throw new VerificationError(node, "MALFORMED", (error as Error).message, { cause: error });
   }
+}
+
+function checkedId(id: string): Hex {
+  if (!/^0x[0-9a-fA-F]{32}$/.test(id)) throw new TypeError(`a batch id is 16 bytes of 0x-hex, got ${id}`);
+  return id.toLowerCase() as Hex;
 }
 
 function randomId(): Hex {

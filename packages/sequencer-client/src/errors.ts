@@ -1,3 +1,5 @@
+import type { PageRejection } from "@avskit/sequencer-protocol";
+
 /**
  * Every error the SDK throws on its own is a SequencerClientError, so an app can tell "the log
  * service failed me" from a bug in its own code with one `instanceof`. Aborting through a caller's
@@ -10,29 +12,18 @@ export class SequencerClientError extends Error {
   }
 }
 
-/** Why a node's answer was not believed. */
+/**
+ * Why a node's answer was not believed: the library's page and certificate rejections
+ * (`PageRejection`: APP_MISMATCH, PREV_HASH_MISMATCH, NOT_CONTIGUOUS, NOT_FINAL, CHAIN_MISMATCH,
+ * SNAPSHOT_MISMATCH, UNKNOWN_NON_SIGNER, UNSORTED_NON_SIGNERS, BELOW_THRESHOLD, BAD_SIGNATURE), or
+ * one of the client's own.
+ */
 export type VerificationReason =
+  | PageRejection
   /** The reply is not the wire shape (the library's codec refused it; the message names the field). */
   | "MALFORMED"
   /** The page is for another app, or starts after another index than asked. */
   | "WRONG_PAGE"
-  /** The page's `prevChainHash` differs from the hash the client knows for `after`. */
-  | "PREV_HASH_MISMATCH"
-  /** Batches without a finality certificate, or a certificate of another kind or app. */
-  | "MISSING_FINALITY"
-  /** Batch indexes are not after+1, after+2, … or the certificate is not at the last one. */
-  | "INDEX_GAP"
-  /** The chaining hash recomputed over the batches does not end at the certified hash. */
-  | "CHAIN_MISMATCH"
-  /** The certificate's snapshot is not the client's network. */
-  | "SNAPSHOT_MISMATCH"
-  /** A non-signer that is not a member of the network. */
-  | "UNKNOWN_NON_SIGNER"
-  | "UNSORTED_NON_SIGNERS"
-  /** The signers' stake is below the network's threshold. */
-  | "BELOW_THRESHOLD"
-  /** The aggregate signature does not verify for the signers' keys. */
-  | "BAD_SIGNATURE"
   /** The node said an id is final at an index whose certified batch has another id. */
   | "ID_MISMATCH";
 

@@ -39,13 +39,15 @@ export interface NodePoolOptions {
 
 /**
  * Which nodes to ask, in which order. Pure bookkeeping, no I/O: the client reports what each
- * node did and asks for candidates. The node that answered last is asked first (a tailing reader
- * stays on one node); the others follow in the configured order.
+ * node did and asks for candidates. Candidates come in the configured order, cyclically, from
+ * the node that answered last (a tailing reader stays on one node); after a failure, or when the
+ * client moves on of its own accord, from the node after it.
  */
 export class NodePool {
   readonly #entries: Entry[];
   readonly #options: NodePoolOptions;
-  #preferred: Entry | undefined;
+  /** Where the next candidates start, an index into #entries. */
+  #start = 0;
 
   constructor(urls: readonly string[], options: NodePoolOptions) {
     const unique = [...new Set(urls.map((url) => url.replace(/\/+$/, "")))];
@@ -77,12 +79,12 @@ export class NodePool {
       }
       if (entry.state === "ready" || entry.state === "unknown") available.push(entry);
     }
-    const preferred = this.#preferred;
-    if (preferred !== undefined && available.includes(preferred)) {
-      available.splice(available.indexOf(preferred), 1);
-      available.unshift(preferred);
-    }
-    return available.map((entry) => ({ url: entry.url, probe: entry.state === "unknown" }));
+    const start = this.#start;
+    const ordered = [
+      ...available.filter((e) => this.#entries.indexOf(e) >= start),
+      ...available.filter((e) => this.#entries.indexOf(e) < start),
+    ];
+    return ordered.map((entry) => ({ url: entry.url, probe: entry.state === "unknown" }));
   }
 
   /** When the next left-alone node may be asked again (epoch ms), if any is. */
@@ -99,7 +101,7 @@ export class NodePool {
     entry.state = "ready";
     entry.until = undefined;
     entry.consecutiveFailures = 0;
-    this.#preferred = entry;
+    this.#start = this.#entries.indexOf(entry);
   }
 
   /** Unreachable, timed out, 5xx, not ready: left alone for a backoff that grows with each failure in a row. */
@@ -110,7 +112,7 @@ export class NodePool {
     entry.lastProblem = problem;
     entry.state = "failing";
     entry.until = this.#options.now() + backoffDelay(entry.consecutiveFailures, DEFAULT_BACKOFF);
-    if (this.#preferred === entry) this.#preferred = undefined;
+    this.#moveOn(entry);
   }
 
   /** Its data did not verify: left alone for `refuseForMs`. */
@@ -122,8 +124,20 @@ export class NodePool {
     entry.lastProblem = error.message;
     entry.state = "refused";
     entry.until = this.#options.now() + this.#options.refuseForMs;
-    if (this.#preferred === entry) this.#preferred = undefined;
+    this.#moveOn(entry);
     return new NodeRejectedError(error, entry.until);
+  }
+
+  /**
+   * Start from the next node: a reader whose long-poll came back empty asks another node next,
+   * so that one that lags behind, or withholds, stalls it for one long-poll only.
+   */
+  moveOn(url: string): void {
+    this.#moveOn(this.#entry(url));
+  }
+
+  #moveOn(entry: Entry): void {
+    if (this.#entries[this.#start] === entry) this.#start = (this.#start + 1) % this.#entries.length;
   }
 
   status(): NodeStatus[] {

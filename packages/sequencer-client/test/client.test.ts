@@ -204,6 +204,20 @@ describe("reading the finalized log", () => {
     await iterator.return();
   });
 
+  it("moves on from a node that lags behind (empty long-polls) without refusing it", async () => {
+    const log = new FakeLog(t, APP);
+    log.publish(["a"]);
+    const behind = await start(log, { behind: true });
+    const node = await start(log);
+    const { log: reader, events } = client([behind.url, node.url], { longPollMs: 300 });
+    const started = Date.now();
+    const got = await take(reader.batches({ after: 0 }), 1);
+    expect(got[0]!.index).toBe(1n);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(behind.count("GET /v1/apps")).toBe(1);
+    expect(events).toEqual([]);
+  });
+
   it("resumes from a saved (index, chainHash), and from an index alone", async () => {
     const log = new FakeLog(t, APP);
     log.publish(["a", "b", "c"]);
@@ -251,11 +265,42 @@ describe("reading the finalized log", () => {
       chainHash: genesisHash(APP),
       certificate: null,
     });
+
     log.publish(["a", "b"]);
-    const tip = await reader.lastFinalized();
-    expect(tip.index).toBe(2n);
-    expect(tip.chainHash).toBe(log.hashAt(2n));
+    log.publish(["c"]);
+    // Claims 3 is final with the (valid) certificate of 2: the point and its proof disagree.
+    const stale = await start(log, {
+      tamperTip: (tip) => ({ ...tip, finality: log.certificates.get(2n) ?? null }),
+    });
+    const under = await start(log, {
+      tamperTip: (tip) => ({
+        ...tip,
+        finality: certify(t, APP, tip.index, tip.chainHash, t.byStake.slice(1)),
+      }),
+    });
+    const second = client([stale.url, under.url, node.url]);
+    const tip = await second.log.lastFinalized();
+    expect(tip.index).toBe(3n);
+    expect(tip.chainHash).toBe(log.hashAt(3n));
     expect(tip.certificate?.kind).toBe("finalize");
+    expect(rejections(second.events)).toEqual(["CHAIN_MISMATCH", "BELOW_THRESHOLD"]);
+  });
+
+  it("skips a node that is not ready and refuses one that serves another snapshot", async () => {
+    const log = new FakeLog(t, APP);
+    log.publish(["a"]);
+    const starting = await start(log, { ready: false });
+    const foreign = await start(log, { snapshotId: keccak256("0x03") });
+    const node = await start(log);
+    const { log: reader, events } = client([starting.url, foreign.url, node.url]);
+    const [batch] = await take(reader.batches(), 1);
+    expect(batch!.index).toBe(1n);
+    expect(starting.count("GET /v1/apps")).toBe(0);
+    expect(foreign.count("GET /v1/apps")).toBe(0);
+    expect(
+      events.filter((e) => e.type === "node-failed").map((e) => e.type === "node-failed" && e.problem),
+    ).toEqual(["not ready"]);
+    expect(rejections(events)).toEqual(["SNAPSHOT_MISMATCH"]);
   });
 });
 
@@ -322,6 +367,17 @@ describe("sending", () => {
     const timeout = error as SendTimeoutError;
     expect(timeout.accepted).toBe(true);
     expect(timeout.ids).toEqual([log.entries[0]!.id]);
+  });
+
+  it("refuses a node that names a wrong index for an id, and asks another", async () => {
+    const log = new FakeLog(t, APP);
+    log.publish(["someone else's"]);
+    const liar = await start(log, { tamperStatus: (status) => ({ ...status, index: 1n }) });
+    const honest = await start(log);
+    const { log: sender, events } = client([liar.url, honest.url]);
+    const { indexes } = await sender.send(["mine"], { waitFor: "finalized" });
+    expect(indexes).toEqual([2n]);
+    expect(rejections(events)).toEqual(["ID_MISMATCH"]);
   });
 
   it("sends again with the same ids without sequencing a batch twice", async () => {

@@ -4,16 +4,18 @@
  * (forged certificates, tampered bodies, a lying prevChainHash) and watch the client refuse it.
  * Everything they serve is built with the real library: a real 4-member static network, real BLS
  * shares (`signVote`) aggregated by `buildCertificate`, the library's wire codecs. The SDK
- * against real nodes is tested by the multi-process e2e suite (`packages/integration`, branch e2e).
+ * against real nodes is tested by the sequencer's multi-process end-to-end suite.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { aggregateG1, type BlsKeyPair, generateKeyPair } from "@avskit/bls";
 import {
+  type BatchStatus,
   batchStatusToJson,
   buildCertificate,
   type Certificate,
   type FinalizedPage,
+  type FinalizedTip,
   finalizedPageToJson,
   finalizedTipToJson,
   genesisHash,
@@ -172,6 +174,12 @@ export interface FakeNodeOptions {
   /** Answers every POST with this refusal. */
   readonly refuseSend?: { status: number; code: string; retryable: boolean };
   readonly ready?: boolean;
+  /** Serves the pages of a node that has nothing yet (after holding the long-poll). */
+  readonly behind?: boolean;
+  /** The snapshot it says it serves in GET /v1/state (default: the network's). */
+  readonly snapshotId?: Hex;
+  readonly tamperTip?: (tip: FinalizedTip) => FinalizedTip;
+  readonly tamperStatus?: (status: BatchStatus) => BatchStatus;
 }
 
 /** A node of the cluster over 127.0.0.1 serving `log`, counting the requests it gets. */
@@ -222,13 +230,25 @@ export class FakeNode {
           term: 1n,
           leader: log.t.network.members[0]!.operatorId,
           ready: this.options.ready ?? true,
-          snapshotId: log.t.network.snapshotId,
+          snapshotId: this.options.snapshotId ?? log.t.network.snapshotId,
           apps: {},
         }),
       );
     }
     if (req.method === "GET" && url.pathname === `${app}/batches`) {
       const after = BigInt(url.searchParams.get("after") ?? "0");
+      if (this.options.behind) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        const empty = {
+          app: log.app,
+          after,
+          prevChainHash: genesisHash(log.app),
+          batches: [],
+          finality: null,
+          lastFinalized: 0n,
+        };
+        return send(res, 200, finalizedPageToJson(empty));
+      }
       if (log.finalized <= after) await log.changed(wait);
       const page = log.page(after);
       return send(res, 200, finalizedPageToJson(this.options.tamper ? this.options.tamper(page) : page));
@@ -237,11 +257,13 @@ export class FakeNode {
       return send(
         res,
         200,
-        finalizedTipToJson({
-          index: log.finalized,
-          chainHash: log.hashAt(log.finalized),
-          finality: log.certificates.get(log.finalized) ?? null,
-        }),
+        finalizedTipToJson(
+          (this.options.tamperTip ?? ((tip) => tip))({
+            index: log.finalized,
+            chainHash: log.hashAt(log.finalized),
+            finality: log.certificates.get(log.finalized) ?? null,
+          }),
+        ),
       );
     }
     if (req.method === "GET" && url.pathname.startsWith(`${app}/ids/`)) {
@@ -251,7 +273,8 @@ export class FakeNode {
         const at = log.entries.findIndex((e) => e.id === id);
         const index = BigInt(at + 1);
         if (at >= 0 && index <= log.finalized) {
-          return send(res, 200, batchStatusToJson({ id, state: "finalized", index }));
+          const status: BatchStatus = { id, state: "finalized", index };
+          return send(res, 200, batchStatusToJson(this.options.tamperStatus?.(status) ?? status));
         }
         if (Date.now() >= deadline) {
           return send(
