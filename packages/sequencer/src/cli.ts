@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+import { runServiceCli } from "@avskit/runtime";
+import { sequencerService } from "./service.js";
+
+runServiceCli(sequencerService);

@@ -1,0 +1,377 @@
+import {
+  type Certificate,
+  checkViewChangeVote,
+  compareLocks,
+  hasQuorum,
+  isEquivocation,
+  justifyNewView,
+  leaderOf,
+  type Member,
+  memberById,
+  type NewView,
+  newViewFromJson,
+  newViewToJson,
+  nextChainHash,
+  peerLogPageFromJson,
+  signViewChangeVote,
+  stakeOf,
+  type TipStatement,
+  tipStatementToJson,
+  type ViewChangeVote,
+  viewChangeVoteToJson,
+} from "@avskit/sequencer-protocol";
+import { type Hex, hexToBytes } from "viem";
+import { briefly, RefusedError } from "./errors.js";
+import type { SequencerNode } from "./node.js";
+import type { StoredEntry } from "./store.js";
+
+/**
+ * Leader change (PROTOCOL.md "Leader change"): suspicion, votes, the new leader's new view, a
+ * follower's acceptance, escalation to the next term when a change does not complete, and the
+ * catch-up of a node that missed one.
+ */
+export class ViewChange {
+  readonly #node: SequencerNode;
+  #votedTerm: bigint;
+  #votingSince = 0;
+  #newView: NewView | undefined;
+  /** Votes received, by term then voter. */
+  readonly #votes = new Map<bigint, Map<Hex, ViewChangeVote>>();
+  /** Tip statements of leaders seen (own rounds and peers' gossip), by term/app/index. */
+  readonly #statements = new Map<string, TipStatement>();
+  readonly #latest = new Map<string, TipStatement>();
+  #gossiped = new Set<string>();
+  #enteredAt = Date.now();
+  #timer: NodeJS.Timeout | undefined;
+  #gossipTimer: NodeJS.Timeout | undefined;
+  #making = false;
+  #fetching = false;
+
+  constructor(node: SequencerNode, persisted: { votedTerm: bigint; newView: NewView | undefined }) {
+    this.#node = node;
+    this.#votedTerm = persisted.votedTerm;
+    this.#newView = persisted.newView;
+  }
+
+  get newView(): NewView | undefined {
+    return this.#newView;
+  }
+
+  get votedTerm(): bigint {
+    return this.#votedTerm;
+  }
+
+  get enteredAt(): number {
+    return this.#enteredAt;
+  }
+
+  start(): void {
+    this.#enteredAt = Date.now();
+    this.#timer = setInterval(() => this.#tick(), 100);
+    this.#gossipTimer = setInterval(() => this.#gossip(), 250);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    clearInterval(this.#gossipTimer);
+  }
+
+  #tick(): void {
+    const node = this.#node;
+    if (node.stopped) return;
+    const now = Date.now();
+    const { leaderTimeoutMs } = node.settings;
+    if (this.#votedTerm > node.term) {
+      // A change that does not complete within twice the leader timeout: the next term.
+      if (now - this.#votingSince > 2 * leaderTimeoutMs)
+        this.#vote(this.#votedTerm + 1n, "escalation: the change to the voted term did not complete");
+      return;
+    }
+    if (!node.isLeader && now - node.lastRoundAt > leaderTimeoutMs)
+      this.suspect(`leader silent: no valid round for ${now - node.lastRoundAt} ms`);
+  }
+
+  /** Suspects the current leader: votes for the next term (once per term). */
+  suspect(reason: string): void {
+    const node = this.#node;
+    if (node.stopped || this.#votedTerm > node.term) return;
+    this.#vote(node.term + 1n, reason);
+  }
+
+  #vote(newTerm: bigint, reason: string): void {
+    const node = this.#node;
+    if (newTerm <= this.#votedTerm) return;
+    this.#votedTerm = newTerm;
+    this.#votingSince = Date.now();
+    node.store.setMeta("voted_term", newTerm.toString());
+    const locks: Record<string, Certificate | null> = {};
+    for (const [app, log] of node.apps) locks[app] = log.lock;
+    const vote = signViewChangeVote(
+      node.keys.ecdsaPrivateKey,
+      node.network,
+      node.self.operatorId,
+      newTerm,
+      locks,
+    );
+    node.logger.warn(
+      {
+        newTerm: newTerm.toString(),
+        term: node.term.toString(),
+        leader: node.leader.operatorId,
+        newLeader: leaderOf(node.network, newTerm).operatorId,
+        reason,
+      },
+      "voting for a new term",
+    );
+    this.#record(vote);
+    const body = { vote: viewChangeVoteToJson(vote) };
+    for (const peer of node.others) {
+      node.peers.request(peer, "POST", "/v1/peer/view-change", body).catch((error) => {
+        node.logger.debug({ peer: peer.operatorId, err: briefly(error) }, "view-change vote not delivered");
+      });
+    }
+    void this.#tryNewView(newTerm);
+  }
+
+  #record(vote: ViewChangeVote): void {
+    let votes = this.#votes.get(vote.newTerm);
+    if (!votes) {
+      votes = new Map();
+      this.#votes.set(vote.newTerm, votes);
+    }
+    votes.set(vote.from, vote);
+  }
+
+  /** A peer's vote (POST /v1/peer/view-change), from the authenticated sender. */
+  onVote(from: Member, vote: ViewChangeVote): void {
+    const node = this.#node;
+    if (vote.from !== from.operatorId) throw new RefusedError("BAD_VOTE", "the vote is not the sender's");
+    if (vote.newTerm <= node.term) return;
+    const check = checkViewChangeVote(node.network, vote);
+    if (!check.ok) throw new RefusedError("BAD_VOTE", check.reason);
+    this.#record(vote);
+    const voters = this.#votes.get(vote.newTerm)!;
+    // Join a change that some honest member wants (more stake than the faulty can have).
+    const stake = stakeOf(
+      node.network,
+      [...voters.keys()].filter((id) => id !== node.self.operatorId),
+    );
+    const { totalStake, thresholdPercent } = node.network;
+    if (vote.newTerm > this.#votedTerm && 100n * stake > BigInt(100 - thresholdPercent) * totalStake)
+      this.#vote(
+        vote.newTerm,
+        `joining: members with more than ${100 - thresholdPercent}% of the stake voted`,
+      );
+    void this.#tryNewView(vote.newTerm);
+  }
+
+  /** As the new leader of `term`, with votes of a quorum: the new view. */
+  async #tryNewView(term: bigint): Promise<void> {
+    const node = this.#node;
+    if (this.#making || node.term >= term) return;
+    if (leaderOf(node.network, term).operatorId !== node.self.operatorId) return;
+    const votes = [...(this.#votes.get(term)?.values() ?? [])];
+    if (
+      !hasQuorum(
+        node.network,
+        votes.map((v) => v.from),
+      )
+    )
+      return;
+    this.#making = true;
+    try {
+      const justified = justifyNewView(node.network, term, votes);
+      if (!justified.ok) {
+        node.logger.warn(
+          { term: term.toString(), reason: justified.reason },
+          "votes do not justify a new view",
+        );
+        return;
+      }
+      const nv: NewView = { term, votes, base: justified.base };
+      await node.withAllApps(async () => {
+        if (node.term >= term) return;
+        for (const [app, base] of Object.entries(nv.base)) {
+          if (base === null) continue;
+          const log = node.logOf(app);
+          if (log.hashAt(Number(base.index)) !== base.chainHash) await this.#fetchTo(app, base, votes);
+        }
+        this.#apply(nv, "new leader: votes of a quorum");
+      });
+      const body = newViewToJson(nv);
+      for (const peer of node.others) {
+        node.peers.request(peer, "POST", "/v1/peer/new-view", body).catch((error) => {
+          node.logger.debug({ peer: peer.operatorId, err: briefly(error) }, "new view not delivered");
+        });
+      }
+    } catch (error) {
+      node.logger.error({ err: error, term: term.toString() }, "could not make the new view");
+    } finally {
+      this.#making = false;
+    }
+  }
+
+  /**
+   * Fetches the entries up to the base lock from peers (those that voted it first), checking
+   * that they chain from this log's finalized entries to `base.chainHash`, and puts them in place
+   * of this log's entries after its finalized index.
+   */
+  async #fetchTo(app: string, base: Certificate, votes: readonly ViewChangeVote[]): Promise<void> {
+    const node = this.#node;
+    const log = node.logOf(app);
+    const target = Number(base.index);
+    const holders = votes.filter((v) => compareLocks(v.locks[app] ?? null, base) >= 0).map((v) => v.from);
+    const candidates = [...new Set([...holders, ...node.others.map((m) => m.operatorId)])].filter(
+      (id) => id !== node.self.operatorId,
+    );
+    for (const id of candidates) {
+      const peer = memberById(node.network, id)!;
+      try {
+        const start = log.finalizedIndex;
+        let hash = log.hashAt(start)!;
+        const fetched: StoredEntry[] = [];
+        while (start + fetched.length < target) {
+          const after = start + fetched.length;
+          const limit = Math.min(1_000, target - after);
+          const page = peerLogPageFromJson(
+            await node.peers.request(peer, "GET", `/v1/peer/log?app=${app}&after=${after}&limit=${limit}`),
+          );
+          if (page.entries.length === 0) throw new Error(`the peer has no entries after ${after}`);
+          for (const e of page.entries) {
+            if (Number(e.index) !== start + fetched.length + 1) throw new Error("entries out of order");
+            hash = nextChainHash(hash, hexToBytes(e.id), e.body);
+            fetched.push({ index: Number(e.index), id: e.id, body: e.body, chainHash: hash });
+            if (fetched.length + start === target) break;
+          }
+        }
+        if (hash !== base.chainHash) throw new Error("the entries do not chain to the base lock");
+        node.store.transaction(() => {
+          log.truncateAfter(start);
+          log.append(fetched);
+        });
+        node.logger.info(
+          { app, from: start, to: target, peer: id },
+          "fetched entries up to the new view's base",
+        );
+        return;
+      } catch (error) {
+        node.logger.warn({ app, peer: id, err: briefly(error) }, "could not fetch entries up to the base");
+      }
+    }
+    throw new Error(`no peer gave the entries of ${app} up to ${target}`);
+  }
+
+  /** Moves this node into the view (the leader's own or one accepted), under every app's lock. */
+  #apply(nv: NewView, reason: string): void {
+    const node = this.#node;
+    node.store.transaction(() => {
+      const apps = new Set([...node.apps.keys(), ...Object.keys(nv.base)]);
+      for (const app of apps) {
+        const log = node.logOf(app);
+        const base = nv.base[app] ?? null;
+        const keep =
+          base !== null && log.hashAt(Number(base.index)) === base.chainHash
+            ? Number(base.index)
+            : log.finalizedIndex;
+        const dropped = log.truncateAfter(keep);
+        if (base !== null) log.setLock(base);
+        if (dropped > 0) {
+          node.logger.info({ app, after: keep, dropped }, "truncated entries after the new view's base");
+          node.onTruncated(app);
+        }
+      }
+      this.#newView = nv;
+      node.store.setMeta("new_view", JSON.stringify(newViewToJson(nv)));
+      if (this.#votedTerm < nv.term) {
+        this.#votedTerm = nv.term;
+        node.store.setMeta("voted_term", nv.term.toString());
+      }
+      node.enterTerm(nv.term, reason);
+    });
+    this.#enteredAt = Date.now();
+    for (const term of [...this.#votes.keys()]) if (term <= nv.term) this.#votes.delete(term);
+  }
+
+  /** A new view from a peer (POST, or fetched): accepted when justified and newer. */
+  async onNewView(nv: NewView): Promise<void> {
+    const node = this.#node;
+    if (nv.term <= node.term) return;
+    const justified = justifyNewView(node.network, nv.term, nv.votes);
+    if (!justified.ok) throw new RefusedError("BAD_NEW_VIEW", justified.reason);
+    for (const app of new Set([...Object.keys(justified.base), ...Object.keys(nv.base)])) {
+      const a = justified.base[app] ?? null;
+      const b = nv.base[app] ?? null;
+      if (compareLocks(a, b) !== 0 || a?.chainHash !== b?.chainHash)
+        throw new RefusedError("BAD_NEW_VIEW", `the base of ${app} is not the highest lock among the votes`);
+    }
+    await node.withAllApps(async () => {
+      if (nv.term <= node.term) return;
+      this.#apply(nv, "new view accepted");
+    });
+  }
+
+  /** A round of a higher term arrived: get that term's new view from its sender. */
+  needNewView(from: Member, term: bigint): void {
+    if (term > this.#node.term) this.catchUpFrom(from);
+  }
+
+  /** Fetches the peer's new view (GET /v1/peer/new-view) and applies it if newer. */
+  catchUpFrom(peer: Member): void {
+    const node = this.#node;
+    if (this.#fetching) return;
+    this.#fetching = true;
+    node.peers
+      .request(peer, "GET", "/v1/peer/new-view")
+      .then((json) => this.onNewView(newViewFromJson(json)))
+      .catch((error) =>
+        node.logger.debug({ peer: peer.operatorId, err: briefly(error) }, "new view not fetched"),
+      )
+      .finally(() => {
+        this.#fetching = false;
+      });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Equivocation: leaders' tip statements, from rounds and from peers' gossip.
+
+  /** A verified tip statement; two for one (term, app, index) with different hashes prove equivocation. */
+  noteStatement(st: TipStatement): void {
+    const key = `${st.term}/${st.app}/${st.index}`;
+    const seen = this.#statements.get(key);
+    if (seen === undefined) {
+      this.#statements.set(key, st);
+      if (this.#statements.size > 20_000) this.#statements.delete(this.#statements.keys().next().value!);
+      const latestKey = `${st.term}/${st.app}`;
+      const latest = this.#latest.get(latestKey);
+      if (!latest || latest.index <= st.index) this.#latest.set(latestKey, st);
+      return;
+    }
+    if (seen.chainHash !== st.chainHash && isEquivocation(this.#node.network, seen, st)) {
+      this.#node.metrics.disputes.inc({ kind: "equivocation" });
+      if (st.term === this.#node.term)
+        this.suspect(`equivocation: two tip statements of the leader for ${st.app} at ${st.index}`);
+    }
+  }
+
+  /** Sends the latest statement per app to every peer (POST /v1/peer/status), when it changed. */
+  #gossip(): void {
+    const node = this.#node;
+    if (node.stopped || node.isLeader) return;
+    const fresh: TipStatement[] = [];
+    for (const [key, st] of this.#latest) {
+      if (st.term !== node.term) {
+        this.#latest.delete(key);
+        continue;
+      }
+      const id = `${key}/${st.index}`;
+      if (!this.#gossiped.has(id)) fresh.push(st);
+    }
+    if (fresh.length === 0) return;
+    this.#gossiped = new Set(fresh.map((st) => `${st.term}/${st.app}/${st.index}`));
+    const body = { statements: fresh.map(tipStatementToJson) };
+    for (const peer of node.others) {
+      if (peer.operatorId === node.leader.operatorId) continue;
+      node.peers.request(peer, "POST", "/v1/peer/status", body).catch(() => {});
+    }
+  }
+}
