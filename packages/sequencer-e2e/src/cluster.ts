@@ -8,7 +8,7 @@ import { formatStaticNetwork, type StaticNetworkFileJson, staticMember } from "@
 import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { ClusterError } from "./errors.js";
-import { getJson, sleep } from "./http.js";
+import { getJson, postJson, sleep } from "./http.js";
 import { PeerProxy } from "./peer-proxy.js";
 import { freePort } from "./ports.js";
 
@@ -46,15 +46,25 @@ export interface ClusterOptions {
   readonly proxied?: boolean;
   /** Wait until every node reports ready with one leader (default true). */
   readonly waitReady?: boolean;
+  /**
+   * Sequence one batch in app `warmup` at start (default true). The node sends rounds only for
+   * apps it has: with none, followers hear nothing, suspect every leader and the term churns
+   * (reported to the node's author); a first app keeps heartbeats going.
+   */
+  readonly warmup?: boolean;
   /** The node's log level (default "info"). */
   readonly logLevel?: string;
 }
 
 const require = createRequire(import.meta.url);
 
+/** The app Cluster.start sequences one batch in (see ClusterOptions.warmup). */
+export const WARMUP_APP = "warmup";
+
 /** The built CLI of @avskit/sequencer (turbo builds the node before these tests run). */
 export function sequencerCliPath(): string {
-  return join(dirname(require.resolve("@avskit/sequencer/package.json")), "dist/src/cli.js");
+  // The package's entry is dist/src/index.js; its CLI sits beside it.
+  return join(dirname(require.resolve("@avskit/sequencer")), "cli.js");
 }
 
 /** One member of the cluster: its keys, ports and the processes it ran (one per start). */
@@ -173,6 +183,7 @@ export class Cluster {
     writeFileSync(networkFile, formatStaticNetwork(file));
     const cluster = new Cluster(root, networkFile, nodes, options);
     for (const node of nodes) cluster.#spawn(node);
+    if (options.warmup !== false) await cluster.#warmup();
     if (options.waitReady !== false) await cluster.waitReady();
     return cluster;
   }
@@ -227,6 +238,26 @@ export class Cluster {
     children.add(run);
     void run.ended.then(() => children.delete(run));
     node.attach(run);
+  }
+
+  /** One batch in app WARMUP_APP, with a fixed id (so that sending it to several nodes is one batch). */
+  async #warmup(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const body = {
+      batches: [{ id: `0x${"00".repeat(15)}01`, body: Buffer.from("warmup").toString("base64") }],
+    };
+    for (;;) {
+      const replies = await Promise.all(
+        this.nodes.map((n) => postJson(`${n.url}/v1/apps/${WARMUP_APP}/batches`, body, {}, 1_000)),
+      );
+      if (replies.some((r) => r?.status === 200)) return;
+      const dead = this.nodes.find((n) => n.process && !n.running);
+      if (dead)
+        throw new ClusterError(`node ${dead.index} exited at start-up:\n${dead.output().slice(-4000)}`);
+      if (Date.now() > deadline)
+        throw new ClusterError(`no node took the warm-up batch: ${JSON.stringify(replies)}`);
+      await sleep(100);
+    }
   }
 
   /** Every running node answers /v1/state ready, all naming one leader and one term. */

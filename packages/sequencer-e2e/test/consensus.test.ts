@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { SequencerClient } from "@avskit/sequencer-client";
 import { parseStaticNetwork } from "@avskit/sequencer-protocol";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { Cluster } from "../src/cluster.js";
+import { sleep } from "../src/http.js";
 import { APP, finalizedOf, type Scenario, scenario } from "./support.js";
 
 /**
@@ -59,4 +61,17 @@ it("concurrent clients through the SDK: one chaining hash at every finalized ind
     expect(checker.log(APP).hashes[Number(tip!.index) - 1]?.toLowerCase()).toBe(tip!.chainHash);
   }
   expect(top?.index).toBe(total);
+});
+
+it("a cluster with no app yet keeps its first leader (heartbeats without apps)", async () => {
+  const idle = await Cluster.start({ warmup: false, waitReady: false });
+  try {
+    await sleep(4_000);
+    const states = await idle.states();
+    // The leader of term 1 still leads, and every node says it is ready.
+    expect(states.map((st) => st?.term)).toEqual(idle.nodes.map(() => "1"));
+    expect(states.every((st) => st?.ready === true)).toBe(true);
+  } finally {
+    await idle.close();
+  }
 });
