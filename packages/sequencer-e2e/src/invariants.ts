@@ -68,6 +68,7 @@ export class InvariantChecker {
   #loop: Promise<void> | undefined;
   #ticks = 0;
   #verifyBudget = 0;
+  #pass: Promise<void> = Promise.resolve();
 
   constructor(cluster: CheckedNodes, apps: readonly string[], options: InvariantCheckerOptions = {}) {
     this.#cluster = cluster;
@@ -133,8 +134,17 @@ export class InvariantChecker {
     return this.#logs.get(app)!.indexOfId.get(id.toLowerCase());
   }
 
-  /** One pass over every running node and app: reads all new finalized pages. */
-  async tick(): Promise<void> {
+  /**
+   * One pass over every running node and app: reads all new finalized pages. Passes never
+   * overlap (a test's own call waits for the loop's), since each continues where the last ended.
+   */
+  tick(): Promise<void> {
+    const pass = this.#pass.then(() => this.#tick());
+    this.#pass = pass.catch(() => undefined);
+    return pass;
+  }
+
+  async #tick(): Promise<void> {
     this.#verifyBudget = this.#options.certificatesPerTick;
     await Promise.all(
       this.#cluster.nodes
