@@ -184,7 +184,11 @@ export class Cluster {
     const cluster = new Cluster(root, networkFile, nodes, options);
     for (const node of nodes) cluster.#spawn(node);
     if (options.warmup !== false) await cluster.#warmup();
-    if (options.waitReady !== false) await cluster.waitReady();
+    if (options.waitReady !== false) {
+      await cluster.waitReady();
+      // The warm-up batch final everywhere: a test's "before" state does not move under it.
+      if (options.warmup !== false) await cluster.#warmupFinal();
+    }
     return cluster;
   }
 
@@ -257,6 +261,17 @@ export class Cluster {
       if (Date.now() > deadline)
         throw new ClusterError(`no node took the warm-up batch: ${JSON.stringify(replies)}`);
       await sleep(100);
+    }
+  }
+
+  async #warmupFinal(timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const states = await this.states();
+      if (states.every((st) => st?.apps[WARMUP_APP]?.finalized === "1")) return;
+      if (Date.now() > deadline)
+        throw new ClusterError(`warm-up batch not final everywhere: ${JSON.stringify(states)}`);
+      await sleep(50);
     }
   }
 

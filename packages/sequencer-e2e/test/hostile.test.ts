@@ -1,9 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { PEER_HEADERS, PeerSigner, parseStaticNetwork } from "@avskit/sequencer-protocol";
+import {
+  PEER_HEADERS,
+  PeerSigner,
+  parseStaticNetwork,
+  peerRequestDigest,
+  signRawDigest,
+} from "@avskit/sequencer-protocol";
 import { generatePrivateKey } from "viem/accounts";
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { NodeState } from "../src/cluster.js";
 import { postJson } from "../src/http.js";
 import { APP, type Scenario, scenario } from "./support.js";
@@ -44,10 +50,11 @@ function randomJson(depth = 0): unknown {
       return random() < 0.5;
     case 2:
       return pick([0, -1, 1.5, 1e308, 2 ** 53, Number.MAX_SAFE_INTEGER + 2]);
+    // Every string carries a "~": never valid base64 (nor an id), so no generated batch is valid.
     case 3:
-      return pick(["", "0x", "-1", "NaN", "ü𝄞", "0".repeat(90), hex(int(40)), "=", "@@@@"]);
+      return `${pick(["", "0x", "-1", "NaN", "ü𝄞", "0".repeat(90), hex(int(40)), "=", "@@@@"])}~`;
     case 4:
-      return hex(pick([0, 1, 15, 17, 32]));
+      return `${hex(pick([0, 1, 15, 17, 32]))}~`;
     case 5:
       return Array.from({ length: int(4) }, () => randomJson(depth + 1));
     default:
@@ -71,11 +78,11 @@ function badBatch(): unknown {
     case 1:
       return { ...good, id: pick(["", "0x", "zz".repeat(16), 12, null, hex(16).slice(2)]) };
     case 2:
-      return { ...good, body: pick([12, null, true, [], {}, randomJson()]) };
+      return { ...good, body: pick([12, null, true, [], {}, { nested: randomJson() }, "0x~"]) };
     case 3:
       return { id: good.id };
     case 4:
-      return { ...good, body: randomBytes(70_000).toString("base64") }; // above maxBatchBytes
+      return { ...good, body: randomBytes(65_537).toString("base64") }; // one above maxBatchBytes
     case 5:
       return pick([null, 7, "x", []]);
     default:
@@ -114,7 +121,8 @@ function nextProbe(): Probe {
           "",
           '{"batches":',
           JSON.stringify({ batches: randomJson() }),
-          JSON.stringify({ batches: Array.from({ length: 20_000 }, () => ({ body: "" })) }),
+          // One above --max-batches-per-request.
+          JSON.stringify({ batches: Array.from({ length: 1_001 }, () => ({ body: "" })) }),
         ]),
         contentType: pick(["application/json", "text/plain", "application/x-www-form-urlencoded"]),
       };
@@ -203,7 +211,7 @@ function send(port: number, probe: Probe, i: number): Promise<number | string> {
 let s: Scenario;
 let before: (NodeState | undefined)[];
 beforeAll(async () => {
-  s = await scenario({ args: ["--rate-limit", "0"] });
+  s = await scenario();
   before = await s.cluster.states();
 });
 afterAll(async () => {
@@ -228,7 +236,8 @@ it(`${REQUESTS} malformed or hostile client requests: no crash, no 5xx, no state
         const probe = nextProbe();
         const outcome = await send(cluster.node(i % cluster.nodes.length).port, probe, i);
         statuses.set(outcome, (statuses.get(outcome) ?? 0) + 1);
-        if (typeof outcome !== "number" || outcome >= 500 || outcome < 400) {
+        const emptyOk = outcome === 200 && probe.body?.replace(/\s/g, "") === '{"batches":[]}';
+        if (!emptyOk && (typeof outcome !== "number" || outcome >= 500 || outcome < 400)) {
           expect.fail(`${probe.method} ${probe.path} ${probe.body?.slice(0, 200) ?? ""} → ${outcome}`);
         }
       }
@@ -254,24 +263,20 @@ it("forged, non-member, replayed and stale peer requests are refused with the li
 
   expect(codeOf(await peerPost({}))).toBe("UNAUTHENTICATED");
 
+  // Headers built by hand (PeerSigner refuses a key that is not the member's): signed with
+  // `key`, naming `fromId`, at `seq`.
+  const handMade = (key: `0x${string}`, fromId: string, seq = BigInt(Date.now()) * 1000n) => ({
+    [PEER_HEADERS.from]: fromId,
+    [PEER_HEADERS.seq]: seq.toString(),
+    [PEER_HEADERS.signature]: signRawDigest(
+      key,
+      peerRequestDigest(network.snapshotId, to.operatorId, seq, "POST", path, body),
+    ),
+  });
   // Signed by a key that is not the member's registered one.
-  const forged = new PeerSigner(generatePrivateKey(), network, from.operatorId).headers(
-    to.operatorId,
-    "POST",
-    path,
-    body,
-  );
-  expect(codeOf(await peerPost(forged))).toBe("BAD_PEER_SIGNATURE");
-
+  expect(codeOf(await peerPost(handMade(generatePrivateKey(), from.operatorId)))).toBe("BAD_PEER_SIGNATURE");
   // A well-formed request from an operator id that is not in the network.
-  const stranger = new PeerSigner(generatePrivateKey(), network, from.operatorId).headers(
-    to.operatorId,
-    "POST",
-    path,
-    body,
-  );
-  stranger[PEER_HEADERS.from] = hex(32);
-  expect(codeOf(await peerPost(stranger))).toBe("NOT_A_MEMBER");
+  expect(codeOf(await peerPost(handMade(generatePrivateKey(), hex(32))))).toBe("NOT_A_MEMBER");
 
   // A genuine request, sent twice: the second is a replay, whatever the first's fate.
   const genuine = new PeerSigner(from.ecdsaKey, network, from.operatorId).headers(
@@ -286,16 +291,8 @@ it("forged, non-member, replayed and stale peer requests are refused with the li
   );
   expect(codeOf(await peerPost(genuine))).toBe("REPLAYED_PEER_REQUEST");
 
-  // Signed a minute ago (the window is 30 s).
-  const now = Date.now();
-  const clock = vi.spyOn(Date, "now").mockReturnValue(now - 60_000);
-  const stale = new PeerSigner(from.ecdsaKey, network, from.operatorId).headers(
-    to.operatorId,
-    "POST",
-    path,
-    body,
-  );
-  clock.mockRestore();
+  // Signed a minute ago by the member itself (the window is 30 s).
+  const stale = handMade(from.ecdsaKey, from.operatorId, BigInt(Date.now() - 60_000) * 1000n);
   expect(codeOf(await peerPost(stale))).toBe("STALE_PEER_REQUEST");
 
   expect(cluster.nodes.every((n) => n.running)).toBe(true);
