@@ -441,7 +441,7 @@ class LocalAvsRun {
     const networkFile = join(dir, "network.json");
     const network = writeSequencerNetwork(networkFile, nodes);
     this.#sequencer = new SequencerWatch({ network, nodes, out: this.#io.out, err: this.#io.err });
-    return Promise.all(nodes.map((node) => sequencerService({ node, networkFile, logLevel })));
+    return nodes.map((node) => sequencerService({ node, networkFile, logLevel }));
   }
 
   /** Tasks start once every other service is healthy; stopped first, so no task is created while the rest goes down. */

@@ -1,5 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import { decryptSecretStorage } from "@avskit/bls";
+import { writeFileSync } from "node:fs";
 import { SequencerClient } from "@avskit/sequencer-client";
 import {
   formatStaticNetwork,
@@ -8,7 +7,6 @@ import {
   parseStaticNetwork,
   staticMember,
 } from "@avskit/sequencer-protocol";
-import { type Hex, toHex } from "viem";
 import type { DevnetOperator } from "./operators.js";
 import { LOCALHOST } from "./ports.js";
 import type { ServiceSpec } from "./service-process.js";
@@ -43,24 +41,14 @@ export function writeSequencerNetwork(file: string, nodes: readonly SequencerNod
   return parseStaticNetwork(text);
 }
 
-/** The operator's ECDSA private key from its keystore: the node signs peer requests with it. */
-async function ecdsaPrivateKey(operator: DevnetOperator): Promise<Hex> {
-  const keystore = JSON.parse(readFileSync(operator.ecdsaKeyPath, "utf8")) as {
-    crypto?: unknown;
-    Crypto?: unknown;
-  };
-  return toHex(await decryptSecretStorage(keystore.crypto ?? keystore.Crypto, operator.password));
-}
-
 export interface SequencerServiceOptions {
   readonly node: SequencerNode;
   readonly networkFile: string;
   readonly logLevel?: string;
 }
 
-export async function sequencerService(options: SequencerServiceOptions): Promise<ServiceSpec> {
+export function sequencerService(options: SequencerServiceOptions): ServiceSpec {
   const { node } = options;
-  const blsKey = `0x${node.operator.blsKeyPair.secretKey.toString(16).padStart(64, "0")}`;
   return {
     name: `sequencer-${node.operator.name.replace(/^operator-/, "")}`,
     packageName: "@avskit/sequencer",
@@ -74,13 +62,17 @@ export async function sequencerService(options: SequencerServiceOptions): Promis
       options.networkFile,
       "--metrics-addr",
       `${LOCALHOST}:${node.metricsPort}`,
+      "--bls-keystore-path",
+      node.operator.blsKeyPath,
+      "--ecdsa-keystore-path",
+      node.operator.ecdsaKeyPath,
       "--log-level",
       options.logLevel ?? "info",
     ],
-    // Keys through the environment, never as flags.
+    // The operator's own key files; their password through the environment, never as a flag.
     env: {
-      AVSKIT_SEQUENCER_BLS_PRIVATE_KEY: blsKey,
-      AVSKIT_SEQUENCER_ECDSA_PRIVATE_KEY: await ecdsaPrivateKey(node.operator),
+      AVSKIT_SEQUENCER_BLS_KEYSTORE_PASSWORD: node.operator.password,
+      AVSKIT_SEQUENCER_ECDSA_KEYSTORE_PASSWORD: node.operator.password,
     },
     healthUrl: `${sequencerUrl(node.port)}/v1/state`,
     summary: `API ${sequencerUrl(node.port)}  metrics http://${LOCALHOST}:${node.metricsPort}/metrics`,
@@ -122,6 +114,14 @@ export class SequencerWatch {
   }
 
   start(): void {
+    // A first batch at once: the log exists before the first task (and nodes with an app hear
+    // the leader's heartbeats).
+    this.#client.send([{ event: "devnet started", at: new Date().toISOString() }]).then(
+      () => {
+        this.#sent++;
+      },
+      (error: Error) => this.#options.err(`sequencer: first batch not sent: ${error.message}`),
+    );
     this.#timer = setInterval(() => {
       this.#polling ??= this.poll().finally(() => {
         this.#polling = undefined;

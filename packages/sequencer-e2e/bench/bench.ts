@@ -34,6 +34,8 @@ const { values } = parseArgs({
     "tx-bytes": { type: "string", default: "100" },
     heartbeat: { type: "string", default: "100ms" },
     "leader-timeout": { type: "string", default: "2s" },
+    /** More flags for every node, space-separated (e.g. "--max-round-bytes 262144"). */
+    "node-args": { type: "string", default: "" },
   },
 });
 
@@ -85,7 +87,7 @@ interface PhaseResult {
   readonly maxGapMs: number;
   readonly sent: number;
   readonly sendErrors: number;
-  readonly cpu: Record<string, number>;
+  readonly cpu: Record<string, number | null>;
 }
 
 async function runPhase(
@@ -198,6 +200,7 @@ async function main(): Promise<void> {
     heartbeat: values.heartbeat,
     leaderTimeout: values["leader-timeout"],
     logLevel: "warn",
+    args: values["node-args"].split(" ").filter(Boolean),
   });
   try {
     const network = parseStaticNetwork(readFileSync(cluster.networkFile, "utf8"));
@@ -210,8 +213,17 @@ async function main(): Promise<void> {
     say(`phase 2: ${KILL_DURATION_S} s, the leader killed at ${KILL_DURATION_S / 2} s`);
     let killed = "";
     const kill = await runPhase(cluster, network, KILL_DURATION_S, steady.lastIndex, async () => {
-      const leader = await cluster.leader();
-      if (!leader) throw new Error("no leader to kill");
+      // The nodes may be between terms right then: up to 10 s for one leader.
+      let leader = await cluster.leader();
+      for (let tries = 0; !leader && tries < 100; tries++) {
+        await sleep(100);
+        leader = await cluster.leader();
+      }
+      if (!leader) {
+        killed = "none: no leader for 10 s";
+        say("no leader to kill: the nodes did not agree on one for 10 s");
+        return;
+      }
       killed = `node${leader.node.index} (term ${leader.term})`;
       say(`killing the leader ${killed}`);
       await cluster.kill(leader.node.index);
@@ -250,6 +262,15 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
+    // What the nodes complained about (warnings and errors), for a run that went wrong.
+    for (const node of cluster.nodes) {
+      const lines = node.lines().filter((l) => l.level >= 40);
+      const byMsg = new Map<string, number>();
+      for (const l of lines) byMsg.set(l.msg, (byMsg.get(l.msg) ?? 0) + 1);
+      if (byMsg.size > 0) say(`node${node.index} warnings: ${JSON.stringify(Object.fromEntries(byMsg))}`);
+      const error = lines.find((l) => l.level >= 50);
+      if (error) say(`node${node.index} first error: ${JSON.stringify(error).slice(0, 600)}`);
+    }
     await cluster.close();
   }
 }
