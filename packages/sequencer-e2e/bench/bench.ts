@@ -214,8 +214,9 @@ async function main(): Promise<void> {
     let killed = "";
     const kill = await runPhase(cluster, network, KILL_DURATION_S, steady.lastIndex, async () => {
       // The nodes may be between terms right then: up to 10 s for one leader.
+      const giveUpAt = Date.now() + 10_000;
       let leader = await cluster.leader();
-      for (let tries = 0; !leader && tries < 100; tries++) {
+      while (!leader && Date.now() < giveUpAt) {
         await sleep(100);
         leader = await cluster.leader();
       }

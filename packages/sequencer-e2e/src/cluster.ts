@@ -183,11 +183,17 @@ export class Cluster {
     writeFileSync(networkFile, formatStaticNetwork(file));
     const cluster = new Cluster(root, networkFile, nodes, options);
     for (const node of nodes) cluster.#spawn(node);
-    if (options.warmup !== false) await cluster.#warmup();
-    if (options.waitReady !== false) {
-      await cluster.waitReady();
-      // The warm-up batch final everywhere: a test's "before" state does not move under it.
-      if (options.warmup !== false) await cluster.#warmupFinal();
+    try {
+      if (options.warmup !== false) await cluster.#warmup();
+      if (options.waitReady !== false) {
+        await cluster.waitReady();
+        // The warm-up batch final everywhere: a test's "before" state does not move under it.
+        if (options.warmup !== false) await cluster.#warmupFinal();
+      }
+    } catch (error) {
+      // A cluster that did not come up is not left running: the caller never gets it to close.
+      await cluster.close();
+      throw error;
     }
     return cluster;
   }
