@@ -182,9 +182,18 @@ export class Cluster {
     const networkFile = join(root, "network.json");
     writeFileSync(networkFile, formatStaticNetwork(file));
     const cluster = new Cluster(root, networkFile, nodes, options);
-    for (const node of nodes) cluster.#spawn(node);
     try {
-      if (options.warmup !== false) await cluster.#warmup();
+      if (options.warmup !== false) {
+        // The leader of term 1 first, with its warm-up batch, then the rest: they hear rounds as
+        // soon as they are up, instead of timing out on a leader still starting (4 processes
+        // starting at once on 2 cores take seconds) and changing term before any test begins.
+        const first = cluster.leaderOrder[0]!;
+        cluster.#spawn(first);
+        await cluster.#warmup([first]);
+        for (const node of nodes) if (node !== first) cluster.#spawn(node);
+      } else {
+        for (const node of nodes) cluster.#spawn(node);
+      }
       if (options.waitReady !== false) {
         await cluster.waitReady();
         // The warm-up batch final everywhere: a test's "before" state does not move under it.
@@ -251,14 +260,14 @@ export class Cluster {
   }
 
   /** One batch in app WARMUP_APP, with a fixed id (so that sending it to several nodes is one batch). */
-  async #warmup(timeoutMs = 20_000): Promise<void> {
+  async #warmup(to: readonly ClusterNode[], timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const body = {
       batches: [{ id: `0x${"00".repeat(15)}01`, body: Buffer.from("warmup").toString("base64") }],
     };
     for (;;) {
       const replies = await Promise.all(
-        this.nodes.map((n) => postJson(`${n.url}/v1/apps/${WARMUP_APP}/batches`, body, {}, 1_000)),
+        to.map((n) => postJson(`${n.url}/v1/apps/${WARMUP_APP}/batches`, body, {}, 1_000)),
       );
       if (replies.some((r) => r?.status === 200)) return;
       const dead = this.nodes.find((n) => n.process && !n.running);

@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import { SequencerClient } from "@avskit/sequencer-client";
+import { parseStaticNetwork } from "@avskit/sequencer-protocol";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { newBatch, postBatches } from "../src/load.js";
+import { newBatch } from "../src/load.js";
 import { APP, finalizedOf, type Scenario, scenario } from "./support.js";
 
 /**
@@ -18,23 +21,26 @@ afterAll(async () => {
   await s?.close();
 });
 
+/** Through the SDK (it moves on from a node that is not in sync yet), two requests in flight. */
 async function send(count: number, urls: readonly string[]): Promise<string[]> {
+  const network = parseStaticNetwork(readFileSync(s.cluster.networkFile, "utf8"));
   const ids: string[] = [];
   const requests = Array.from({ length: Math.ceil(count / PER_REQUEST) }, (_, r) => r);
-  // Two requests in flight at a time, spread over the nodes.
   for (let r = 0; r < requests.length; r += 2) {
     const replies = await Promise.all(
       requests.slice(r, r + 2).map(async (k) => {
-        const batches = Array.from({ length: Math.min(PER_REQUEST, count - k * PER_REQUEST) }, () =>
-          newBatch(16),
+        const client = new SequencerClient(APP, {
+          network,
+          nodes: [...urls.slice(k % urls.length), ...urls],
+        });
+        const batches = Array.from(
+          { length: Math.min(PER_REQUEST, count - k * PER_REQUEST) },
+          () => newBatch(16).body,
         );
-        return postBatches(urls[k % urls.length]!, APP, batches, 15_000);
+        return (await client.send(batches, { timeoutMs: 20_000 })).ids;
       }),
     );
-    for (const reply of replies) {
-      expect(reply).toBeDefined();
-      ids.push(...reply!);
-    }
+    for (const reply of replies) ids.push(...reply.map((id) => id.toLowerCase()));
   }
   return ids;
 }
