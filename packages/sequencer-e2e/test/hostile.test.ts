@@ -219,10 +219,18 @@ afterAll(async () => {
   await s?.close();
 });
 
-// The apps' logs, not the term: a leader change under this load on 2 cores is liveness, not a
+// The apps' logs (which apps, how much sequenced and final), not the term nor the lock: a
+// leader change under this load on 2 cores re-locks the same entries, which is liveness, not a
 // state change a request caused.
 function appsOf(states: readonly (NodeState | undefined)[]) {
-  return states.map((st) => st?.apps);
+  return states.map((st) =>
+    Object.fromEntries(
+      Object.entries(st?.apps ?? {}).map(([app, p]) => [
+        app,
+        { sequenced: p.sequenced, finalized: p.finalized },
+      ]),
+    ),
+  );
 }
 
 it(`${REQUESTS} malformed or hostile client requests: no crash, no 5xx, no state change`, async () => {
