@@ -272,6 +272,10 @@ export class InvariantChecker {
           index: entry.index.toString(),
           agreed,
           got: entry.hash,
+          // Whether the certificate this node holds for the conflicting chain is itself valid:
+          // a valid one means the quorum signed two chains; an invalid one, that the node
+          // believed a finality proof it should have refused.
+          certificate: { ...finality, valid: checkCertificate(this.#network, certificateFromJson(finality)) },
         });
         return false;
       }
