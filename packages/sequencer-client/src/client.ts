@@ -314,9 +314,16 @@ export class SequencerClient {
    */
   async #finalIndexes(ids: readonly Hex[], signal: AbortSignal | undefined): Promise<bigint[]> {
     const certified = new Map<bigint, Hex>();
+    // Ids seen in a verified page need no node's word: batches sent together are mostly final together.
+    const certifiedAt = new Map<Hex, bigint>();
     const indexes: bigint[] = [];
     for (const id of ids) {
       for (;;) {
+        const known = certifiedAt.get(id);
+        if (known !== undefined) {
+          indexes.push(known);
+          break;
+        }
         const { node, index } = await this.#withNode(
           `tell where ${id} is`,
           signal,
@@ -332,7 +339,10 @@ export class SequencerClient {
             this.#failoverTimeoutMs,
             (n) => this.#page(n, index - 1n, undefined, signal),
           );
-          for (const batch of batches) certified.set(batch.index, batch.id);
+          for (const batch of batches) {
+            certified.set(batch.index, batch.id);
+            certifiedAt.set(batch.id, batch.index);
+          }
         }
         const there = certified.get(index);
         if (there !== undefined && sameHash(there, id)) {
@@ -368,6 +378,15 @@ export class SequencerClient {
     return { node, index: undefined };
   }
 
+  /** An app's listener that throws must not break the client's failover: its error is logged. */
+  #emit(event: SequencerClientEvent): void {
+    try {
+      this.#onEvent?.(event);
+    } catch (error) {
+      this.#logger.warn?.({ error: (error as Error)?.message }, "onEvent listener threw");
+    }
+  }
+
   /** Refuses a node whose data did not verify: counted, logged, told to `onEvent`. */
   #reject(error: VerificationError): void {
     this.counters.nodeRejections += 1;
@@ -376,7 +395,7 @@ export class SequencerClient {
       { node: error.node, reason: error.reason, until: new Date(rejected.until).toISOString() },
       rejected.message,
     );
-    this.#onEvent?.({ type: "node-rejected", error: rejected });
+    this.#emit({ type: "node-rejected", error: rejected });
   }
 
   #assertCertificate(node: string, certificate: Certificate): void {
@@ -443,7 +462,7 @@ export class SequencerClient {
             this.counters.nodeFailures += 1;
             this.#pool.failed(url, error.message);
             this.#logger.debug?.({ node: url, problem: error.message }, "node failed, trying another");
-            this.#onEvent?.({ type: "node-failed", node: url, problem: error.message });
+            this.#emit({ type: "node-failed", node: url, problem: error.message });
           } else if (error instanceof VerificationError) {
             failures.set(url, error.message);
             this.#reject(error);

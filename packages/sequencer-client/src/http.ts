@@ -57,7 +57,3 @@ export function refusalOf(status: number, text: string): Refusal {
     retryable: typeof body.retryable === "boolean" ? body.retryable : status >= 500 || status === 429,
   };
 }
-
-export function parseJson(text: string): unknown {
-  return JSON.parse(text);
-}

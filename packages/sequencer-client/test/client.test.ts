@@ -118,11 +118,17 @@ describe("reading the finalized log", () => {
     });
     const liar = await start(log, { tamper: forged });
     const honest = await start(log);
-    const { log: reader, events } = client([liar.url, honest.url]);
+    const warnings: Record<string, unknown>[] = [];
+    const { log: reader, events } = client([liar.url, honest.url], {
+      logger: { warn: (fields, message) => warnings.push({ ...fields, message }) },
+    });
 
     const got = await take(reader.batches(), 2);
 
     expect(got.map((b) => bodyText(b.body))).toEqual(["one", "two"]);
+    expect(warnings).toMatchObject([
+      { node: liar.url, reason: "BAD_SIGNATURE", message: expect.stringContaining("refusing node") },
+    ]);
     expect(rejections(events)).toEqual(["BAD_SIGNATURE"]);
     expect(liar.count("GET /v1/apps")).toBe(1);
     expect(reader.counters.nodeRejections).toBe(1);
@@ -319,6 +325,9 @@ describe("sending", () => {
     const result = await sender.send([bytes, "text", { kind: "check", ok: true }], { waitFor: "finalized" });
     expect(result.indexes).toEqual([3n, 4n, 5n]);
     expect(result.ids.map((id) => log.entries.findIndex((e) => e.id === id) + 1)).toEqual([3, 4, 5]);
+    // Final together: one ids long-poll and one certified page, the other two ids read off that page.
+    expect(node.count(`GET /v1/apps/${APP}/ids/`)).toBe(1);
+    expect(node.count(`GET /v1/apps/${APP}/batches`)).toBe(1);
 
     const got = await take(sender.batches({ after: 2 }), 3);
     expect(got[0]!.body).toEqual(bytes);
@@ -336,7 +345,11 @@ describe("sending", () => {
     expect(indexes).toEqual([1n]);
     const failed = events.filter((e) => e.type === "node-failed");
     expect(failed.map((e) => e.type === "node-failed" && e.node)).toEqual([dead]);
-    expect(sender.nodes().find((n) => n.url === dead)?.state).toBe("failing");
+    // Its state may already be back to "unknown" (its cool-down is 50–100 ms); its record stays.
+    expect(sender.nodes().find((n) => n.url === dead)).toMatchObject({
+      failures: 1,
+      lastProblem: expect.stringContaining("ECONNREFUSED"),
+    });
   });
 
   it("throws NoHealthyNodeError when no node answers within the failover budget", async () => {
@@ -354,6 +367,18 @@ describe("sending", () => {
     expect(error).toBeInstanceOf(SendRefusedError);
     expect((error as SendRefusedError).code).toBe("BATCH_TOO_LARGE");
     expect(log.entries).toHaveLength(0);
+  });
+
+  it("takes a retryable refusal (503 NOT_SYNCED) to the next node", async () => {
+    const log = new FakeLog(t, APP);
+    const syncing = await start(log, { refuseSend: { status: 503, code: "NOT_SYNCED", retryable: true } });
+    const node = await start(log);
+    const { log: sender, events } = client([syncing.url, node.url]);
+    const { ids } = await sender.send(["retry elsewhere"]);
+    expect(log.entries.map((e) => e.id)).toEqual(ids);
+    expect(events).toMatchObject([
+      { type: "node-failed", node: syncing.url, problem: expect.stringContaining("NOT_SYNCED") },
+    ]);
   });
 
   it("throws SendTimeoutError with the accepted ids when finality does not come in time", async () => {

@@ -40,6 +40,8 @@ export class AppLog {
   #finality: Certificate | null = null;
   /** Indexes of the finality points kept, ascending. */
   #finalityPoints: number[] = [];
+  /** When finality last moved here (ms; in memory, start-up counts as a move). */
+  #finalityMovedAt = Date.now();
 
   constructor(app: string, store: SequencerStore, stored?: StoredApp, now = Date.now()) {
     this.app = app;
@@ -149,6 +151,7 @@ export class AppLog {
     this.#store.putFinality(this.app, index, JSON.stringify(certificateToJson(cert)));
     this.#finality = cert;
     this.#finalityPoints.push(index);
+    this.#finalityMovedAt = Date.now();
     return true;
   }
 
@@ -186,6 +189,32 @@ export class AppLog {
         ? this.#finality
         : certificateFromJson(JSON.parse(this.#store.finalityAt(this.app, chosen)!));
     return { index: chosen, finality };
+  }
+
+  get finalityMovedAt(): number {
+    return this.#finalityMovedAt;
+  }
+
+  /**
+   * The highest finality point at or below `index` (what a follower that will hold entries up
+   * to `index` can check and keep), or null.
+   */
+  finalityAtOrBelow(index: number): Certificate | null {
+    if (this.#finality && this.finalizedIndex <= index) return this.#finality;
+    const points = this.#finalityPoints;
+    let lo = 0;
+    let hi = points.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (points[mid]! <= index) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (found < 0) return null;
+    const json = this.#store.finalityAt(this.app, points[found]!);
+    return json ? certificateFromJson(JSON.parse(json)) : null;
   }
 
   /** The oldest entry appended but not final: when it was appended. */

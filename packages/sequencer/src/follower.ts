@@ -48,6 +48,8 @@ export async function handleRound(
       "the round's tip statement is missing or not signed by the leader",
     );
   node.viewChange.noteStatement(st);
+  // The leader is alive from the moment its valid round arrives, however long this log takes to apply it.
+  node.noteLeaderAlive();
 
   return node.withApp(round.app, async () => {
     if (node.term !== term) throw new RefusedError("STALE_TERM", `the term moved to ${node.term}`);
@@ -125,7 +127,8 @@ export async function handleRound(
         snapshotId,
       );
     }
-    node.noteRound(round.app, BigInt(newTipIndex) === st.index && hashAt(newTipIndex) === st.chainHash);
+    // Behind by less than a few rounds of entries counts as in sync (a busy leader is always a little ahead).
+    node.noteRound(round.app, st.index - BigInt(newTipIndex) <= 1_000n);
     if (finOk) node.onFinalized(round.app, previous);
     return {
       tip: { index: BigInt(newTipIndex), chainHash: hashAt(newTipIndex)! },

@@ -200,7 +200,7 @@ export function buildHttpApi(options: HttpApiOptions): FastifyInstance {
             `batches[${i}] has ${b.body.length} bytes; at most ${limits.maxBatchBytes}`,
           );
       }
-      if (!node.ready)
+      if (!node.following)
         throw new RefusedError(
           "NOT_SYNCED",
           "this node is not in sync with the leader yet; retry here later or at another node",
@@ -331,7 +331,14 @@ export function buildHttpApi(options: HttpApiOptions): FastifyInstance {
     });
 
     scope.post("/v1/peer/status", async (request) => {
-      const list = (request.body as { statements?: unknown }).statements;
+      const { statements: list, term } = request.body as { statements?: unknown; term?: unknown };
+      // The leader's beat while it has no app to send rounds of: it is alive and leads this term.
+      if (
+        typeof term === "string" &&
+        term === node.term.toString() &&
+        sender(request).operatorId === node.leader.operatorId
+      )
+        node.noteLeaderAlive();
       if (!Array.isArray(list) || list.length > 1_000)
         throw new RefusedError("INVALID_REQUEST", "statements must be a list");
       let counted = 0;

@@ -59,12 +59,23 @@ export class Leader {
     return !this.#stop.signal.aborted && !this.#node.stopped && this.#node.term === this.term;
   }
 
+  #beat: NodeJS.Timeout | undefined;
+
   start(): void {
     for (const app of this.#node.apps.keys()) this.ensureApp(app);
+    // With no app there are no rounds: the followers still need to hear that this leader lives.
+    this.#beat = setInterval(() => {
+      const node = this.#node;
+      if (node.apps.size > 0 || !this.#active || node.faults.silentLeader) return;
+      const body = { term: this.term.toString(), statements: [] };
+      for (const peer of node.others)
+        node.peers.request(peer, "POST", "/v1/peer/status", body).catch(() => {});
+    }, this.#node.settings.heartbeatMs);
   }
 
   async stop(): Promise<void> {
     this.#stop.abort();
+    clearInterval(this.#beat);
     for (const s of this.#apps.values()) s.wake?.();
     await Promise.allSettled([...this.#apps.values()].map((s) => s.loop));
   }
@@ -170,13 +181,10 @@ export class Leader {
       chainHash: tip.chainHash,
     });
 
-    // 2. Own votes first: the leader is one of the signers.
+    // 2. The leader is one of the signers (its votes are made once the round is on its way).
     const lockShares = new Map<Hex, G1Point>();
     const finShares = new Map<Hex, G1Point>();
     const self = node.self.operatorId;
-    if (needLock) lockShares.set(self, signVote(keys.blsSecretKey, "lock", lockPoint, network.snapshotId));
-    if (lockCert)
-      finShares.set(self, signVote(keys.blsSecretKey, "finalize", pointOf(lockCert), network.snapshotId));
 
     // 3. The round to every follower not still busy with the previous one, in parallel.
     const followers = node.others;
@@ -201,6 +209,11 @@ export class Leader {
       if (state.inFlight.has(id)) continue;
       const from = Math.min(state.known.get(id) ?? before.index, tip.index);
       let entries: StoredEntry[] = from < tip.index ? log.read(from, 100_000, settings.maxRoundBytes) : [];
+      // A follower catching up gets the finality point its entries reach, not one it cannot check
+      // yet: its finality points (where its pages end) stay as dense as the leader's.
+      const reach = entries.at(-1)?.index ?? from;
+      const followerFinality =
+        reach >= log.finalizedIndex ? finality : (log.finalityAtOrBelow(reach) ?? undefined);
       let round: RoundRequest = {
         app,
         term: this.term,
@@ -209,7 +222,7 @@ export class Leader {
         entries: entries.map((e) => ({ id: e.id, body: e.body })),
         lockRequest: { index: lockPoint.index, chainHash: tip.chainHash },
         ...(lockCert ? { lockCertificate: lockCert } : {}),
-        ...(finality ? { finality } : {}),
+        ...(followerFinality ? { finality: followerFinality } : {}),
         statement,
       };
       if (equivocateTo.has(id) && entries.length > 1) {
@@ -252,6 +265,10 @@ export class Leader {
           onReply();
         });
     }
+    // Own votes while the followers work on theirs (a signature is a few ms of curve arithmetic).
+    if (needLock) lockShares.set(self, signVote(keys.blsSecretKey, "lock", lockPoint, network.snapshotId));
+    if (lockCert)
+      finShares.set(self, signVote(keys.blsSecretKey, "finalize", pointOf(lockCert), network.snapshotId));
     if (outstanding === 0) settle();
     else if (quorumIn()) graceTimer = setTimeout(settle, settings.graceMs);
     const timeout = setTimeout(settle, settings.roundTimeoutMs);

@@ -284,12 +284,29 @@ export class SequencerNode {
 
   #heardFromLeader = false;
 
+  /**
+   * Following the current leader (it is this node, or one heard from within the leader timeout):
+   * batches taken now reach it. Weaker than `ready`, which
+   * also wants this node's logs caught up.
+   */
+  get following(): boolean {
+    if (this.#stopped) return false;
+    if (this.isLeader) return this.#leader !== undefined;
+    return this.#heardFromLeader && Date.now() - this.#lastRoundAt <= this.settings.leaderTimeoutMs;
+  }
+
   /** A round of the current leader was accepted; `caughtUp` when this log now ends at the leader's tip. */
   noteRound(app: string, caughtUp: boolean): void {
     this.#lastRoundAt = Date.now();
     this.#heardFromLeader = true;
     this.#synced.set(app, caughtUp);
     this.metrics.rounds.inc({ role: "follower" });
+  }
+
+  /** The current leader beat without a round (it has no app yet). */
+  noteLeaderAlive(): void {
+    this.#lastRoundAt = Date.now();
+    this.#heardFromLeader = true;
   }
 
   noteMismatch(app: string): void {
@@ -579,9 +596,12 @@ export class SequencerNode {
     if (censored > 0) this.viewChange.suspect(`censorship: ${censored} batches unsequenced after a dispute`);
     for (const log of this.#apps.values()) {
       const oldest = log.oldestUnfinalAt();
+      // A leader that finalizes, however slowly under load, is not suspected: the oldest entry
+      // must be late and finality must not have moved for as long.
       if (
         oldest !== undefined &&
         now - oldest > finalityTimeoutMs &&
+        now - log.finalityMovedAt > finalityTimeoutMs &&
         now - this.#enteredAt > finalityTimeoutMs
       ) {
         this.viewChange.suspect(`finality delay: ${log.app} has entries not final for ${now - oldest} ms`);

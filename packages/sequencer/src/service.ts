@@ -65,7 +65,10 @@ export interface SequencerHandle extends ServiceHandle {
 const flagError = (flag: string, message: string) =>
   new ConfigError(flag, envNameFor(flag, ENV_PREFIX), message);
 
-async function loadNetwork(config: SequencerConfig): Promise<Network> {
+async function loadNetwork(
+  config: SequencerConfig,
+  storedReferenceBlock: number | undefined,
+): Promise<Network> {
   if (config.networkFile !== undefined) {
     let text: string;
     try {
@@ -93,8 +96,11 @@ async function loadNetwork(config: SequencerConfig): Promise<Network> {
       operatorStateRetriever: { flag: "--operator-state-retriever", address: config.operatorStateRetriever },
     },
   });
+  // latest-1 is read once, at the first start: a restart keeps the block its data dir counts stakes at.
   const referenceBlock =
-    config.referenceBlock === "latest-1" ? Number(await client.getBlockNumber()) - 1 : config.referenceBlock;
+    config.referenceBlock !== "latest-1"
+      ? config.referenceBlock
+      : (storedReferenceBlock ?? Number(await client.getBlockNumber()) - 1);
   return loadChainNetwork(client, {
     registryCoordinator: addresses.registryCoordinator,
     operatorStateRetriever: addresses.operatorStateRetriever,
@@ -212,32 +218,53 @@ export const sequencerService = defineService({
   metricsAddr: "127.0.0.1:9094",
   helpAfter: HELP_AFTER,
   stopTimeoutMs: 15_000,
-  isUsageError: (error) => error instanceof NotAMemberError,
+  isUsageError: (error) => error instanceof NotAMemberError || error instanceof ConfigError,
   async start(config, { logger, registry, env }, deps: SequencerDeps = {}): Promise<SequencerHandle> {
     const http = httpLimitsOf(config, ENV_PREFIX);
     const faults = faultsOf(config, env);
-    const network = deps.network ?? (await loadNetwork(config));
     const blsSecretKey = await loadBlsSecret(config);
     const ecdsa = await loadEcdsaKey(config);
     const operatorId = operatorIdFromPublicKey(
       keyPairFromSecretKey(blsSecretKey).publicKeyG1,
     ).toLowerCase() as Hex;
-    const self: Member | undefined = memberById(network, operatorId);
-    if (!self)
-      throw new NotAMemberError(
-        `--bls-private-key / --bls-keystore-path: the BLS key (operator ${operatorId}) is not a member of the network`,
-      );
-    if (self.address.toLowerCase() !== ecdsa.address.toLowerCase())
-      throw new NotAMemberError(
-        `--ecdsa-private-key / --ecdsa-keystore-path: the ECDSA key is ${ecdsa.address}, member ${operatorId} is registered with ${self.address}`,
-      );
+    const store = SequencerStore.open(config.dataDir, { fsync: config.fsync });
+    let network: Network;
+    let self: Member | undefined;
+    try {
+      const stored = store.getMeta("reference_block");
+      network =
+        deps.network ?? (await loadNetwork(config, stored === undefined ? undefined : Number(stored)));
+      self = memberById(network, operatorId);
+      if (!self)
+        throw new NotAMemberError(
+          `--bls-private-key / --bls-keystore-path: the BLS key (operator ${operatorId}) is not a member of the network`,
+        );
+      if (self.address.toLowerCase() !== ecdsa.address.toLowerCase())
+        throw new NotAMemberError(
+          `--ecdsa-private-key / --ecdsa-keystore-path: the ECDSA key is ${ecdsa.address}, member ${operatorId} is registered with ${self.address}`,
+        );
+      // Every vote and certificate in the data dir counts stakes of one snapshot: another
+      // operator set is another network, not a continuation of this one (README "Operator set").
+      const storedSnapshot = store.getMeta("snapshot_id");
+      if (storedSnapshot !== undefined && storedSnapshot !== network.snapshotId) {
+        throw flagError(
+          config.networkFile !== undefined ? "--network-file" : "--reference-block",
+          `the data dir ${config.dataDir} belongs to network snapshot ${storedSnapshot}, not ${network.snapshotId}; use a new --data-dir for a new operator set`,
+        );
+      }
+      store.setMeta("snapshot_id", network.snapshotId);
+      if (network.snapshot.kind === "chain")
+        store.setMeta("reference_block", String(network.snapshot.referenceBlock));
+    } catch (error) {
+      store.close();
+      throw error;
+    }
     const keys: NodeKeys = { blsSecretKey, ecdsaPrivateKey: ecdsa.key };
     const metrics = new SequencerMetrics(registry);
     const inner: BlsVerifier = deps.inThreadVerifier
       ? new InThreadBlsVerifier(network)
       : await WorkerBlsVerifier.start(network, { size: config.verifyWorkers, logger });
     const verifier = new CachingVerifier(inner);
-    const store = SequencerStore.open(config.dataDir, { fsync: config.fsync });
     const peers = new HttpPeers(new PeerSigner(ecdsa.key, network, operatorId), {
       timeoutMs: Math.max(2_000, config.roundTimeout * 2),
     });

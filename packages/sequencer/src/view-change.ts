@@ -83,8 +83,16 @@ export class ViewChange {
     const { leaderTimeoutMs } = node.settings;
     if (this.#votedTerm > node.term) {
       // A change that does not complete within twice the leader timeout: the next term.
-      if (now - this.#votingSince > 2 * leaderTimeoutMs)
+      if (now - this.#votingSince <= 2 * leaderTimeoutMs) return;
+      const voters = [...(this.#votes.get(this.#votedTerm)?.keys() ?? [])];
+      if (hasQuorum(node.network, voters)) {
+        // A quorum wanted that term and its leader did not deliver: the term after.
         this.#vote(this.#votedTerm + 1n, "escalation: the change to the voted term did not complete");
+      } else {
+        // Too few agree (yet): say it again, in case votes were lost, and keep following meanwhile.
+        this.#votingSince = now;
+        this.#broadcast(this.#votes.get(this.#votedTerm)?.get(node.self.operatorId));
+      }
       return;
     }
     if (!node.isLeader && now - node.lastRoundAt > leaderTimeoutMs)
@@ -124,13 +132,19 @@ export class ViewChange {
       "voting for a new term",
     );
     this.#record(vote);
+    this.#broadcast(vote);
+    void this.#tryNewView(newTerm);
+  }
+
+  #broadcast(vote: ViewChangeVote | undefined): void {
+    if (!vote) return;
+    const node = this.#node;
     const body = { vote: viewChangeVoteToJson(vote) };
     for (const peer of node.others) {
       node.peers.request(peer, "POST", "/v1/peer/view-change", body).catch((error) => {
         node.logger.debug({ peer: peer.operatorId, err: briefly(error) }, "view-change vote not delivered");
       });
     }
-    void this.#tryNewView(newTerm);
   }
 
   #record(vote: ViewChangeVote): void {

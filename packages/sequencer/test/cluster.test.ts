@@ -21,7 +21,7 @@ const getJson = async (url: string, path: string) => (await fetch(new URL(path, 
 describe("a network of 4 nodes in one process", () => {
   let cluster: Cluster;
   beforeAll(async () => {
-    cluster = await makeCluster(4);
+    cluster = await makeCluster(4, { maxRoundBytes: "65536" });
     await Promise.all([0, 1, 2, 3].map((i) => cluster.start(i)));
   });
   afterAll(async () => {
@@ -88,5 +88,39 @@ describe("a network of 4 nodes in one process", () => {
     expect((await post(a.url, "/v1/apps/dedupe/batches", body)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 500));
     for (const n of cluster.nodes) expect(n!.handle.node.apps.get("dedupe")?.tip.index).toBe(1);
+  });
+
+  it("a follower that was down catches up over several rounds, with finality points its pages can end at", async () => {
+    await cluster.stop(3);
+    const url = cluster.nodes[1]!.handle.url;
+    const before = cluster.nodes[1]!.handle.node.apps.get("bulk")?.tip.index ?? 0;
+    const body = Buffer.alloc(1000, 7).toString("base64");
+    for (let r = 0; r < 3; r++) {
+      const res = await post(url, "/v1/apps/bulk/batches", {
+        batches: Array.from({ length: 100 }, () => ({ body })),
+      });
+      expect(res.status).toBe(200);
+    }
+    await until(
+      "300 final on the three",
+      () =>
+        [0, 1, 2].every(
+          (i) => cluster.nodes[i]!.handle.node.apps.get("bulk")?.finalizedIndex === before + 300,
+        ) || undefined,
+    );
+    const back = (await cluster.start(3)).handle;
+    await until(
+      "node 3 caught up",
+      () => (back.node.apps.get("bulk")?.finalizedIndex === before + 300 ? true : undefined),
+      15_000,
+    );
+    expect(back.node.apps.get("bulk")!.hashAt(300)).toBe(
+      cluster.nodes[0]!.handle.node.apps.get("bulk")!.hashAt(300),
+    );
+    // Rounds carry at most 64 KiB of entries, and the catching-up node kept a finality point per round.
+    const page = finalizedPageFromJson(await getJson(back.url, "/v1/apps/bulk/batches?after=0&limit=100"));
+    expect(page.batches.length).toBeGreaterThan(0);
+    expect(page.batches.length).toBeLessThanOrEqual(100);
+    expect(checkCertificate(cluster.network, page.finality!)).toEqual({ ok: true });
   });
 });
