@@ -104,9 +104,14 @@ export async function handleRound(
 
     const { blsSecretKey } = node.keys;
     const snapshotId = node.network.snapshotId;
+    // Once this node has voted to leave the term, it signs nothing more in it: its vote reported
+    // its lock, and a certificate made after the vote could reach beyond what the new view keeps
+    // (PROTOCOL.md "Fault model": the signers of a finality proof stored its lock before voting).
+    const mayVote = node.viewChange.votedTerm <= term;
     let lockSignature: G1Point | undefined;
     const req = round.lockRequest;
     if (
+      mayVote &&
       req.index <= BigInt(newTipIndex) &&
       hashAt(Number(req.index)) === req.chainHash &&
       !alreadyLocked(log, term, req.index, req.chainHash)
@@ -119,7 +124,7 @@ export async function handleRound(
       );
     }
     let finalizeSignature: G1Point | undefined;
-    if (lockOk && Number(lockCert.index) > log.finalizedIndex) {
+    if (mayVote && lockOk && Number(lockCert.index) > log.finalizedIndex) {
       finalizeSignature = signVote(
         blsSecretKey,
         "finalize",

@@ -266,8 +266,11 @@ export class Leader {
         });
     }
     // Own votes while the followers work on theirs (a signature is a few ms of curve arithmetic).
-    if (needLock) lockShares.set(self, signVote(keys.blsSecretKey, "lock", lockPoint, network.snapshotId));
-    if (lockCert)
+    // A leader that voted to leave its term signs nothing more in it (see follower.ts).
+    const mayVote = node.viewChange.votedTerm <= this.term;
+    if (mayVote && needLock)
+      lockShares.set(self, signVote(keys.blsSecretKey, "lock", lockPoint, network.snapshotId));
+    if (mayVote && lockCert)
       finShares.set(self, signVote(keys.blsSecretKey, "finalize", pointOf(lockCert), network.snapshotId));
     if (outstanding === 0) settle();
     else if (quorumIn()) graceTimer = setTimeout(settle, settings.graceMs);
@@ -299,9 +302,10 @@ export class Leader {
   }
 
   async #send(member: Member, round: RoundRequest, timeoutMs: number) {
+    // Not aborted on stop: the round in flight finishes (its timeout bounds it), and what the
+    // followers stored and signed is not left half-answered.
     const body = await this.#node.peers.request(member, "POST", "/v1/peer/round", roundRequestToJson(round), {
       timeoutMs,
-      signal: this.#stop.signal,
     });
     return roundReplyFromJson(body);
   }

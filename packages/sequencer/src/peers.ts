@@ -84,7 +84,8 @@ export class HttpPeers implements PeerTransport {
     return json;
   }
 
+  /** Ends every connection; requests still in flight (the node has stopped) fail. */
   async close(): Promise<void> {
-    await this.#agent.close();
+    await this.#agent.destroy();
   }
 }

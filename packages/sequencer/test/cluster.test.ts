@@ -23,6 +23,7 @@ describe("a network of 4 nodes in one process", () => {
   beforeAll(async () => {
     cluster = await makeCluster(4, { maxRoundBytes: "65536" });
     await Promise.all([0, 1, 2, 3].map((i) => cluster.start(i)));
+    await until("all following", () => cluster.nodes.every((n) => n!.handle.node.following) || undefined);
   });
   afterAll(async () => {
     await cluster?.close();

@@ -36,7 +36,7 @@ describe("a faulty leader is voted out", () => {
     await c.start(0, { fault: `censor:${victim}` }, FAULTS);
     await Promise.all([1, 2, 3].map((i) => c.start(i)));
     const n2 = c.nodes[2]!.handle.node;
-    await until("ready", () => n2.ready || undefined);
+    await until("all following", () => c.nodes.every((n) => n!.handle.node.following) || undefined);
     // Another node's batch goes through: the leader censors by origin.
     await submit(c.nodes[1]!.handle.url, "cz", ["fine"]);
     await until("first final", () => (n2.apps.get("cz")?.finalizedIndex === 1 ? true : undefined));
@@ -55,7 +55,7 @@ describe("a faulty leader is voted out", () => {
     const c = cluster;
     await c.start(0, { fault: "equivocate" }, FAULTS);
     await Promise.all([1, 2, 3].map((i) => c.start(i)));
-    await until("ready", () => c.nodes[1]!.handle.node.ready || undefined);
+    await until("all following", () => c.nodes.every((n) => n!.handle.node.following) || undefined);
     const ids = await submit(c.nodes[0]!.handle.url, "eq", ["a", "b", "c", "d", "e"]);
     await until(
       "term 2 on the followers",

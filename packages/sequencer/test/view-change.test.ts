@@ -1,3 +1,5 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { submitBatchesRequestToJson } from "@avskit/sequencer-protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, makeCluster, until } from "./cluster.js";
@@ -64,5 +66,34 @@ describe("leader change", () => {
       () => (back.term === 2n && back.apps.get("vc")?.finalizedIndex === 5) || undefined,
     );
     expect(back.apps.get("vc")!.hashAt(5)).toBe(cluster.nodes[1]!.handle.node.apps.get("vc")!.hashAt(5));
+  });
+
+  it("a new leader that lacks the base fetches it from a peer (its data dir was lost)", async () => {
+    // Term 2 is led by node 1; node 2 leads term 3. Both stop, node 2 comes back empty.
+    await cluster.stop(1);
+    await cluster.stop(2);
+    rmSync(join(cluster.dir, "node-2"), { recursive: true, force: true });
+    const fresh = (await cluster.start(2)).handle.node;
+    expect(fresh.apps.get("vc")).toBeUndefined();
+    await until(
+      "term 3 led by node 2",
+      () => (fresh.term === 3n && fresh.isLeader ? true : undefined),
+      15_000,
+    );
+    const log = fresh.apps.get("vc")!;
+    expect(log.tip.index).toBeGreaterThanOrEqual(5);
+    expect(log.hashAt(5)).toBe(cluster.nodes[0]!.handle.node.apps.get("vc")!.hashAt(5));
+    await until("node 3 follows node 2", () => {
+      const n3 = cluster.nodes[3]!.handle.node;
+      return (n3.term === 3n && n3.following) || undefined;
+    });
+    const [id] = await submit(cluster.nodes[3]!.handle.url, "vc", ["six"]);
+    await until(
+      "six final on 0, 2, 3",
+      () =>
+        [0, 2, 3].every(
+          (i) => cluster.nodes[i]!.handle.node.batchState("vc", id as `0x${string}`).state === "finalized",
+        ) || undefined,
+    );
   });
 });
