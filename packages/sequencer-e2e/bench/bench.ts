@@ -172,11 +172,12 @@ async function runPhase(
   maxGapMs = Math.max(maxGapMs, Math.min(Date.now(), endAt) - lastAt);
 
   const elapsed = (Date.now() - started) / 1000;
-  const cpu: Record<string, number> = {};
+  const cpu: Record<string, number | null> = {};
   cluster.nodes.forEach((n, i) => {
-    cpu[`node${i}`] = Math.round(
-      ((cpuTicks(n.process?.child.pid) - nodeCpu0[i]!) / TICKS_PER_S / elapsed) * 100,
-    );
+    // A node killed in the phase has no /proc entry left to read: null.
+    cpu[`node${i}`] = n.running
+      ? Math.round(((cpuTicks(n.process?.child.pid) - nodeCpu0[i]!) / TICKS_PER_S / elapsed) * 100)
+      : null;
   });
   const self = process.cpuUsage(selfCpu0);
   cpu.bench = Math.round(((self.user + self.system) / 1e6 / elapsed) * 100);
