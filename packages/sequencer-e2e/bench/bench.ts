@@ -268,7 +268,12 @@ async function main(): Promise<void> {
     for (const node of cluster.nodes) {
       const lines = node.lines().filter((l) => l.level >= 40);
       const byMsg = new Map<string, number>();
-      for (const l of lines) byMsg.set(l.msg, (byMsg.get(l.msg) ?? 0) + 1);
+      for (const l of lines) {
+        // The reason a node gives (a leader suspected for what), without its varying numbers.
+        const reason = typeof l.reason === "string" ? `: ${l.reason.replace(/\d+/g, "N")}` : "";
+        const key = `${l.msg}${reason}`;
+        byMsg.set(key, (byMsg.get(key) ?? 0) + 1);
+      }
       if (byMsg.size > 0) say(`node${node.index} warnings: ${JSON.stringify(Object.fromEntries(byMsg))}`);
       const error = lines.find((l) => l.level >= 50);
       if (error) say(`node${node.index} first error: ${JSON.stringify(error).slice(0, 600)}`);
