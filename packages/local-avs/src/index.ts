@@ -32,6 +32,14 @@ export {
 export { defaultDevnetDir, displayPath, repoRoot, serviceBinary } from "./paths.js";
 export { assertPortFree, freePort, LOCALHOST } from "./ports.js";
 export {
+  SEQUENCER_APP,
+  type SequencerNode,
+  SequencerWatch,
+  sequencerService,
+  sequencerUrl,
+  writeSequencerNetwork,
+} from "./sequencer.js";
+export {
   childEnvironment,
   describeExit,
   type ServiceExit,

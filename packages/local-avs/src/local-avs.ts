@@ -9,6 +9,7 @@ import { type DevnetOperator, defaultOperatorPlan, provisionOperators } from "./
 import type { LocalAvsConfig } from "./options.js";
 import { displayPath } from "./paths.js";
 import { assertPortFree, freePort } from "./ports.js";
+import { type SequencerNode, SequencerWatch, sequencerService, writeSequencerNetwork } from "./sequencer.js";
 import { describeExit, type ServiceProcess, type ServiceSpec, STOP_GRACE_MS } from "./service-process.js";
 import {
   aggregatorService,
@@ -115,6 +116,7 @@ class LocalAvsRun {
   readonly #uncleanStops: string[] = [];
   #supervisor: Supervisor | undefined;
   #view: ProgressView | undefined;
+  #sequencer: SequencerWatch | undefined;
 
   constructor(config: LocalAvsConfig, io: LocalAvsIo) {
     this.#config = config;
@@ -300,7 +302,11 @@ class LocalAvsRun {
       },
       afterBlock: await client.getBlockNumber({ cacheTime: 0 }),
       onBlock: (block) => view.onBlock(block),
-      onEvent: (event) => view.onEvent(event),
+      onEvent: (event) => {
+        // Each created task is also sequenced: the sequencer line shows it becoming final.
+        if (event.kind === "task-created") this.#sequencer?.onTaskCreated(event.task);
+        return view.onEvent(event);
+      },
       onError: (error) => {
         if (error.message !== lastWatchError && !this.#stopping)
           this.#io.err(`chain watch: ${error.message}`);
@@ -381,6 +387,7 @@ class LocalAvsRun {
         }),
       );
     }
+    const sequencerSpecs = await this.#sequencerSpecs(operators, logLevel);
     await this.#startAll([
       aggregatorService({
         chain: endpoint,
@@ -403,7 +410,38 @@ class LocalAvsRun {
         metricsPort: await freePort(),
         logLevel,
       }),
+      ...sequencerSpecs,
     ]);
+    if (this.#stopping) return;
+    // Registered after the services: stopped before the nodes it reads.
+    this.#shutdown.add("sequencer watch", () => this.#sequencer?.stop());
+    this.#sequencer?.start();
+  }
+
+  /**
+   * One sequencer node per operator, with the operator's own keys, its data on a fresh disk, and
+   * one static network file naming them all.
+   */
+  async #sequencerSpecs(
+    operators: readonly DevnetOperator[],
+    logLevel: string | undefined,
+  ): Promise<ServiceSpec[]> {
+    const dir = join(this.#devnetDir, "sequencer");
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const nodes: SequencerNode[] = [];
+    for (const operator of operators) {
+      nodes.push({
+        operator,
+        port: await freePort(),
+        metricsPort: await freePort(),
+        dataDir: join(dir, operator.name),
+      });
+    }
+    const networkFile = join(dir, "network.json");
+    const network = writeSequencerNetwork(networkFile, nodes);
+    this.#sequencer = new SequencerWatch({ network, nodes, out: this.#io.out, err: this.#io.err });
+    return nodes.map((node) => sequencerService({ node, networkFile, logLevel }));
   }
 
   /** Tasks start once every other service is healthy; stopped first, so no task is created while the rest goes down. */
@@ -483,6 +521,8 @@ class LocalAvsRun {
       operators: this.#config.operators,
       block_time_s: this.#config.blockTime,
       runtime_s: Math.round((Date.now() - this.#startedAt) / 100) / 10,
+      sequencer_batches_sent: this.#sequencer?.sent ?? 0,
+      sequencer_finalized: this.#sequencer?.finalized ?? null,
     };
     out(
       `${label("summary")}${plural(f.created, "task")} created, ${f.responded} responded (${f.correct} correct, ${f.wrong} wrong), ${f.expired} expired; ` +

@@ -79,6 +79,13 @@ describe("avskit-local as a process", () => {
     expect(typeof summary.median_latency_ms).toBe("number");
     expect(summary.median_latency_ms as number).toBeGreaterThan(0);
     expect(summary.operators).toBe(4);
+    // A sequencer node per operator: the view names the leader and each node's finalized index,
+    // and at least the first batch was final before the stop.
+    expect(run.stdout()).toMatch(
+      /^sequencer leader operator-\d \(term \d+\); finalized operator-1 \d+ · operator-2 \d+ · operator-3 \d+ · operator-4 \d+$/m,
+    );
+    expect(summary.sequencer_batches_sent as number).toBeGreaterThanOrEqual(1);
+    expect(summary.sequencer_finalized as number).toBeGreaterThanOrEqual(1);
 
     const out = run.stdout();
     expect(out).toMatch(/^task 0 {4}\d+ \+ \d+ = \d+ ✓ {3}responded after \d+ blocks? \/ \d+\.\d\d s$/m);
@@ -98,6 +105,10 @@ describe("avskit-local as a process", () => {
         "operator-2",
         "operator-3",
         "operator-4",
+        "sequencer-1",
+        "sequencer-2",
+        "sequencer-3",
+        "sequencer-4",
         "task-generator",
       ].map((name) => `${name}.log`),
     );
@@ -116,8 +127,8 @@ describe("avskit-local as a process", () => {
     await waitFor("ready", () => (/^ready /m.test(run.stdout()) ? true : undefined), 120_000);
     const pid = run.child.pid!;
     const children = childrenOf(pid);
-    // anvil + aggregator + 2 operators + challenger + avs-sync + task generator.
-    expect(children).toHaveLength(7);
+    // anvil + aggregator + 2 operators + challenger + avs-sync + 2 sequencer nodes + task generator.
+    expect(children).toHaveLength(9);
     const printed = [...run.stdout().matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
     expect(printed.sort()).toEqual([...children].sort());
 

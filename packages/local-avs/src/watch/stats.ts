@@ -25,4 +25,8 @@ export interface RunSummary {
   readonly operators: number;
   readonly block_time_s: number;
   readonly runtime_s: number;
+  /** Batches the sequencer acknowledged: one per created task, and one at start. */
+  readonly sequencer_batches_sent: number;
+  /** Highest finalized index any sequencer node reported (null when none answered). */
+  readonly sequencer_finalized: number | null;
 }

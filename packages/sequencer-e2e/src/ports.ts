@@ -1,0 +1,42 @@
+import { randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+
+function tryListen(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", () => resolve(undefined));
+    server.listen({ host: "127.0.0.1", port, exclusive: true }, () => {
+      const address = server.address();
+      const bound = typeof address === "object" && address !== null ? address.port : port;
+      server.close(() => resolve(bound));
+    });
+  });
+}
+
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    if (Number.isInteger(low)) return low;
+  } catch {
+    // not Linux
+  }
+  return 32_768;
+}
+
+/**
+ * A port free a moment ago for a node started later. Picked below the OS's range for outgoing
+ * connections: a port from that range may be handed to some client as its local port before the
+ * node binds it (the same reasoning as local-avs's freePort).
+ */
+export async function freePort(): Promise<number> {
+  const highest = ephemeralLow() - 1;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await tryListen(randomInt(20_000, highest + 1));
+    if (port !== undefined) return port;
+  }
+  const port = await tryListen(0);
+  if (port === undefined) throw new Error("no free port on 127.0.0.1");
+  return port;
+}

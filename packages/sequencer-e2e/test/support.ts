@@ -1,0 +1,60 @@
+import { waitFor } from "@avskit/integration";
+import { Cluster, type ClusterOptions } from "../src/cluster.js";
+import { getJson } from "../src/http.js";
+import { InvariantChecker } from "../src/invariants.js";
+
+export const APP = "e2e";
+
+/** A cluster with the invariant checker running on it from the start. */
+export interface Scenario {
+  readonly cluster: Cluster;
+  readonly checker: InvariantChecker;
+  /** waitFor that fails at once when the checker has seen a violation. */
+  until<T>(
+    what: string,
+    probe: () => T | undefined | false | Promise<T | undefined | false>,
+    timeoutMs?: number,
+  ): Promise<T>;
+  /** Stops the checker (throws its violation) and the cluster. */
+  close(): Promise<void>;
+}
+
+export async function scenario(
+  options: ClusterOptions = {},
+  apps: readonly string[] = [APP],
+): Promise<Scenario> {
+  const cluster = await Cluster.start(options);
+  const checker = new InvariantChecker(cluster, apps).start();
+  return {
+    cluster,
+    checker,
+    until: (what, probe, timeoutMs = 15_000) =>
+      waitFor(
+        what,
+        async () => {
+          checker.assertOk();
+          return probe();
+        },
+        timeoutMs,
+        50,
+      ),
+    close: async () => {
+      try {
+        await checker.stop();
+      } finally {
+        await cluster.close();
+      }
+    },
+  };
+}
+
+/** GET /v1/apps/:app/finalized of one node. */
+export async function finalizedOf(
+  url: string,
+  app = APP,
+): Promise<{ index: bigint; chainHash: string } | undefined> {
+  const reply = await getJson(`${url}/v1/apps/${app}/finalized`);
+  if (reply?.status !== 200) return undefined;
+  const body = reply.body as { index: string; chainHash: string };
+  return { index: BigInt(body.index), chainHash: body.chainHash.toLowerCase() };
+}
