@@ -66,6 +66,13 @@ it("concurrent clients through the SDK: one chaining hash at every finalized ind
 it("a cluster with no app yet keeps its first leader (heartbeats without apps)", async () => {
   const idle = await Cluster.start({ warmup: false, waitReady: false });
   try {
+    // Started without waiting: wait until every node answers, then idle for four leader
+    // timeouts (1 s each), long enough for a node without heartbeats to suspect the leader.
+    const answering = Date.now() + 20_000;
+    while ((await idle.states()).some((st) => st === undefined)) {
+      if (Date.now() > answering) throw new Error("the nodes did not start answering within 20 s");
+      await sleep(100);
+    }
     await sleep(4_000);
     const states = await idle.states();
     // The leader of term 1 still leads, and every node says it is ready.
