@@ -25,16 +25,30 @@ function ephemeralLow(): number {
   return 32_768;
 }
 
+/** Ports this process handed out: free when picked, but maybe not yet bound by the node. */
+const handedOut = new Set<number>();
+
 /**
  * A port free a moment ago for a node started later. Picked below the OS's range for outgoing
  * connections: a port from that range may be handed to some client as its local port before the
- * node binds it (the same reasoning as local-avs's freePort).
+ * node binds it (the same reasoning as local-avs's freePort). Vitest runs test files side by side
+ * in workers, each picking ports that stay unbound for a while (a node takes seconds to start):
+ * each worker gets its own slice of the range, and a process never hands out one port twice.
  */
 export async function freePort(): Promise<number> {
   const highest = ephemeralLow() - 1;
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await tryListen(randomInt(20_000, highest + 1));
-    if (port !== undefined) return port;
+  const slices = 8;
+  const width = Math.floor((highest + 1 - 20_000) / slices);
+  const slice = Number(process.env.VITEST_POOL_ID ?? process.pid) % slices;
+  const low = 20_000 + slice * width;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const candidate = randomInt(low, low + width);
+    if (handedOut.has(candidate)) continue;
+    const port = await tryListen(candidate);
+    if (port !== undefined) {
+      handedOut.add(port);
+      return port;
+    }
   }
   const port = await tryListen(0);
   if (port === undefined) throw new Error("no free port on 127.0.0.1");

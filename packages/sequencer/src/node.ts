@@ -43,7 +43,7 @@ export const DEFAULT_SETTINGS: NodeSettings = {
   heartbeatMs: 100,
   roundTimeoutMs: 1_000,
   graceMs: 3,
-  maxRoundBytes: 4 * 1024 * 1024,
+  maxRoundBytes: 512 * 1024,
   leaderTimeoutMs: 2_000,
   censorshipTimeoutMs: 3_000,
   finalityTimeoutMs: 5_000,
@@ -452,13 +452,17 @@ export class SequencerNode {
     try {
       const now = Date.now();
       const due: { app: string; id: Hex; body: Uint8Array }[] = [];
-      for (const [app, pending] of this.#pending) {
+      // Capped by bytes, as rounds are: a count cap let 10 kB batches build forwards past the
+      // peers' body limit, refused whole and retried for ever.
+      let bytes = 0;
+      collect: for (const [app, pending] of this.#pending) {
         const log = this.#apps.get(app);
         for (const [id, p] of pending) {
           if (log?.has(id)) continue;
           if (p.forwardedAt !== null && now - p.forwardedAt < this.settings.resendAfterMs) continue;
+          if (due.length > 0 && bytes + p.body.length > this.settings.maxRoundBytes) break collect;
           due.push({ app, id, body: p.body });
-          if (due.length >= 2_000) break;
+          bytes += p.body.length;
         }
       }
       if (due.length === 0) return;
@@ -586,7 +590,7 @@ export class SequencerNode {
         { batches: disputed.length, leader: this.leader.operatorId },
         "dispute: batches not sequenced in time; sending them to every peer",
       );
-      const body = forwardRequestToJson({ batches: disputed.slice(0, 2_000) });
+      const body = forwardRequestToJson({ batches: withinBytes(disputed, this.settings.maxRoundBytes) });
       for (const peer of this.others) {
         this.peers.request(peer, "POST", "/v1/peer/dispute", body).catch((error) => {
           this.logger.debug({ peer: peer.operatorId, err: briefly(error) }, "dispute not delivered");
@@ -618,4 +622,15 @@ export class SequencerNode {
   get newView(): NewView | undefined {
     return this.viewChange.newView;
   }
+}
+
+/** The longest prefix of `batches` whose bodies fit in `maxBytes` (at least one batch). */
+function withinBytes<T extends { body: Uint8Array }>(batches: readonly T[], maxBytes: number): T[] {
+  let bytes = 0;
+  let end = 0;
+  while (end < batches.length && (end === 0 || bytes + (batches[end]?.body.length ?? 0) <= maxBytes)) {
+    bytes += batches[end]?.body.length ?? 0;
+    end++;
+  }
+  return batches.slice(0, end);
 }
