@@ -144,6 +144,18 @@ export class AppLog {
     return true;
   }
 
+  /**
+   * Makes `cert` (a new view's base, or none) the lock, even when the one held is higher. A
+   * higher lock than the base of a justified new view was reported by no member of that view's
+   * quorum, so no quorum finalized it (PROTOCOL.md "Leader change"), and its entries have just
+   * been truncated: reporting it in a later vote would make a base whose entries nobody holds.
+   */
+  resetLock(cert: Certificate | null): void {
+    if (cert === null) this.#store.deleteLock(this.app);
+    else this.#store.putLock(this.app, JSON.stringify(certificateToJson(cert)));
+    this.#lock = cert;
+  }
+
   /** Keeps a finality point when it is beyond the finalized index; true if it was. */
   addFinality(cert: Certificate): boolean {
     const index = Number(cert.index);

@@ -73,6 +73,7 @@ export class SequencerStore {
   readonly #deletePending: StatementSync;
   readonly #markForwarded: StatementSync;
   readonly #putLock: StatementSync;
+  readonly #deleteLock: StatementSync;
   readonly #putFinality: StatementSync;
   readonly #getFinality: StatementSync;
   readonly #putMeta: StatementSync;
@@ -100,6 +101,7 @@ export class SequencerStore {
     this.#deletePending = this.#db.prepare("DELETE FROM pending WHERE app = ? AND id = ?");
     this.#markForwarded = this.#db.prepare("UPDATE pending SET forwarded_at = ? WHERE app = ? AND id = ?");
     this.#putLock = this.#db.prepare("INSERT OR REPLACE INTO locks (app, cert) VALUES (?, ?)");
+    this.#deleteLock = this.#db.prepare("DELETE FROM locks WHERE app = ?");
     this.#putFinality = this.#db.prepare("INSERT OR REPLACE INTO finality (app, idx, cert) VALUES (?, ?, ?)");
     this.#getFinality = this.#db.prepare("SELECT cert FROM finality WHERE app = ? AND idx = ?");
     this.#putMeta = this.#db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
@@ -177,6 +179,10 @@ export class SequencerStore {
 
   putLock(app: string, json: string): void {
     this.#putLock.run(app, json);
+  }
+
+  deleteLock(app: string): void {
+    this.#deleteLock.run(app);
   }
 
   putFinality(app: string, index: number, json: string): void {

@@ -289,7 +289,9 @@ export class ViewChange {
           base !== null && log.hashAt(Number(base.index)) === base.chainHash ? Number(base.index) : 0,
         );
         const dropped = log.truncateAfter(keep);
-        if (base !== null) log.setLock(base);
+        const held = log.lock;
+        if (held !== null && Number(held.index) > keep) log.resetLock(base);
+        else if (base !== null) log.setLock(base);
         if (dropped > 0) {
           node.logger.info({ app, after: keep, dropped }, "truncated entries after the new view's base");
           node.onTruncated(app);
