@@ -56,6 +56,12 @@ export {
   type LogLevel,
   loggingOptions,
 } from "./logger.js";
+export {
+  type BlsKeyConfig,
+  blsKeyOptions,
+  loadConfiguredBlsSecret,
+  loadConfiguredEcdsaKey,
+} from "./member-keys.js";
 export { Counter, createMetricsRegistry, Gauge, Histogram, Registry } from "./metrics.js";
 export { type HealthReport, startOpsServer } from "./ops-server.js";
 export {
@@ -96,6 +102,7 @@ export {
   metricsAddressOption,
   pollIntervalOption,
   positiveDuration,
+  readOptionFile,
   rpcUrlOption,
   signerOptionNames,
   taskManagerLocationOptions,
@@ -117,4 +124,5 @@ export {
   type SignerSource,
   WrongKeystorePasswordError,
 } from "./signer.js";
+export { quietSqliteWarning } from "./sqlite-warning.js";
 export type { RateLimit } from "./token-bucket.js";

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { Account } from "viem";
 import { z } from "zod";
 import type { OptionSpecs } from "./config.js";
@@ -244,4 +245,31 @@ export function httpLimitsOf(config: HttpLimitConfig, envPrefix: string): HttpLi
     requestTimeoutMs,
     keepAliveTimeoutMs: Math.ceil(config.keepAliveTimeout),
   };
+}
+
+/**
+ * Reads the file an option names and parses it; either failure is a ConfigError naming the flag
+ * and the file (`cannot read …`, or the parser's message), so a bad file exits 2 like a bad flag.
+ */
+export async function readOptionFile<T>(
+  path: string,
+  flag: string,
+  envPrefix: string,
+  parse: (text: string) => T,
+): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(
+      flag,
+      envNameFor(flag, envPrefix),
+      `cannot read ${path}: ${(error as Error).message}`,
+    );
+  }
+  try {
+    return parse(text);
+  } catch (error) {
+    throw new ConfigError(flag, envNameFor(flag, envPrefix), `${path}: ${(error as Error).message}`);
+  }
 }

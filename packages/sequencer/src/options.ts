@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import {
+  blsKeyOptions,
   ecdsaSignerOptions,
   httpLimitOptions,
   type OptionSpecs,
@@ -102,33 +103,7 @@ export const sequencerOptions = {
     schema: opt.bool(),
     default: "false",
   },
-  blsPrivateKey: {
-    flag: "--bls-private-key",
-    value: "hex|decimal",
-    description:
-      "BN254 secret key that signs lock and finalize votes (devnets; prefer the keystore or the env var)",
-    schema: z.string().regex(/^(0x[0-9a-fA-F]{1,64}|[0-9]{1,78})$/, "must be 0x-hex or decimal"),
-    secret: true,
-  },
-  blsKeystorePath: {
-    flag: "--bls-keystore-path",
-    value: "file",
-    description: "encrypted BLS keystore (eigensdk *.bls.key.json)",
-    schema: opt.string(),
-  },
-  blsKeystorePassword: {
-    flag: "--bls-keystore-password",
-    value: "password",
-    description: "BLS keystore password (set it through the env var; never logged)",
-    schema: z.string(),
-    secret: true,
-  },
-  blsKeystorePasswordFile: {
-    flag: "--bls-keystore-password-file",
-    value: "file",
-    description: "file holding the BLS keystore password (one trailing newline is ignored)",
-    schema: opt.string(),
-  },
+  ...blsKeyOptions("BN254 secret key that signs lock and finalize votes"),
   ...ecdsaSignerOptions(
     "secp256k1 key of the member's registered address: signs peer requests, tip statements and view-change votes (prefer the env var: flags show in `ps`)",
   ),

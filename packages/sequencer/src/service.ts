@@ -1,11 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { resolveContracts } from "@avskit/bindings";
-import {
-  decryptSecretStorage,
-  keyPairFromSecretKey,
-  operatorIdFromPublicKey,
-  readBlsKeystoreFile,
-} from "@avskit/bls";
+import { keyPairFromSecretKey, operatorIdFromPublicKey } from "@avskit/bls";
 import {
   ConfigError,
   connectChain,
@@ -14,8 +8,10 @@ import {
   type HealthReport,
   httpLimitsOf,
   listen,
-  loadConfiguredSigner,
+  loadConfiguredBlsSecret,
+  loadConfiguredEcdsaKey,
   type RunningServer,
+  readOptionFile,
   type ServiceConfig,
   type ServiceConfigInput,
   type ServiceHandle,
@@ -29,8 +25,7 @@ import {
   PeerVerifier,
   parseStaticNetwork,
 } from "@avskit/sequencer-protocol";
-import type { PublicClient } from "viem";
-import { bytesToHex, type Hex } from "viem";
+import type { Hex, PublicClient } from "viem";
 import { NotAMemberError } from "./errors.js";
 import { type Faults, NO_FAULTS, parseFaults, TEST_FAULTS_ENV } from "./faults.js";
 import { buildHttpApi } from "./http.js";
@@ -69,19 +64,10 @@ async function loadNetwork(
   config: SequencerConfig,
   storedReferenceBlock: number | undefined,
 ): Promise<Network> {
-  if (config.networkFile !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(config.networkFile, "utf8");
-    } catch (error) {
-      throw flagError("--network-file", `cannot read ${config.networkFile}: ${(error as Error).message}`);
-    }
-    try {
-      return parseStaticNetwork(text, { thresholdPercent: config.threshold });
-    } catch (error) {
-      throw flagError("--network-file", `${config.networkFile}: ${(error as Error).message}`);
-    }
-  }
+  if (config.networkFile !== undefined)
+    return readOptionFile(config.networkFile, "--network-file", ENV_PREFIX, (text) =>
+      parseStaticNetwork(text, { thresholdPercent: config.threshold }),
+    );
   if (config.rpcUrl === undefined)
     throw flagError(
       "--network-file",
@@ -109,68 +95,6 @@ async function loadNetwork(
     thresholdPercent: config.threshold,
     chainId: await client.getChainId(),
   });
-}
-
-async function passwordOf(config: SequencerConfig): Promise<string> {
-  if (config.blsKeystorePasswordFile !== undefined) {
-    try {
-      return (await readFile(config.blsKeystorePasswordFile, "utf8")).replace(/\r?\n$/, "");
-    } catch (error) {
-      throw flagError("--bls-keystore-password-file", `cannot read it: ${(error as Error).message}`);
-    }
-  }
-  if (config.blsKeystorePassword !== undefined) return config.blsKeystorePassword;
-  throw flagError(
-    "--bls-keystore-password",
-    "the BLS keystore needs a password (or --bls-keystore-password-file)",
-  );
-}
-
-async function loadBlsSecret(config: SequencerConfig): Promise<bigint> {
-  if (config.blsPrivateKey !== undefined && config.blsKeystorePath !== undefined)
-    throw flagError("--bls-private-key", "give either it or --bls-keystore-path, not both");
-  if (config.blsPrivateKey !== undefined) {
-    try {
-      return keyPairFromSecretKey(BigInt(config.blsPrivateKey)).secretKey;
-    } catch {
-      throw flagError("--bls-private-key", "is not a BN254 secret key (non-zero, below the curve order)");
-    }
-  }
-  if (config.blsKeystorePath === undefined)
-    throw flagError(
-      "--bls-private-key",
-      "a BLS key is needed: --bls-keystore-path (with its password) or --bls-private-key",
-    );
-  try {
-    return (await readBlsKeystoreFile(config.blsKeystorePath, await passwordOf(config))).secretKey;
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    throw flagError("--bls-keystore-path", `${config.blsKeystorePath}: ${(error as Error).message}`);
-  }
-}
-
-/**
- * The raw ECDSA key (PeerSigner signs raw digests): the flag's, or decrypted from the keystore
- * the runtime's signer options name (the runtime's loader, run first, has checked the file and
- * the password and yields the address).
- */
-async function loadEcdsaKey(config: SequencerConfig): Promise<{ key: Hex; address: Hex }> {
-  const account = await loadConfiguredSigner(config, ENV_PREFIX);
-  if (config.ecdsaPrivateKey !== undefined) return { key: config.ecdsaPrivateKey, address: account.address };
-  const json = JSON.parse(await readFile(config.ecdsaKeystorePath!, "utf8")) as {
-    crypto?: unknown;
-    Crypto?: unknown;
-  };
-  const password =
-    config.ecdsaKeystorePasswordFile !== undefined
-      ? (await readFile(config.ecdsaKeystorePasswordFile, "utf8")).replace(/\r?\n$/, "")
-      : config.ecdsaKeystorePassword!;
-  const secret = await decryptSecretStorage(json.crypto ?? json.Crypto, password, { plaintextLength: 32 });
-  try {
-    return { key: bytesToHex(secret), address: account.address };
-  } finally {
-    secret.fill(0);
-  }
 }
 
 function settingsOf(config: SequencerConfig): NodeSettings {
@@ -222,8 +146,8 @@ export const sequencerService = defineService({
   async start(config, { logger, registry, env }, deps: SequencerDeps = {}): Promise<SequencerHandle> {
     const http = httpLimitsOf(config, ENV_PREFIX);
     const faults = faultsOf(config, env);
-    const blsSecretKey = await loadBlsSecret(config);
-    const ecdsa = await loadEcdsaKey(config);
+    const blsSecretKey = await loadConfiguredBlsSecret(config, ENV_PREFIX);
+    const ecdsa = await loadConfiguredEcdsaKey(config, ENV_PREFIX);
     const operatorId = operatorIdFromPublicKey(
       keyPairFromSecretKey(blsSecretKey).publicKeyG1,
     ).toLowerCase() as Hex;

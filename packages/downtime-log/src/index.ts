@@ -1,0 +1,25 @@
+export { type EpochAnswer, epochSummary, type OperatorEpochAnswer, operatorEpoch } from "./answers.js";
+export { type CheckContext, type Decision, decide } from "./check.js";
+export { DowntimeDb, type EventRow, type Position, type RefusalRow } from "./db.js";
+export { DEFAULT_EPOCHS, type EpochConfig, epochBounds, epochOf } from "./epochs.js";
+export { DowntimeMetrics } from "./metrics.js";
+export { downtimeOptions, ENV_PREFIX } from "./options.js";
+export { probe, SuspicionTracker } from "./probe.js";
+export { type QueryIo, queryMain } from "./query.js";
+export { DECLINES, type DeclineReason, REFUSALS, type RefusalReason } from "./refusals.js";
+export { DOWNTIME_APP, type DowntimeConfig, type DowntimeHandle, downtimeService } from "./service.js";
+export {
+  buildEvent,
+  checkSigners,
+  type DowntimeEvent,
+  EVENT_TYPE,
+  type Liveness,
+  parseEvent,
+  STATEMENT_TAG,
+  type Statement,
+  signStatement,
+  statementDigest,
+  verifyEventSignature,
+  verifyStatementShare,
+} from "./statement.js";
+export { CONFIRM_PATH, type ConfirmReply, parseStatement } from "./watcher.js";

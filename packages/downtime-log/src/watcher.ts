@@ -1,0 +1,241 @@
+import type { G1Point } from "@avskit/bls";
+import type { Logger } from "@avskit/runtime";
+import type { SequencerClient } from "@avskit/sequencer-client";
+import {
+  g1FromJson,
+  g1ToJson,
+  type Member,
+  memberById,
+  type Network,
+  type PeerSigner,
+} from "@avskit/sequencer-protocol";
+import type { Hex } from "viem";
+import { z } from "zod";
+import type { DowntimeDb } from "./db.js";
+import { type EpochConfig, epochOf } from "./epochs.js";
+import type { DowntimeMetrics } from "./metrics.js";
+import { probe, SuspicionTracker } from "./probe.js";
+import { DECLINES, type DeclineReason } from "./refusals.js";
+import {
+  buildEvent,
+  type DowntimeEvent,
+  type Liveness,
+  type Statement,
+  signStatement,
+  verifyStatementShare,
+} from "./statement.js";
+
+export const CONFIRM_PATH = "/v1/peer/confirm";
+
+export interface WatcherSettings {
+  readonly probeIntervalMs: number;
+  readonly probeTimeoutMs: number;
+  /** Consecutive disagreeing probes before a change is suspected. */
+  readonly suspectAfter: number;
+  /** Longest a round of confirmation requests waits for replies. */
+  readonly confirmTimeoutMs: number;
+  /** A change posted and not yet in the log is proposed again after this long. */
+  readonly resubmitAfterMs: number;
+  readonly maxSkewMs: number;
+  readonly epochs: EpochConfig;
+}
+
+export interface WatcherDeps {
+  readonly network: Network;
+  readonly self: Member;
+  readonly secretKey: bigint;
+  readonly peerSigner: PeerSigner;
+  /** operatorId → base URL of that operator's downtime-log service. */
+  readonly peers: ReadonlyMap<Hex, string>;
+  readonly db: DowntimeDb;
+  readonly client: SequencerClient;
+  readonly metrics: DowntimeMetrics;
+  readonly logger: Logger;
+  readonly settings: WatcherSettings;
+  readonly now?: () => number;
+}
+
+export type ConfirmReply =
+  | { readonly confirmed: true; readonly signature: { X: string; Y: string } }
+  | { readonly confirmed: false; readonly reason: DeclineReason; readonly message: string };
+
+const statementSchema = z.strictObject({
+  subject: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/)
+    .transform((s) => s.toLowerCase() as Hex),
+  state: z.enum(["up", "down"]),
+  observedAt: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  epoch: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+
+export function parseStatement(json: unknown): Statement | undefined {
+  const parsed = statementSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Watches every other operator's node, and when a change is suspected gathers signed
+ * confirmations from the others until their stake reaches the threshold, then posts the event.
+ * It also answers the others' confirmation requests (handleConfirm).
+ */
+export class Watcher {
+  readonly #d: WatcherDeps;
+  readonly #tracker: SuspicionTracker;
+  readonly #now: () => number;
+  /** Subjects with a confirmation round in flight, or posted at (ms) and not yet in the log. */
+  readonly #inFlight = new Set<Hex>();
+  readonly #posted = new Map<Hex, { state: Liveness; at: number }>();
+  readonly #stop = new AbortController();
+  #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<void> | undefined;
+
+  constructor(deps: WatcherDeps) {
+    this.#d = deps;
+    this.#tracker = new SuspicionTracker(deps.settings.suspectAfter);
+    this.#now = deps.now ?? Date.now;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => {
+      this.#ticking ??= this.#tick().finally(() => {
+        this.#ticking = undefined;
+      });
+    }, this.#d.settings.probeIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#stop.abort(new Error("stopping"));
+    await this.#ticking;
+  }
+
+  #logState(subject: Hex): Liveness {
+    return this.#d.db.lastEventOf(subject)?.state ?? "up";
+  }
+
+  async #tick(): Promise<void> {
+    const { network, self, settings, metrics } = this.#d;
+    const others = network.members.filter((m) => m.operatorId !== self.operatorId);
+    const results = await Promise.all(
+      others.map((m) => probe(m.url, settings.probeTimeoutMs, this.#stop.signal)),
+    );
+    others.forEach((member, i) => {
+      const result = results[i]!;
+      metrics.probes.inc({ result });
+      const logState = this.#logState(member.operatorId);
+      const suspected = this.#tracker.record(member.operatorId, logState, result);
+      if (suspected === undefined || this.#inFlight.has(member.operatorId)) return;
+      const posted = this.#posted.get(member.operatorId);
+      if (posted?.state === suspected && this.#now() - posted.at < settings.resubmitAfterMs) return;
+      metrics.suspicions.inc({ state: suspected });
+      this.#inFlight.add(member.operatorId);
+      void this.#confirm(member.operatorId, suspected).finally(() =>
+        this.#inFlight.delete(member.operatorId),
+      );
+    });
+  }
+
+  /** One round: own signature, then the peers' until the threshold by stake; posts the event. */
+  async #confirm(subject: Hex, state: Liveness): Promise<DowntimeEvent | undefined> {
+    const { network, self, settings, logger, metrics } = this.#d;
+    const observedAt = this.#now();
+    const statement: Statement = { subject, state, observedAt, epoch: epochOf(settings.epochs, observedAt) };
+    const shares = new Map<Hex, G1Point>([
+      [self.operatorId, signStatement(this.#d.secretKey, network.snapshotId, statement)],
+    ]);
+    const declined: Record<string, string> = {};
+    let event = buildEvent(network, statement, shares);
+    const asked = network.members.filter(
+      (m) => m.operatorId !== self.operatorId && m.operatorId !== subject && this.#d.peers.has(m.operatorId),
+    );
+    const deadline = AbortSignal.any([AbortSignal.timeout(settings.confirmTimeoutMs), this.#stop.signal]);
+    await new Promise<void>((resolve) => {
+      let open = asked.length;
+      if (event !== undefined || open === 0) return resolve();
+      for (const member of asked) {
+        metrics.confirmationsAsked.inc();
+        void this.#ask(member, statement, deadline).then((reply) => {
+          if (reply.confirmed) {
+            let share: G1Point | undefined;
+            try {
+              share = g1FromJson(reply.signature);
+            } catch {
+              share = undefined;
+            }
+            if (share !== undefined && verifyStatementShare(network, statement, member.operatorId, share)) {
+              shares.set(member.operatorId, share);
+              event ??= buildEvent(network, statement, shares);
+            } else declined[member.operatorId] = "BAD_SHARE";
+          } else declined[member.operatorId] = reply.reason;
+          open--;
+          if (event !== undefined || open === 0) resolve();
+        });
+      }
+    });
+    if (event === undefined) {
+      logger.info(
+        { subject, state, signers: shares.size, declined },
+        "suspected change not confirmed: the signers' stake is below the threshold",
+      );
+      return undefined;
+    }
+    try {
+      await this.#d.client.send([JSON.stringify(event)], { signal: this.#stop.signal, timeoutMs: 10_000 });
+      metrics.eventsPosted.inc();
+      this.#posted.set(subject, { state, at: this.#now() });
+      logger.info({ subject, state, observedAt, signers: shares.size, declined }, "event posted");
+      return event;
+    } catch (error) {
+      logger.warn({ subject, state, err: error }, "event not posted");
+      return undefined;
+    }
+  }
+
+  async #ask(member: Member, statement: Statement, signal: AbortSignal): Promise<ConfirmReply> {
+    const url = this.#d.peers.get(member.operatorId)!;
+    const body = JSON.stringify(statement);
+    try {
+      const reply = await fetch(`${url.replace(/\/$/, "")}${CONFIRM_PATH}`, {
+        method: "POST",
+        body,
+        headers: {
+          "content-type": "application/json",
+          ...this.#d.peerSigner.headers(member.operatorId, "POST", CONFIRM_PATH, body),
+        },
+        signal,
+      });
+      const json = (await reply.json()) as ConfirmReply;
+      if (reply.ok && typeof json === "object" && json !== null && "confirmed" in json) return json;
+      return { confirmed: false, reason: "DISAGREE", message: `HTTP ${reply.status}` };
+    } catch (error) {
+      return { confirmed: false, reason: "DISAGREE", message: `no reply: ${(error as Error).message}` };
+    }
+  }
+
+  /** A peer asks this operator to confirm `statement`: it probes the subject now, and signs only if it agrees. */
+  async handleConfirm(from: Member, statement: Statement): Promise<ConfirmReply> {
+    const { network, self, settings, metrics } = this.#d;
+    const decline = (reason: DeclineReason, message: string = DECLINES[reason]): ConfirmReply => {
+      metrics.confirmationsDeclined.inc({ reason });
+      return { confirmed: false, reason, message };
+    };
+    const subject = memberById(network, statement.subject);
+    if (subject === undefined) return decline("NOT_A_MEMBER");
+    if (subject.operatorId === self.operatorId) return decline("SUBJECT_IS_ME");
+    if (statement.epoch !== epochOf(settings.epochs, statement.observedAt)) return decline("WRONG_EPOCH");
+    if (Math.abs(this.#now() - statement.observedAt) > settings.maxSkewMs) return decline("CLOCK_SKEW");
+    const seen = await probe(subject.url, settings.probeTimeoutMs, this.#stop.signal);
+    metrics.probes.inc({ result: seen });
+    if (seen !== statement.state)
+      return decline(
+        "DISAGREE",
+        `asked by ${from.operatorId}: my probe of ${subject.operatorId} says ${seen}`,
+      );
+    metrics.confirmationsGiven.inc();
+    return {
+      confirmed: true,
+      signature: g1ToJson(signStatement(this.#d.secretKey, network.snapshotId, statement)),
+    };
+  }
+}

@@ -1,0 +1,203 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateKeyPair } from "@avskit/bls";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  buildEvent,
+  type CheckContext,
+  DEFAULT_EPOCHS,
+  DowntimeDb,
+  type DowntimeEvent,
+  decide,
+  epochOf,
+  epochSummary,
+  operatorEpoch,
+  type Statement,
+  signStatement,
+  verifyStatementShare,
+} from "../src/index.js";
+import { signedEvent, testNetwork } from "./support.js";
+
+const T0 = Date.UTC(2026, 11, 2, 10, 0, 0);
+const epochs = DEFAULT_EPOCHS;
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A replica's checks over a fresh database, its clock fixed at `now`. */
+function replica(network: CheckContext["network"], now = T0 + 60_000) {
+  const dir = mkdtempSync(join(tmpdir(), "downtime-check-"));
+  dirs.push(dir);
+  const db = DowntimeDb.open(dir);
+  const ctx: CheckContext = { network, db, epochs, maxSkewMs: 30_000, now: () => now };
+  let index = 0;
+  const feed = (body: string | Uint8Array) => {
+    index++;
+    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+    const decision = decide(ctx, index, bytes);
+    const hash = `0x${index.toString(16).padStart(64, "0")}` as const;
+    if (decision.apply) db.applyEvent(decision.row, hash);
+    else db.refuse({ index, reason: decision.reason, detail: decision.detail }, hash);
+    return decision.apply ? "APPLIED" : decision.reason;
+  };
+  return { db, feed, ctx };
+}
+
+const statement = (subject: `0x${string}`, state: "up" | "down", observedAt: number): Statement => ({
+  subject,
+  state,
+  observedAt,
+  epoch: epochOf(epochs, observedAt),
+});
+
+describe("a replica's checks", () => {
+  const { network, members } = testNetwork([1n, 1n, 1n, 1n]);
+  const [a, b, c, d] = members;
+  const json = (event: DowntimeEvent) => JSON.stringify(event);
+
+  it("applies a change signed by stake over the threshold, and refuses each forgery with its reason", () => {
+    const { feed, db } = replica(network);
+    const down = statement(d!.operatorId, "down", T0);
+    expect(feed(json(signedEvent(network, down, [a!.bls, b!.bls, c!.bls])))).toBe("APPLIED");
+    // The same statement again, however it is delivered.
+    expect(feed(json(signedEvent(network, down, [a!.bls, b!.bls, c!.bls])))).toBe("ALREADY_APPLIED");
+    expect(
+      feed(json(signedEvent(network, statement(d!.operatorId, "down", T0 + 1), [a!.bls, b!.bls, c!.bls]))),
+    ).toBe("NOT_A_CHANGE");
+    // Older than the subject's last event: an old event delivered again late.
+    expect(
+      feed(json(signedEvent(network, statement(d!.operatorId, "up", T0 - 5), [a!.bls, b!.bls, c!.bls]))),
+    ).toBe("NOT_AFTER_PREVIOUS");
+    // Another subject, observed long before the log's newest event.
+    expect(
+      feed(
+        json(signedEvent(network, statement(c!.operatorId, "down", T0 - 60_000), [a!.bls, b!.bls, d!.bls])),
+      ),
+    ).toBe("STALE_TIMESTAMP");
+    expect(
+      feed(
+        json(
+          signedEvent(network, statement(c!.operatorId, "down", T0 + 3_600_000), [a!.bls, b!.bls, d!.bls]),
+        ),
+      ),
+    ).toBe("FUTURE_TIMESTAMP");
+    // Two of four: below 67 % of the stake, however valid the two signatures are.
+    expect(feed(json(signedEvent(network, statement(c!.operatorId, "down", T0 + 2), [a!.bls, b!.bls])))).toBe(
+      "BELOW_THRESHOLD",
+    );
+    // Three outsiders' keys, claiming to be the members: the aggregate does not verify.
+    const outsiders = [generateKeyPair(), generateKeyPair(), generateKeyPair()];
+    expect(
+      feed(json(signedEvent(network, statement(c!.operatorId, "down", T0 + 3), outsiders, [c!.operatorId]))),
+    ).toBe("BAD_SIGNATURE");
+    const wrongEpoch = { ...statement(c!.operatorId, "down", T0 + 4), epoch: epochOf(epochs, T0) + 1 };
+    expect(feed(json(signedEvent(network, wrongEpoch, [a!.bls, b!.bls, d!.bls])))).toBe("WRONG_EPOCH");
+    const stranger = generateKeyPair();
+    expect(
+      feed(
+        json(
+          signedEvent(network, statement(`0x${"ab".repeat(32)}`, "down", T0 + 5), [
+            a!.bls,
+            b!.bls,
+            c!.bls,
+            stranger,
+          ]),
+        ),
+      ),
+    ).toBe("NOT_A_MEMBER");
+    expect(feed("not json {")).toBe("NOT_JSON");
+    expect(feed(new Uint8Array([0xff, 0xfe, 0x00]))).toBe("NOT_JSON");
+    expect(feed(JSON.stringify({ hello: "world" }))).toBe("MALFORMED");
+    const otherNetwork = testNetwork([1n, 1n, 1n, 1n]).network;
+    expect(
+      feed(
+        json({
+          ...signedEvent(network, statement(c!.operatorId, "down", T0 + 6), [a!.bls, b!.bls, d!.bls]),
+          snapshotId: otherNetwork.snapshotId,
+        }),
+      ),
+    ).toBe("SNAPSHOT_MISMATCH");
+    expect(
+      feed(
+        json(
+          signedEvent(
+            network,
+            statement(c!.operatorId, "down", T0 + 7),
+            [a!.bls, b!.bls, d!.bls],
+            [c!.operatorId, c!.operatorId],
+          ),
+        ),
+      ),
+    ).toBe("UNSORTED_NON_SIGNERS");
+    // After all that, the real recovery still applies.
+    expect(
+      feed(json(signedEvent(network, statement(d!.operatorId, "up", T0 + 10_000), [a!.bls, b!.bls, c!.bls]))),
+    ).toBe("APPLIED");
+    expect(db.counts()).toEqual({ applied: 2, refused: 14 });
+    const answer = operatorEpoch(db, epochs, d!.operatorId, epochOf(epochs, T0), db.position().index);
+    expect(answer).toMatchObject({ downEvents: 1, downtimeMs: 10_000, downNow: false });
+    expect(answer.events.map((e) => e.state)).toEqual(["down", "up"]);
+  });
+
+  it("counts stake, never heads: three small operators cannot outvote one large one", () => {
+    const { network: weighted, members: ms } = testNetwork([1n, 1n, 1n, 5n]);
+    const [s1, s2, s3, big] = ms;
+    const { feed } = replica(weighted);
+    // 3 of 4 operators, 3 of 8 stake.
+    expect(
+      feed(
+        JSON.stringify(
+          signedEvent(weighted, statement(big!.operatorId, "down", T0), [s1!.bls, s2!.bls, s3!.bls]),
+        ),
+      ),
+    ).toBe("BELOW_THRESHOLD");
+    // buildEvent, the asker's side, agrees: no event from those three shares.
+    const st = statement(s1!.operatorId, "down", T0);
+    const small = new Map(
+      [s2!, s3!].map((m) => [m.operatorId, signStatement(m.bls.secretKey, weighted.snapshotId, st)]),
+    );
+    expect(buildEvent(weighted, st, small)).toBeUndefined();
+    // 2 of 4 operators, 6 of 8 stake.
+    small.set(big!.operatorId, signStatement(big!.bls.secretKey, weighted.snapshotId, st));
+    small.delete(s3!.operatorId);
+    const event = buildEvent(weighted, st, small);
+    expect(event).toBeDefined();
+    expect(verifyStatementShare(weighted, st, big!.operatorId, small.get(big!.operatorId)!)).toBe(true);
+    expect(feed(JSON.stringify(event))).toBe("APPLIED");
+  });
+
+  it("answers an epoch identically from identical rows, most downtime first, with an open outage counted to the log's clock", () => {
+    const one = replica(network);
+    const two = replica(network);
+    const events = [
+      signedEvent(network, statement(d!.operatorId, "down", T0), [a!.bls, b!.bls, c!.bls]),
+      signedEvent(network, statement(c!.operatorId, "down", T0 + 1_000), [a!.bls, b!.bls, d!.bls]),
+      signedEvent(network, statement(d!.operatorId, "up", T0 + 5_000), [a!.bls, b!.bls, c!.bls]),
+    ];
+    for (const e of events) {
+      one.feed(JSON.stringify(e));
+      two.feed(JSON.stringify(e));
+    }
+    const epoch = epochOf(epochs, T0);
+    const first = JSON.stringify(epochSummary(one.db, network, epochs, epoch, 3));
+    expect(first).toBe(JSON.stringify(epochSummary(two.db, network, epochs, epoch, 3)));
+    const summary = epochSummary(one.db, network, epochs, epoch, 3);
+    // d: down T0 → T0 + 5 s; c: down since T0 + 1 s, still down at the log's clock (T0 + 5 s).
+    expect(summary.operators[0]).toMatchObject({
+      operator: d!.operatorId,
+      downtimeMs: 5_000,
+      downNow: false,
+    });
+    expect(summary.operators[1]).toMatchObject({ operator: c!.operatorId, downtimeMs: 4_000, downNow: true });
+    expect(summary.operators.slice(2).map((o) => o.downtimeMs)).toEqual([0, 0]);
+    // As of index 2 the log knew of no recovery: d counted up to the log's clock then (T0 + 1 s).
+    expect(operatorEpoch(one.db, epochs, d!.operatorId, epoch, 2)).toMatchObject({
+      downtimeMs: 1_000,
+      downNow: true,
+    });
+    expect(one.db.digest(3)).toBe(two.db.digest(3));
+    expect(one.db.digest(2)).not.toBe(one.db.digest(3));
+  });
+});
