@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { keyPairFromSecretKey, operatorIdFromPublicKey } from "@avskit/bls";
 import {
   ConfigError,
@@ -10,6 +9,7 @@ import {
   loadConfiguredBlsSecret,
   loadConfiguredEcdsaKey,
   type RunningServer,
+  readOptionFile,
   type ServiceConfig,
   type ServiceHandle,
 } from "@avskit/runtime";
@@ -46,18 +46,10 @@ export interface DowntimeHandle extends ServiceHandle {
 const flagError = (flag: string, message: string) =>
   new ConfigError(flag, envNameFor(flag, ENV_PREFIX), message);
 
-async function loadNetwork(config: DowntimeConfig): Promise<Network> {
-  let text: string;
-  try {
-    text = await readFile(config.networkFile, "utf8");
-  } catch (error) {
-    throw flagError("--network-file", `cannot read ${config.networkFile}: ${(error as Error).message}`);
-  }
-  try {
-    return parseStaticNetwork(text, { thresholdPercent: config.threshold });
-  } catch (error) {
-    throw flagError("--network-file", `${config.networkFile}: ${(error as Error).message}`);
-  }
+function loadNetwork(config: DowntimeConfig): Promise<Network> {
+  return readOptionFile(config.networkFile, "--network-file", ENV_PREFIX, (text) =>
+    parseStaticNetwork(text, { thresholdPercent: config.threshold }),
+  );
 }
 
 function peersOf(config: DowntimeConfig, network: Network, self: Member): Map<Hex, string> {
