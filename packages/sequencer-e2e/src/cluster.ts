@@ -54,6 +54,8 @@ export interface ClusterOptions {
   readonly warmup?: boolean;
   /** The node's log level (default "info"). */
   readonly logLevel?: string;
+  /** How long start waits for the nodes to be ready (default 20 s; a loaded machine needs more). */
+  readonly readyTimeoutMs?: number;
 }
 
 const require = createRequire(import.meta.url);
@@ -189,15 +191,15 @@ export class Cluster {
         // starting at once on 2 cores take seconds) and changing term before any test begins.
         const first = cluster.leaderOrder[0]!;
         cluster.#spawn(first);
-        await cluster.#warmup([first]);
+        await cluster.#warmup([first], options.readyTimeoutMs);
         for (const node of nodes) if (node !== first) cluster.#spawn(node);
       } else {
         for (const node of nodes) cluster.#spawn(node);
       }
       if (options.waitReady !== false) {
-        await cluster.waitReady();
+        await cluster.waitReady(options.readyTimeoutMs);
         // The warm-up batch final everywhere: a test's "before" state does not move under it.
-        if (options.warmup !== false) await cluster.#warmupFinal();
+        if (options.warmup !== false) await cluster.#warmupFinal(options.readyTimeoutMs);
       }
     } catch (error) {
       // A cluster that did not come up is not left running: the caller never gets it to close.
