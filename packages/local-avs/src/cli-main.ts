@@ -1,5 +1,5 @@
 import { ConfigError, signalExitCode } from "@avskit/runtime";
-import { EXIT, runLocalAvs } from "./local-avs.js";
+import { EXIT, type LocalAvsIo, runLocalAvs } from "./local-avs.js";
 import { type LocalAvsConfig, localAvsCommand, resolveLocalAvsConfig } from "./options.js";
 
 /**
@@ -10,6 +10,7 @@ import { type LocalAvsConfig, localAvsCommand, resolveLocalAvsConfig } from "./o
 export async function runLocalAvsCli(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
+  whenReady?: LocalAvsIo["whenReady"],
 ): Promise<number> {
   let exitCode: number = EXIT.ok;
   const command = localAvsCommand().action(async () => {
@@ -42,6 +43,7 @@ export async function runLocalAvsCli(
         out: (line) => process.stdout.write(`${line}\n`),
         err: (line) => process.stderr.write(`${line}\n`),
         stop: controller.signal,
+        ...(whenReady !== undefined ? { whenReady } : {}),
       });
     } finally {
       process.off("SIGINT", onSignal);

@@ -9,7 +9,17 @@ import { type DevnetOperator, defaultOperatorPlan, provisionOperators } from "./
 import type { LocalAvsConfig } from "./options.js";
 import { displayPath } from "./paths.js";
 import { assertPortFree, freePort } from "./ports.js";
-import { type SequencerNode, SequencerWatch, sequencerService, writeSequencerNetwork } from "./sequencer.js";
+import {
+  type DowntimeReplica,
+  downtimeName,
+  downtimeService,
+  type SequencerNode,
+  SequencerWatch,
+  sequencerName,
+  sequencerService,
+  sequencerUrl,
+  writeSequencerNetwork,
+} from "./sequencer.js";
 import { describeExit, type ServiceProcess, type ServiceSpec, STOP_GRACE_MS } from "./service-process.js";
 import {
   aggregatorService,
@@ -34,6 +44,22 @@ export interface LocalAvsIo {
   readonly err: (line: string) => void;
   /** Aborted on Ctrl-C / SIGTERM: everything is stopped and the run ends with exit code 0. */
   readonly stop: AbortSignal;
+  /**
+   * Called once everything is up (the downtime demo); when it settles the run stops, as after
+   * Ctrl-C (a rejection is the run's failure).
+   */
+  readonly whenReady?: (devnet: DevnetControl) => Promise<void>;
+}
+
+/** What a script driving a running devnet may do: kill and restart an operator's processes. */
+export interface DevnetControl {
+  readonly operators: readonly DevnetOperator[];
+  /** Each operator's downtime-log API, by operator name. */
+  readonly downtimeUrls: ReadonlyMap<string, string>;
+  /** SIGKILLs the operator's processes (operator, sequencer node, downtime log): no failure of the run. */
+  kill(operator: string): Promise<void>;
+  /** Starts them again, on their data dirs; resolves once each is healthy. */
+  restart(operator: string): Promise<void>;
 }
 
 /** Exit codes of `avskit-local`. */
@@ -117,6 +143,10 @@ class LocalAvsRun {
   #supervisor: Supervisor | undefined;
   #view: ProgressView | undefined;
   #sequencer: SequencerWatch | undefined;
+  /** Every service's spec by name, to start one again (DevnetControl.restart). */
+  readonly #specs = new Map<string, ServiceSpec>();
+  #operators: readonly DevnetOperator[] = [];
+  readonly #downtimeUrls = new Map<string, string>();
 
   constructor(config: LocalAvsConfig, io: LocalAvsIo) {
     this.#config = config;
@@ -166,6 +196,12 @@ class LocalAvsRun {
       this.#io.out("");
       // From the block before the services started: nothing they did is missed.
       watcher.start();
+      if (this.#io.whenReady !== undefined) {
+        this.#io.whenReady(this.#control()).then(
+          () => this.#finish("the script driving the devnet finished"),
+          (error: Error) => this.#finish("the script driving the devnet failed", error),
+        );
+      }
       await this.#finished;
       return await this.#stop();
     } catch (error) {
@@ -332,6 +368,7 @@ class LocalAvsRun {
 
   async #startAll(specs: readonly ServiceSpec[]): Promise<void> {
     const supervisor = this.#supervisor!;
+    for (const spec of specs) this.#specs.set(spec.name, spec);
     const services = specs.map((spec) => supervisor.start(spec));
     await Promise.all(services.map((service) => service.waitHealthy(undefined, this.#io.stop)));
     if (this.#stopping) return;
@@ -387,7 +424,8 @@ class LocalAvsRun {
         }),
       );
     }
-    const sequencerSpecs = await this.#sequencerSpecs(operators, logLevel);
+    const { sequencerSpecs, downtimeSpecs } = await this.#sequencerSpecs(operators, logLevel);
+    this.#operators = operators;
     await this.#startAll([
       aggregatorService({
         chain: endpoint,
@@ -413,6 +451,9 @@ class LocalAvsRun {
       ...sequencerSpecs,
     ]);
     if (this.#stopping) return;
+    // After the nodes are up: a downtime log started beside a node still starting would report it down.
+    await this.#startAll(downtimeSpecs);
+    if (this.#stopping) return;
     // Registered after the services: stopped before the nodes it reads.
     this.#shutdown.add("sequencer watch", () => this.#sequencer?.stop());
     this.#sequencer?.start();
@@ -425,7 +466,7 @@ class LocalAvsRun {
   async #sequencerSpecs(
     operators: readonly DevnetOperator[],
     logLevel: string | undefined,
-  ): Promise<ServiceSpec[]> {
+  ): Promise<{ sequencerSpecs: ServiceSpec[]; downtimeSpecs: ServiceSpec[] }> {
     const dir = join(this.#devnetDir, "sequencer");
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -441,7 +482,52 @@ class LocalAvsRun {
     const networkFile = join(dir, "network.json");
     const network = writeSequencerNetwork(networkFile, nodes);
     this.#sequencer = new SequencerWatch({ network, nodes, out: this.#io.out, err: this.#io.err });
-    return nodes.map((node) => sequencerService({ node, networkFile, logLevel }));
+    const replicas: DowntimeReplica[] = [];
+    for (const node of nodes) {
+      const replica = {
+        node,
+        port: await freePort(),
+        metricsPort: await freePort(),
+        dataDir: join(dir, `${node.operator.name}-downtime`),
+      };
+      replicas.push(replica);
+      this.#downtimeUrls.set(node.operator.name, sequencerUrl(replica.port));
+    }
+    return {
+      sequencerSpecs: nodes.map((node) => sequencerService({ node, networkFile, logLevel })),
+      downtimeSpecs: replicas.map((replica) =>
+        downtimeService({
+          replica,
+          all: replicas,
+          networkFile,
+          ...(logLevel !== undefined ? { logLevel } : {}),
+        }),
+      ),
+    };
+  }
+
+  /** The processes of one operator: its operator service, sequencer node and downtime log. */
+  #processesOf(name: string): string[] {
+    const operator = this.#operators.find((o) => o.name === name);
+    if (operator === undefined) throw new Error(`no operator named ${name}`);
+    return [operator.name, sequencerName(operator), downtimeName(operator)].filter((n) => this.#specs.has(n));
+  }
+
+  #control(): DevnetControl {
+    const supervisor = this.#supervisor!;
+    return {
+      operators: this.#operators,
+      downtimeUrls: this.#downtimeUrls,
+      kill: async (name) => {
+        await Promise.all(this.#processesOf(name).map((service) => supervisor.kill(service)));
+      },
+      restart: async (name) => {
+        const services = this.#processesOf(name).map((service) =>
+          supervisor.start(this.#specs.get(service)!),
+        );
+        await Promise.all(services.map((service) => service.waitHealthy(undefined, this.#io.stop)));
+      },
+    };
   }
 
   /** Tasks start once every other service is healthy; stopped first, so no task is created while the rest goes down. */

@@ -47,10 +47,13 @@ export interface SequencerServiceOptions {
   readonly logLevel?: string;
 }
 
+export const sequencerName = (operator: DevnetOperator) =>
+  `sequencer-${operator.name.replace(/^operator-/, "")}`;
+
 export function sequencerService(options: SequencerServiceOptions): ServiceSpec {
   const { node } = options;
   return {
-    name: `sequencer-${node.operator.name.replace(/^operator-/, "")}`,
+    name: sequencerName(node.operator),
     packageName: "@avskit/sequencer",
     binName: "avskit-sequencer",
     args: [
@@ -200,4 +203,71 @@ export class SequencerWatch {
     if (line !== this.#last) this.#options.out(line);
     this.#last = line;
   }
+}
+
+/** One operator's downtime-log service, beside its sequencer node. */
+export interface DowntimeReplica {
+  readonly node: SequencerNode;
+  readonly port: number;
+  readonly metricsPort: number;
+  readonly dataDir: string;
+}
+
+export const downtimeName = (operator: DevnetOperator) =>
+  `downtime-${operator.name.replace(/^operator-/, "")}`;
+
+export interface DowntimeServiceOptions {
+  readonly replica: DowntimeReplica;
+  readonly all: readonly DowntimeReplica[];
+  readonly networkFile: string;
+  readonly logLevel?: string;
+}
+
+/**
+ * The operator's downtime log: its own keys (the passwords through the environment), the
+ * sequencer's network file, and every other operator's downtime-log URL for confirmations.
+ * Intervals are the devnet's: an outage is confirmed within a few seconds.
+ */
+export function downtimeService(options: DowntimeServiceOptions): ServiceSpec {
+  const { replica } = options;
+  const { operator } = replica.node;
+  const peers = options.all
+    .filter((r) => r !== replica)
+    .map((r) => `${r.node.operator.operatorId.toLowerCase()}=${sequencerUrl(r.port)}`)
+    .join(",");
+  return {
+    name: downtimeName(operator),
+    packageName: "@avskit/downtime-log",
+    binName: "avskit-downtime-log",
+    args: [
+      "--network-file",
+      options.networkFile,
+      "--data-dir",
+      replica.dataDir,
+      "--listen",
+      `${LOCALHOST}:${replica.port}`,
+      "--metrics-addr",
+      `${LOCALHOST}:${replica.metricsPort}`,
+      "--peers",
+      peers,
+      "--bls-keystore-path",
+      operator.blsKeyPath,
+      "--ecdsa-keystore-path",
+      operator.ecdsaKeyPath,
+      "--probe-interval",
+      "500ms",
+      "--probe-timeout",
+      "1s",
+      "--suspect-after",
+      "3",
+      "--log-level",
+      options.logLevel ?? "info",
+    ],
+    env: {
+      AVSKIT_DOWNTIME_BLS_KEYSTORE_PASSWORD: operator.password,
+      AVSKIT_DOWNTIME_ECDSA_KEYSTORE_PASSWORD: operator.password,
+    },
+    healthUrl: `${sequencerUrl(replica.port)}/health`,
+    summary: `API ${sequencerUrl(replica.port)}  metrics http://${LOCALHOST}:${replica.metricsPort}/metrics`,
+  };
 }
