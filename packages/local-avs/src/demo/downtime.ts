@@ -51,7 +51,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 90
 }
 
 /**
- * Kills the last operator's processes (its operator service, sequencer node and downtime log),
+ * Kills the processes of the operator with the least stake (its operator service, sequencer node and downtime log),
  * waits for every other replica to apply its down event, restarts them, waits for every replica
  * (the restarted one included) to apply the up event, then asks every replica the same two
  * questions at the same log index and compares the bytes.
@@ -60,7 +60,11 @@ export async function downtimeDemo(
   devnet: DevnetControl,
   out: (line: string) => void,
 ): Promise<DowntimeDemoResult> {
-  const victim = devnet.operators.at(-1)!;
+  // The operator with the least stake: the others must keep the sequencer's and the downtime
+  // log's threshold (67 %) without it, or nothing can be finalized or confirmed while it is down.
+  const victim = [...devnet.operators].sort((a, b) =>
+    a.deposit < b.deposit ? -1 : a.deposit > b.deposit ? 1 : 0,
+  )[0]!;
   const replicas = devnet.operators.map((o) => ({ name: o.name, url: devnet.downtimeUrls.get(o.name)! }));
   const others = replicas.filter((r) => r.name !== victim.name);
   const about = (url: string, epoch: number | "current", at?: number) =>
