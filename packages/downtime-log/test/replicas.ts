@@ -153,6 +153,20 @@ export class Replicas {
     return reply?.status === 200 ? (reply.body as Status) : undefined;
   }
 
+  /** The status, waiting for an answer (a loaded machine can miss one 2 s window). */
+  async mustStatus(i: number): Promise<Status> {
+    let status: Status | undefined;
+    await this.waitFor(
+      async () => {
+        status = await this.status(i);
+        return status !== undefined;
+      },
+      30_000,
+      `replica ${i}'s status`,
+    );
+    return status!;
+  }
+
   async waitUp(among: readonly number[] = this.ports.map((_, i) => i), timeoutMs = 60_000): Promise<void> {
     await this.waitFor(
       async () => (await Promise.all(among.map((i) => this.status(i)))).every(Boolean),

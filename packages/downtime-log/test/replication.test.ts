@@ -135,8 +135,8 @@ describe("the downtime log on four operators", () => {
       "the up event on every replica",
     );
     const upMs = Date.now() - restartedAt;
-    const statuses = await Promise.all(ALL.map((i) => replicas.status(i)));
-    const at = Math.min(...statuses.map((s) => s!.asOfIndex));
+    const statuses = await Promise.all(ALL.map((i) => replicas.mustStatus(i)));
+    const at = Math.min(...statuses.map((s) => s.asOfIndex));
     const answers = await Promise.all(ALL.map((i) => answer(i, subject, at)));
     for (const a of answers) {
       expect(a!.events.map((e) => e.state)).toEqual(["down", "up"]);
@@ -159,7 +159,7 @@ describe("the downtime log on four operators", () => {
 
   it("an old event delivered again is refused: the same statement, and one older than the subject's last event", async () => {
     const last = Math.min(
-      ...(await Promise.all(ALL.map((i) => replicas.status(i)))).map((s) => s!.asOfIndex),
+      ...(await Promise.all(ALL.map((i) => replicas.mustStatus(i)))).map((s) => s.asOfIndex),
     );
     const applied = (await answer(0, 3, last))!.events;
     // Rebuild the applied down event's statement exactly (the same time): its replay.
@@ -178,7 +178,7 @@ describe("the downtime log on four operators", () => {
   });
 
   it("a replica started from an empty disk rebuilds the same database", async () => {
-    const target = (await replicas.status(0))!.asOfIndex;
+    const target = (await replicas.mustStatus(0)).asOfIndex;
     expect(await replicas.stop(2)).toBe(0);
     replicas.restart(2, { wipe: true });
     await replicas.waitIndex(target, [2]);
@@ -200,7 +200,6 @@ describe("the downtime log on four operators", () => {
     );
     const indexes = await submit(bodies);
     const end = Math.max(...indexes);
-    const before = (await replicas.status(0))!;
     replicas.restart(victim);
     await replicas.waitFor(
       async () => {
@@ -213,12 +212,12 @@ describe("the downtime log on four operators", () => {
     await replicas.kill(victim);
     replicas.restart(victim);
     await replicas.waitIndex(end, [victim, 0]);
-    const [mine, theirs] = await Promise.all([replicas.status(victim), replicas.status(0)]);
-    expect(mine!.applied + mine!.refused).toBe(mine!.asOfIndex);
+    const mine = await replicas.mustStatus(victim);
+    // One row per batch: nothing skipped, nothing written twice.
+    expect(mine.applied + mine.refused).toBe(mine.asOfIndex);
     expect(await replicas.text(victim, `/v1/digest?at=${end}`)).toBe(
       await replicas.text(0, `/v1/digest?at=${end}`),
     );
-    expect(theirs!.asOfIndex).toBeGreaterThanOrEqual(before.asOfIndex);
     // Across its runs, every index was written once: none is logged by two runs.
     const written = replicas
       .lines(victim)
