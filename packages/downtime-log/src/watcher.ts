@@ -116,6 +116,8 @@ export class Watcher {
 
   async #tick(): Promise<void> {
     const { network, self, settings, metrics } = this.#d;
+    // Before epoch 0 there is no epoch to record a change in (a --epoch-origin in the future).
+    if (epochOf(settings.epochs, this.#now()) < 0) return;
     const others = network.members.filter((m) => m.operatorId !== self.operatorId);
     const results = await Promise.all(
       others.map((m) => probe(m.url, settings.probeTimeoutMs, this.#stop.signal)),
@@ -130,9 +132,11 @@ export class Watcher {
       if (posted?.state === suspected && this.#now() - posted.at < settings.resubmitAfterMs) return;
       metrics.suspicions.inc({ state: suspected });
       this.#inFlight.add(member.operatorId);
-      void this.#confirm(member.operatorId, suspected).finally(() =>
-        this.#inFlight.delete(member.operatorId),
-      );
+      void this.#confirm(member.operatorId, suspected)
+        .catch((error: unknown) =>
+          this.#d.logger.error({ err: error, subject: member.operatorId }, "confirmation round failed"),
+        )
+        .finally(() => this.#inFlight.delete(member.operatorId));
     });
   }
 
