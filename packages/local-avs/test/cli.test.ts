@@ -131,8 +131,9 @@ describe("avskit-local as a process", () => {
     await waitFor("ready", () => (/^ready /m.test(run.stdout()) ? true : undefined), 120_000);
     const pid = run.child.pid!;
     const children = childrenOf(pid);
-    // anvil + aggregator + 2 operators + challenger + avs-sync + 2 sequencer nodes + task generator.
-    expect(children).toHaveLength(9);
+    // anvil + aggregator + 2 operators + challenger + avs-sync + 2 sequencer nodes + 2 downtime
+    // logs + task generator.
+    expect(children).toHaveLength(11);
     const printed = [...run.stdout().matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
     expect(printed.sort()).toEqual([...children].sort());
 
