@@ -6,6 +6,7 @@ import { epochSummary, operatorEpoch } from "./answers.js";
 import type { DowntimeDb } from "./db.js";
 import { type EpochConfig, epochOf } from "./epochs.js";
 import type { Replicator } from "./replicator.js";
+import { type DowntimeReport, parseReport, type ReportReply } from "./report.js";
 import { CONFIRM_PATH, parseStatement, type Watcher } from "./watcher.js";
 
 export interface ApiDeps {
@@ -17,6 +18,8 @@ export interface ApiDeps {
   readonly verifier: PeerVerifier;
   readonly logger: Logger;
   readonly http: HttpLimits;
+  /** Signs an on-chain report this replica's database agrees with. */
+  readonly signReport: (report: DowntimeReport) => ReportReply;
   readonly now?: () => number;
 }
 
@@ -126,6 +129,18 @@ export function buildApi(d: ApiDeps): FastifyInstance {
     scope.get<{ Params: { epoch: string } }>("/v1/epochs/:epoch", async (request, reply) => {
       const index = asOf(request);
       return send(reply, epochSummary(d.db, d.network, d.epochs, epochParam(request.params.epoch), index));
+    });
+    // Open to anyone (a keeper assembling a report need not be an operator): it signs only what
+    // this replica's own database holds.
+    scope.post("/v1/reports/sign", async (request, reply) => {
+      const report = parseReport(request.body);
+      if (report === undefined)
+        throw new ApiError(
+          400,
+          "INVALID_REQUEST",
+          "the body is not a report {chainId, ejector, operator, epoch, downtimeMs, asOfIndex, referenceBlock}",
+        );
+      return send(reply, d.signReport(report));
     });
     scope.post(CONFIRM_PATH, async (request, reply) => {
       const check = d.verifier.verify(

@@ -7,6 +7,14 @@ export { downtimeOptions, ENV_PREFIX } from "./options.js";
 export { probe, SuspicionTracker } from "./probe.js";
 export { type QueryIo, queryMain } from "./query.js";
 export { DECLINES, type DeclineReason, REFUSALS, type RefusalReason } from "./refusals.js";
+export {
+  answerReport,
+  type DowntimeReport,
+  parseReport,
+  REPORT_TYPEHASH,
+  type ReportReply,
+  reportDigest,
+} from "./report.js";
 export { DOWNTIME_APP, type DowntimeConfig, type DowntimeHandle, downtimeService } from "./service.js";
 export {
   buildEvent,

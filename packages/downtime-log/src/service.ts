@@ -29,6 +29,7 @@ import { buildApi } from "./http.js";
 import { DowntimeMetrics } from "./metrics.js";
 import { downtimeOptions, ENV_PREFIX } from "./options.js";
 import { Replicator } from "./replicator.js";
+import { answerReport } from "./report.js";
 import { Watcher } from "./watcher.js";
 
 /** The app every operator's events go to. */
@@ -73,6 +74,7 @@ Answers (also: avskit-downtime-query --help):
   GET /v1/operators/<operatorId|address>/epochs/<n|current>[?at=<index>]
   GET /v1/epochs/<n|current>[?at=<index>]     every operator, most downtime first
   GET /v1/status, /v1/digest[?at=], /v1/refusals[?at=], /health
+  POST /v1/reports/sign   signs a DowntimeEjector report its own database agrees with
 
 SIGINT/SIGTERM stop it gracefully: probing stops, the batch being written is finished, the
 database is closed. Exit codes: 0 stopped as asked; 1 could not start or did not stop in time;
@@ -176,6 +178,7 @@ export const downtimeService = defineService({
       verifier: new PeerVerifier(network, operatorId),
       logger,
       http,
+      signReport: (report) => answerReport({ db, network, epochs, secretKey, self: operatorId }, report),
     });
     let api: RunningServer;
     try {

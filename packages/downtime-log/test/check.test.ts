@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateKeyPair } from "@avskit/bls";
+import { generateKeyPair, verifySignature } from "@avskit/bls";
+import { g1FromJson } from "@avskit/sequencer-protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  answerReport,
   buildEvent,
   type CheckContext,
   DEFAULT_EPOCHS,
@@ -13,6 +15,7 @@ import {
   epochOf,
   epochSummary,
   operatorEpoch,
+  reportDigest,
   type Statement,
   signStatement,
   verifyStatementShare,
@@ -199,5 +202,52 @@ describe("a replica's checks", () => {
     });
     expect(one.db.digest(3)).toBe(two.db.digest(3));
     expect(one.db.digest(2)).not.toBe(one.db.digest(3));
+  });
+
+  it("signs an on-chain report only for the downtime its own rows give, as of an index it has", () => {
+    const { db, feed } = replica(network);
+    feed(
+      JSON.stringify(signedEvent(network, statement(d!.operatorId, "down", T0), [a!.bls, b!.bls, c!.bls])),
+    );
+    feed(
+      JSON.stringify(
+        signedEvent(network, statement(d!.operatorId, "up", T0 + 7_000), [a!.bls, b!.bls, c!.bls]),
+      ),
+    );
+    const deps = { db, network, epochs, secretKey: a!.bls.secretKey, self: a!.operatorId };
+    const report = {
+      chainId: 31337,
+      ejector: "0x00000000000000000000000000000000000000e1" as const,
+      operator: network.members.find((m) => m.operatorId === d!.operatorId)!.address,
+      epoch: epochOf(epochs, T0),
+      downtimeMs: 7_000,
+      asOfIndex: 2,
+      referenceBlock: 5,
+    };
+    const signed = answerReport(deps, report);
+    expect(signed.signed).toBe(true);
+    if (signed.signed)
+      expect(verifySignature(a!.bls.publicKeyG2, reportDigest(report), g1FromJson(signed.signature))).toBe(
+        true,
+      );
+    // As of index 1 the outage was still open at the log's clock: 0 ms, so 7 s is not what it holds.
+    expect(answerReport(deps, { ...report, asOfIndex: 1 })).toMatchObject({
+      signed: false,
+      reason: "DISAGREE",
+    });
+    expect(answerReport(deps, { ...report, asOfIndex: 3 })).toMatchObject({
+      signed: false,
+      reason: "NOT_YET",
+    });
+    expect(
+      answerReport(deps, { ...report, operator: "0x00000000000000000000000000000000000000aa" }),
+    ).toMatchObject({
+      signed: false,
+      reason: "NOT_A_MEMBER",
+    });
+    expect(answerReport({ ...deps, epochs: { lengthMs: 1_500, originMs: 0 } }, report)).toMatchObject({
+      signed: false,
+      reason: "EPOCHS_NOT_IN_SECONDS",
+    });
   });
 });

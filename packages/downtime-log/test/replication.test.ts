@@ -1,10 +1,17 @@
 import { readFileSync } from "node:fs";
-import { generateKeyPair } from "@avskit/bls";
+import { generateKeyPair, verifySignature } from "@avskit/bls";
 import { SequencerClient } from "@avskit/sequencer-client";
 import { Cluster, postJson, sleep } from "@avskit/sequencer-e2e";
-import { type Network, PeerSigner, parseStaticNetwork } from "@avskit/sequencer-protocol";
+import { g1FromJson, type Network, PeerSigner, parseStaticNetwork } from "@avskit/sequencer-protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONFIRM_PATH, DOWNTIME_APP, type OperatorEpochAnswer, type Statement } from "../src/index.js";
+import {
+  CONFIRM_PATH,
+  DOWNTIME_APP,
+  type OperatorEpochAnswer,
+  type ReportReply,
+  reportDigest,
+  type Statement,
+} from "../src/index.js";
 import { Replicas } from "./replicas.js";
 import { signedEvent } from "./support.js";
 
@@ -12,7 +19,8 @@ import { signedEvent } from "./support.js";
  * Four sequencer nodes and four downtime-log replicas, real processes on 127.0.0.1, one cluster
  * for the whole file (the tests run in order and build on each other's log).
  */
-const ORIGIN = Date.now() - 60_000;
+// Whole seconds: the on-chain ejector counts epochs in seconds (see the report test below).
+const ORIGIN = Math.floor(Date.now() / 1000) * 1000 - 60_000;
 const EPOCH = 0;
 
 let cluster: Cluster;
@@ -155,6 +163,34 @@ describe("the downtime log on four operators", () => {
     const epochs = await Promise.all(ALL.map((i) => replicas.text(i, `/v1/epochs/${EPOCH}?at=${at}`)));
     expect(new Set(epochs).size).toBe(1);
     console.info(JSON.stringify({ down_detected_ms: downMs, up_detected_ms: upMs }));
+  });
+
+  it("every replica signs an on-chain report of exactly the downtime its database holds, and no other", async () => {
+    const at = Math.min(
+      ...(await Promise.all(ALL.map((i) => replicas.mustStatus(i)))).map((s) => s.asOfIndex),
+    );
+    const { downtimeMs } = (await answer(0, 3, at))!;
+    const report = {
+      chainId: 31337,
+      ejector: "0x00000000000000000000000000000000000000e1" as const,
+      operator: network.members.find((m) => m.operatorId === cluster.node(3).operatorId)!.address,
+      epoch: EPOCH,
+      downtimeMs,
+      asOfIndex: at,
+      referenceBlock: 100,
+    };
+    for (const i of ALL) {
+      const signed = (await postJson(`${replicas.url(i)}/v1/reports/sign`, report))?.body as ReportReply;
+      expect(signed).toMatchObject({ signed: true, operatorId: cluster.node(i).operatorId });
+      if (!signed.signed) continue;
+      const key = cluster.node(i).bls.publicKeyG2;
+      expect(verifySignature(key, reportDigest(report), g1FromJson(signed.signature))).toBe(true);
+      const inflated = await postJson(`${replicas.url(i)}/v1/reports/sign`, {
+        ...report,
+        downtimeMs: downtimeMs + 1,
+      });
+      expect(inflated?.body).toMatchObject({ signed: false, reason: "DISAGREE" });
+    }
   });
 
   it("an old event delivered again is refused: the same statement, and one older than the subject's last event", async () => {

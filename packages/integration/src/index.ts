@@ -9,6 +9,7 @@ export {
   type QuorumStakeExpectation,
   signAll,
 } from "./check-input.js";
+export { type DeployDowntimeEjectorOptions, deployDowntimeEjector } from "./downtime-ejector.js";
 export {
   IntegrationError,
   InvalidHelperInputError,

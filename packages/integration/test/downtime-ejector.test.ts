@@ -2,17 +2,12 @@
 // coordinator's ejector, a report signed with real BLS keys and its check input built the way an
 // aggregator builds it; over the threshold it ejects, below it reverts with its own error, and
 // the ejected operator no longer counts in a later task's signature check.
-import {
-  downtimeEjectorAbi,
-  downtimeEjectorBytecode,
-  registryCoordinatorAbi,
-  taskManagerAbi,
-  withAllErrors,
-} from "@avskit/bindings";
+import { downtimeEjectorAbi, registryCoordinatorAbi, taskManagerAbi, withAllErrors } from "@avskit/bindings";
 import { type Address, createWalletClient, type Hex, http, keccak256, toBytes } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   buildCheckInput,
+  deployDowntimeEjector,
   E18,
   registerOperators,
   signAll,
@@ -24,7 +19,6 @@ import {
 import { expectRevert } from "./support.js";
 
 const abi = withAllErrors(downtimeEjectorAbi);
-const EPOCH = 3600n;
 let avs: TestAvs;
 let operators: TestOperator[];
 let ejector: Address;
@@ -40,24 +34,7 @@ beforeAll(async () => {
       deposits: [{ strategy: stETH, amount: stake * E18 }],
     })),
   );
-  const wallet = createWalletClient({ account: avs.deployer, chain: avs.chain, transport: http(avs.rpcUrl) });
-  const now = (await avs.client.getBlock()).timestamp;
-  const deployed = await avs.client.waitForTransactionReceipt({
-    hash: await wallet.deployContract({
-      abi: downtimeEjectorAbi,
-      bytecode: downtimeEjectorBytecode,
-      args: [avs.deployment.contracts.taskManager.proxy, "0x00", 67, 1000, now - 60n, EPOCH],
-    }),
-  });
-  ejector = deployed.contractAddress!;
-  await avs.client.waitForTransactionReceipt({
-    hash: await wallet.writeContract({
-      address: avs.deployment.contracts.registryCoordinator.proxy,
-      abi: registryCoordinatorAbi,
-      functionName: "setEjector",
-      args: [ejector],
-    }),
-  });
+  ejector = await deployDowntimeEjector(avs);
   await avs.mine(1);
 }, 120_000);
 
