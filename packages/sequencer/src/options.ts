@@ -136,6 +136,11 @@ export const sequencerOptions = {
   // Rounds and leader change.
   heartbeat: duration("--heartbeat", "an idle leader sends one round per app this often", "100ms"),
   roundTimeout: duration("--round-timeout", "longest a round waits for its quorums", "1s"),
+  networkRefresh: duration(
+    "--network-refresh",
+    "how often the network file is re-read; a changed operator set is voted onto the next term (0 = never)",
+    "5s",
+  ),
   maxRoundBytes: {
     flag: "--max-round-bytes",
     value: "bytes",

@@ -25,17 +25,18 @@ import {
   type Member,
   memberById,
   type Network,
+  type NetworkDescriptor,
   PeerSigner,
   PeerVerifier,
   parseStaticNetwork,
 } from "@avskit/sequencer-protocol";
 import type { PublicClient } from "viem";
 import { bytesToHex, type Hex } from "viem";
-import { NotAMemberError } from "./errors.js";
+import { briefly, NotAMemberError } from "./errors.js";
 import { type Faults, NO_FAULTS, parseFaults, TEST_FAULTS_ENV } from "./faults.js";
 import { buildHttpApi } from "./http.js";
 import { SequencerMetrics } from "./metrics.js";
-import { type NodeKeys, type NodeSettings, SequencerNode } from "./node.js";
+import { type KnownNetwork, type NodeKeys, type NodeSettings, SequencerNode } from "./node.js";
 import { ENV_PREFIX, sequencerOptions } from "./options.js";
 import { HttpPeers } from "./peers.js";
 import { SequencerStore } from "./store.js";
@@ -65,23 +66,27 @@ export interface SequencerHandle extends ServiceHandle {
 const flagError = (flag: string, message: string) =>
   new ConfigError(flag, envNameFor(flag, ENV_PREFIX), message);
 
+/** The static network file's set, with its text as the descriptor a new view carries. */
+async function readNetworkFile(config: SequencerConfig, file: string): Promise<KnownNetwork> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw flagError("--network-file", `cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    const network = parseStaticNetwork(text, { thresholdPercent: config.threshold });
+    return { network, descriptor: { snapshot: network.snapshot, text } };
+  } catch (error) {
+    throw flagError("--network-file", `${file}: ${(error as Error).message}`);
+  }
+}
+
 async function loadNetwork(
   config: SequencerConfig,
   storedReferenceBlock: number | undefined,
-): Promise<Network> {
-  if (config.networkFile !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(config.networkFile, "utf8");
-    } catch (error) {
-      throw flagError("--network-file", `cannot read ${config.networkFile}: ${(error as Error).message}`);
-    }
-    try {
-      return parseStaticNetwork(text, { thresholdPercent: config.threshold });
-    } catch (error) {
-      throw flagError("--network-file", `${config.networkFile}: ${(error as Error).message}`);
-    }
-  }
+): Promise<KnownNetwork> {
+  if (config.networkFile !== undefined) return readNetworkFile(config, config.networkFile);
   if (config.rpcUrl === undefined)
     throw flagError(
       "--network-file",
@@ -101,7 +106,7 @@ async function loadNetwork(
     config.referenceBlock !== "latest-1"
       ? config.referenceBlock
       : (storedReferenceBlock ?? Number(await client.getBlockNumber()) - 1);
-  return loadChainNetwork(client, {
+  const network = await loadChainNetwork(client, {
     registryCoordinator: addresses.registryCoordinator,
     operatorStateRetriever: addresses.operatorStateRetriever,
     quorumNumber: config.quorum,
@@ -109,6 +114,24 @@ async function loadNetwork(
     thresholdPercent: config.threshold,
     chainId: await client.getChainId(),
   });
+  return { network, descriptor: { snapshot: network.snapshot } };
+}
+
+/**
+ * The operator sets a data dir's log ran on (meta `networks`, oldest first; the last is the
+ * current one), resolved from their descriptors. Static ones resolve from their text; a data dir
+ * of a chain network keeps only its one snapshot (changes are read from files only, see README).
+ */
+async function storedNetworks(store: SequencerStore, config: SequencerConfig): Promise<KnownNetwork[]> {
+  const raw = store.getMeta("networks");
+  if (raw === undefined) return [];
+  const out: KnownNetwork[] = [];
+  for (const d of JSON.parse(raw) as NetworkDescriptor[]) {
+    if (d.snapshot.kind !== "static" || d.text === undefined) continue;
+    const network = parseStaticNetwork(d.text, { thresholdPercent: config.threshold });
+    out.push({ network, descriptor: d });
+  }
+  return out;
 }
 
 async function passwordOf(config: SequencerConfig): Promise<string> {
@@ -230,11 +253,22 @@ export const sequencerService = defineService({
     const store = SequencerStore.open(config.dataDir, { fsync: config.fsync });
     let network: Network;
     let self: Member | undefined;
+    let current: KnownNetwork;
+    let offered: KnownNetwork | undefined;
+    let earlier: KnownNetwork[] = [];
     try {
       const stored = store.getMeta("reference_block");
-      network =
-        deps.network ?? (await loadNetwork(config, stored === undefined ? undefined : Number(stored)));
-      self = memberById(network, operatorId);
+      const source: KnownNetwork = deps.network
+        ? { network: deps.network, descriptor: { snapshot: deps.network.snapshot } }
+        : await loadNetwork(config, stored === undefined ? undefined : Number(stored));
+      // A data dir that moved onto new operator sets resumes on the last; a source that gives
+      // another set now is offered as the next change once the node runs.
+      const history = await storedNetworks(store, config);
+      current = history.at(-1) ?? source;
+      earlier = history.slice(0, -1);
+      if (history.length > 0 && current.network.snapshotId !== source.network.snapshotId) offered = source;
+      network = current.network;
+      self = memberById(network, operatorId) ?? (offered && memberById(offered.network, operatorId));
       if (!self)
         throw new NotAMemberError(
           `--bls-private-key / --bls-keystore-path: the BLS key (operator ${operatorId}) is not a member of the network`,
@@ -246,13 +280,15 @@ export const sequencerService = defineService({
       // Every vote and certificate in the data dir counts stakes of one snapshot: another
       // operator set is another network, not a continuation of this one (README "Operator set").
       const storedSnapshot = store.getMeta("snapshot_id");
-      if (storedSnapshot !== undefined && storedSnapshot !== network.snapshotId) {
+      if (history.length === 0 && storedSnapshot !== undefined && storedSnapshot !== network.snapshotId) {
         throw flagError(
           config.networkFile !== undefined ? "--network-file" : "--reference-block",
           `the data dir ${config.dataDir} belongs to network snapshot ${storedSnapshot}, not ${network.snapshotId}; use a new --data-dir for a new operator set`,
         );
       }
-      store.setMeta("snapshot_id", network.snapshotId);
+      if (storedSnapshot === undefined) store.setMeta("snapshot_id", network.snapshotId);
+      if (history.length === 0 && current.descriptor.text !== undefined)
+        store.setMeta("networks", JSON.stringify([current.descriptor]));
       if (network.snapshot.kind === "chain")
         store.setMeta("reference_block", String(network.snapshot.referenceBlock));
     } catch (error) {
@@ -264,12 +300,21 @@ export const sequencerService = defineService({
     const inner: BlsVerifier = deps.inThreadVerifier
       ? new InThreadBlsVerifier(network)
       : await WorkerBlsVerifier.start(network, { size: config.verifyWorkers, logger });
+    for (const e of earlier) inner.addNetwork(e.network);
     const verifier = new CachingVerifier(inner);
-    const peers = new HttpPeers(new PeerSigner(ecdsa.key, network, operatorId), {
+    const signer = new PeerSigner(
+      ecdsa.key,
+      memberById(network, operatorId) ? network : offered!.network,
+      operatorId,
+    );
+    const peers = new HttpPeers(signer, {
       timeoutMs: Math.max(2_000, config.roundTimeout * 2),
     });
     const node = new SequencerNode({
       network,
+      descriptor: current.descriptor,
+      earlier: earlier.map((e) => e.network),
+      networkOptions: { thresholdPercent: config.threshold },
       self,
       keys,
       store,
@@ -282,7 +327,7 @@ export const sequencerService = defineService({
     });
     const app = buildHttpApi({
       node,
-      verifier: new PeerVerifier(network, operatorId),
+      verifier: new PeerVerifier(node.networks, operatorId),
       metrics,
       logger,
       http,
@@ -303,13 +348,45 @@ export const sequencerService = defineService({
       store.close();
       throw error;
     }
+    node.onNetworkChange((next) => {
+      if (memberById(next, operatorId)) signer.setNetwork(next);
+      if (next.snapshot.kind === "static" && node.descriptor !== undefined) {
+        const history = JSON.parse(store.getMeta("networks") ?? "[]") as NetworkDescriptor[];
+        store.setMeta("networks", JSON.stringify([...history, node.descriptor]));
+      }
+    });
     node.start();
+    if (offered) node.offerNetwork(offered);
+    // The network file is re-read on an interval (and when a peer's vote names a set this node
+    // has not seen): a changed operator set moves the next term onto it (README "Operator set changes").
+    let refreshing = false;
+    const refresh = async (): Promise<void> => {
+      if (refreshing || config.networkFile === undefined || node.stopped) return;
+      refreshing = true;
+      try {
+        node.offerNetwork(await readNetworkFile(config, config.networkFile));
+      } catch (error) {
+        logger.warn(
+          { err: briefly(error) },
+          "the network file could not be re-read; keeping the current set",
+        );
+      } finally {
+        refreshing = false;
+      }
+    };
+    node.refreshNetwork = () => void refresh();
+    const refresher =
+      config.networkRefresh > 0 && config.networkFile !== undefined
+        ? setInterval(() => void refresh(), config.networkRefresh)
+        : undefined;
+    refresher?.unref();
     if (faults !== NO_FAULTS)
       logger.warn({ faults: config.fault }, "TEST FAULTS are on: this node misbehaves on purpose");
 
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
+        clearInterval(refresher);
         await Promise.all([api.close(), node.stop()]);
         await peers.close();
         await verifier.close();
