@@ -7,7 +7,12 @@ export {
   type DashboardSequencerNode,
   type DashboardService,
 } from "./dashboard/collector.js";
-export { type DowntimeSource, notRunningDowntimeSource } from "./dashboard/downtime.js";
+export {
+  type DowntimeSource,
+  type HttpDowntimeSourceOptions,
+  httpDowntimeSource,
+  notRunningDowntimeSource,
+} from "./dashboard/downtime.js";
 export type * from "./dashboard/model.js";
 export {
   DashboardAssetsMissingError,

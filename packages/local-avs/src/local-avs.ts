@@ -4,7 +4,7 @@ import { Writable } from "node:stream";
 import { stakeRegistryAbi, taskManagerAbi } from "@avskit/bindings";
 import { connectChain, createLogger, type ReadClient, Shutdown } from "@avskit/runtime";
 import { DashboardCollector } from "./dashboard/collector.js";
-import { type DowntimeSource, notRunningDowntimeSource } from "./dashboard/downtime.js";
+import { type DowntimeSource, httpDowntimeSource, notRunningDowntimeSource } from "./dashboard/downtime.js";
 import { type DashboardServer, startDashboardServer } from "./dashboard/server.js";
 import { AnvilDiedError, ServiceDiedError, ServiceStartError } from "./errors.js";
 import { type LocalChain, startLocalChain } from "./local-chain.js";
@@ -414,7 +414,7 @@ class LocalAvsRun {
           url: sequencerUrl(node.port),
         })),
       sequencerApps: [SEQUENCER_APP],
-      downtime: this.#hooks.downtime ?? notRunningDowntimeSource(),
+      downtime: this.#downtimeSource(operators),
       intervalMs: this.#hooks.dashboardIntervalMs,
       onError: (part, error) => {
         if (!this.#stopping)
@@ -429,6 +429,14 @@ class LocalAvsRun {
     });
     collector.start();
     this.#io.out(`${label("dashboard")}${server.url}  (live view in a browser; --no-dashboard turns it off)`);
+  }
+
+  #downtimeSource(operators: readonly DevnetOperator[]): DowntimeSource {
+    if (this.#hooks.downtime) return this.#hooks.downtime;
+    const url = this.#config.downtimeLogUrl;
+    if (url === undefined) return notRunningDowntimeSource();
+    const names = new Map(operators.map((op) => [op.operatorId.toLowerCase(), op.name]));
+    return httpDowntimeSource({ url, names });
   }
 
   #show(service: ServiceProcess): void {

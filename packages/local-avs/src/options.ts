@@ -51,6 +51,13 @@ export const localAvsOptionSpecs = {
     schema: opt.int(0, 65_535),
     default: "8091",
   },
+  downtimeLogUrl: {
+    flag: "--downtime-log-url",
+    value: "url",
+    description:
+      "a downtime-log replica whose current-epoch answer the dashboard shows (the devnet runs none yet; without it the panel says not running)",
+    schema: opt.url(),
+  },
   blockTime: {
     flag: "--block-time",
     value: "seconds",

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type DashboardServer,
   type DashboardSnapshot,
+  type DowntimeView,
   formatTokens,
   type LocalAvsReady,
   localAvsCommand,
@@ -220,7 +221,14 @@ describe("the dashboard, in a real browser, against a running local AVS", () => 
   });
 
   it("reconnects after the server goes away and comes back, and shows the gap", async () => {
-    const source = fakeSource("operator-x");
+    // A downtime log that has operator-x down: the panel shows it, as of the log's index.
+    const source = fakeSource("operator-x", {
+      state: "ok",
+      url: "http://127.0.0.1:1",
+      epoch: "3",
+      asOfIndex: "42",
+      operators: [{ operator: "operator-x", downEvents: 2, totalDowntimeMs: 7_500, downNow: true }],
+    });
     let server = await startDashboardServer({ source, port: 0 });
     const { port } = server;
     const reconnecting = await browser.newPage();
@@ -228,6 +236,11 @@ describe("the dashboard, in a real browser, against a running local AVS", () => 
       await reconnecting.goto(server.url);
       const connection = reconnecting.locator("[data-connection]");
       await reconnecting.locator('[data-connection="live"]').waitFor({ timeout: 10_000 });
+      const down = reconnecting.locator('[data-downtime-operator="operator-x"][data-down="true"]');
+      expect(await down.textContent()).toMatch(/down.*2.*7\.5 s/);
+      expect(await reconnecting.locator('[data-downtime="ok"]').textContent()).toContain(
+        "as of log index 42",
+      );
       await server.close();
       await reconnecting.locator('[data-connection="lost"]').waitFor({ timeout: 10_000 });
       server = await startDashboardServer({ source, port });
@@ -277,7 +290,7 @@ async function inPage<T>(page: Page, expression: string): Promise<T> {
 }
 
 /** A snapshot with `text` in every free-text field a service or the chain could fill. */
-function fakeSource(text: string): SnapshotSource {
+function fakeSource(text: string, downtime?: DowntimeView): SnapshotSource {
   const health = { state: "down" as const, since: 0, detail: text, gaps: [] };
   const snapshot: DashboardSnapshot = {
     version: 1,
@@ -306,7 +319,7 @@ function fakeSource(text: string): SnapshotSource {
       nodes: [{ name: text, url: text, role: "down", finalized: { [text]: text } }],
       leaderChanges: [],
     },
-    downtime: { state: "not-running", reason: text },
+    downtime: downtime ?? { state: "not-running", reason: text },
     services: [{ name: text, metricsUrl: `javascript:${text}`, health }],
   };
   return { snapshot, subscribe: () => () => {} };

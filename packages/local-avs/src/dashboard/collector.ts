@@ -104,8 +104,9 @@ async function probe(url: string): Promise<{ up: boolean; detail?: string }> {
     await reply.body?.cancel();
     return reply.ok ? { up: true } : { up: false, detail: `HTTP ${reply.status}` };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause;
-    return { up: false, detail: cause?.code ?? (error as Error).name };
+    // fetch's own message is "fetch failed": the cause says what (ECONNREFUSED, a timeout).
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return { up: false, detail: cause?.code ?? cause?.message ?? (error as Error).name };
   }
 }
 
