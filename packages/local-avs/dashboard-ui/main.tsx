@@ -26,7 +26,7 @@ function useSnapshots(): { snapshot: DashboardSnapshot | undefined; connection: 
     gaps: [],
   });
   useEffect(() => {
-    // EventSource reconnects by itself (the server asks for 2 s); each reconnect ends a gap.
+    // EventSource reconnects by itself (the server asks for 1 s); each reconnect ends a gap.
     const events = new EventSource("/api/events");
     events.addEventListener("snapshot", (event) => {
       setSnapshot(JSON.parse((event as MessageEvent<string>).data) as DashboardSnapshot);

@@ -188,10 +188,10 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         "Cache-Control": "no-store",
         Connection: "keep-alive",
       });
-      // The browser reconnects by itself after 2 s when the stream breaks (the page shows the gap).
+      // The browser reconnects by itself 1 s after the stream breaks (the page shows the gap).
       const write = (snapshot: DashboardSnapshot) =>
         res.write(`event: snapshot\ndata: ${safeJson(snapshot)}\n\n`);
-      res.write("retry: 2000\n\n");
+      res.write("retry: 1000\n\n");
       write(options.source.snapshot);
       const unsubscribe = options.source.subscribe(write);
       const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), HEARTBEAT_MS);
