@@ -129,8 +129,12 @@ function LatencyChart(props: { tasks: readonly TaskView[] }) {
   const width = 320;
   const height = 80;
   const max = Math.max(...points.map((t) => t.latencyMs!), 1);
-  const step = points.length > 1 ? width / (points.length - 1) : 0;
-  const xy = points.map((t, i) => [i * step, height - (t.latencyMs! / max) * (height - 8) - 4] as const);
+  // 6 px inside each edge, so the first and last points are drawn whole.
+  const pad = 6;
+  const step = points.length > 1 ? (width - 2 * pad) / (points.length - 1) : 0;
+  const xy = points.map(
+    (t, i) => [pad + i * step, height - pad - (t.latencyMs! / max) * (height - 2 * pad)] as const,
+  );
   const last = points.at(-1)!;
   return (
     <figure class="chart">
@@ -230,7 +234,7 @@ function Tasks(props: { tasks: readonly TaskView[] }) {
 
 function Operators(props: { operators: readonly OperatorView[] }) {
   return (
-    <Panel id="operators" title="Operators">
+    <Panel id="operators" title="Operators" wide>
       <Table
         label="Operators table"
         caption="Operators, their stake per quorum on-chain and after the next sync"
