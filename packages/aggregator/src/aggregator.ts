@@ -363,7 +363,8 @@ export class Aggregator {
     } else {
       const recording = aggregation.recordSet(
         response,
-        set.members.map((m) => ({ operatorId: m.operatorId, signature: m.signature })),
+        set.members.map((m) => ({ operatorId: m.operatorId, signature: m.signature, weight: m.weight ?? 1 })),
+        set.aggregate,
       );
       results = recording.results;
       if (recording.fresh) this.#emit({ kind: "new-digest", taskIndex, digest: set.digest });

@@ -1,7 +1,7 @@
 import type { G1Point, G2Point } from "@avskit/bls";
 import type { Hex } from "viem";
 import { type VerificationPool, VerifierPoolClosedError } from "./verifier-pool.js";
-import type { DigestGroup, GroupVerdict } from "./verify-protocol.js";
+import type { DigestGroup, GroupVerdict, SetAggregate } from "./verify-protocol.js";
 
 /** One signature to check: `signature` by the holder of `publicKey` over `digest`. */
 export interface PendingSignature {
@@ -48,6 +48,8 @@ export type SameMessageBatchVerifier = (
 export interface VerifiedSet {
   readonly digest: Hex;
   readonly members: readonly PendingSignature[];
+  /** The weighted sums the check verified: what counting the set adds to the aggregate. */
+  readonly aggregate: SetAggregate;
 }
 
 /**
@@ -325,9 +327,10 @@ export class VerificationBatcher {
             const invalid = new Set(outcome.invalid[g] ?? []);
             invalidCount += invalid.size;
             // One set object shared by every member: whoever counts it counts it whole.
+            const aggregate = outcome.aggregates[g];
             const set: VerifiedSet | undefined =
-              outcome.setOnly[g] === true && group.length > 1
-                ? { digest: groups[g]!.digest, members: group.map((w) => w.item) }
+              aggregate !== undefined && group.length > 1
+                ? { digest: groups[g]!.digest, members: group.map((w) => w.item), aggregate }
                 : undefined;
             for (const [index, waiting] of group.entries()) {
               const valid = !invalid.has(index);

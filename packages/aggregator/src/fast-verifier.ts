@@ -25,5 +25,12 @@ export const verifyAggregateFirstOfSameMessage: SameMessageBatchVerifier = (dige
   }));
   if (individually) return verifyBatch(digest, signed).invalid;
   const result = verifyAggregateFirst(digest, signed);
-  return { invalid: result.invalid, setOnly: result.setOnly };
+  const aggregate = result.aggregate;
+  return aggregate === undefined
+    ? { invalid: result.invalid, setOnly: false }
+    : {
+        invalid: result.invalid,
+        setOnly: true,
+        aggregate: { publicKey: aggregate.publicKeyG2, signature: aggregate.signature },
+      };
 };

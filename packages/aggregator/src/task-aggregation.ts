@@ -124,6 +124,23 @@ class DigestGroup {
     this.#addStake(member, 1n);
   }
 
+  /**
+   * Adds a verified set whose weighted sums (Σ k_i·σ_i, Σ k_i·pk_i, computed by the check) are
+   * given: two point additions for the set instead of two per member. The members are still
+   * kept one by one, so `remove` can take any of them out again.
+   */
+  addSet(
+    members: readonly { readonly member: TaskMember; readonly signature: G1Point }[],
+    aggregate: { readonly publicKey: G2Point; readonly signature: G1Point },
+  ): void {
+    for (const { member, signature } of members) {
+      this.signers.set(member.record.operatorId, { member, signature });
+      this.#addStake(member, 1n);
+    }
+    this.sigma = this.sigma.add(aggregate.signature);
+    this.apkG2 = this.apkG2.add(aggregate.publicKey);
+  }
+
   remove(operatorId: Hex): void {
     const counted = this.signers.get(operatorId);
     if (counted === undefined) return;
@@ -328,12 +345,13 @@ export class TaskAggregation {
    */
   recordSet(
     response: TaskResponse,
-    signatures: readonly { readonly operatorId: Hex; readonly signature: G1Point }[],
+    signatures: readonly { readonly operatorId: Hex; readonly signature: G1Point; readonly weight: number }[],
+    aggregate: { readonly publicKey: G2Point; readonly signature: G1Point },
   ): SetRecording {
     const results = new Map<Hex, SetMemberResult>();
     const admitted: { member: TaskMember; signature: G1Point; coordinates: SignatureCoordinates }[] = [];
     let digest: Hex | undefined;
-    for (const { operatorId, signature } of signatures) {
+    for (const { operatorId, signature, weight } of signatures) {
       if (results.has(operatorId))
         throw new Error(`operator ${operatorId} appears twice in one verified set`);
       const coordinates = g1ToSolidity(signature);
@@ -343,6 +361,11 @@ export class TaskAggregation {
         if (admission.kind === "duplicate") {
           results.set(operatorId, { kind: "duplicate" });
         } else {
+          // The sums added below were checked with these weights: they must be the task's.
+          if (admission.member.multiplicity !== weight)
+            throw new Error(
+              `operator ${operatorId} was checked with weight ${weight}, not ${admission.member.multiplicity}`,
+            );
           admitted.push({ member: admission.member, signature, coordinates });
           results.set(operatorId, { kind: "counted" });
         }
@@ -361,10 +384,9 @@ export class TaskAggregation {
       group = new DigestGroup(digest, response, this.info.quorumNumbers);
       this.#groups.set(digest, group);
     }
-    for (const { member, signature, coordinates } of admitted) {
-      group.add(member, signature);
+    group.addSet(admitted, aggregate);
+    for (const { member, coordinates } of admitted)
       this.#answered.set(member.record.operatorId, { digest, signature: signatureKey(coordinates) });
-    }
     let reached = false;
     if (this.#status === "collecting" && this.#meetsThresholds(group)) {
       this.#status = "threshold-reached";

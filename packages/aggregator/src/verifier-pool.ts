@@ -5,8 +5,10 @@ import type { Logger } from "@avskit/runtime";
 import type { SameMessageBatchVerifier } from "./batcher.js";
 import {
   type DigestGroup,
+  decodeAggregate,
   encodeGroup,
   groupVerdict,
+  type SetAggregate,
   threadCpuMs,
   type WorkerMessage,
 } from "./verify-protocol.js";
@@ -14,8 +16,8 @@ import {
 /** A batch's verdicts: per digest group, the indices of its invalid items. */
 export interface BatchOutcome {
   readonly invalid: readonly (readonly number[])[];
-  /** Per digest group, whether its valid items are valid only as a set (see GroupVerdict). */
-  readonly setOnly: readonly boolean[];
+  /** Per digest group, the sums its set verdict rests on; undefined when judged item by item. */
+  readonly aggregates: readonly (SetAggregate | undefined)[];
   /** CPU spent verifying, on whichever thread did it. */
   readonly cpuMs: number;
   /**
@@ -172,7 +174,7 @@ export class WorkerVerifierPool implements VerificationPool {
           const roundTripMs = performance.now() - job.postedAt;
           job.resolve({
             invalid: message.invalid,
-            setOnly: message.setOnly,
+            aggregates: message.aggregates.map((c) => (c === null ? undefined : decodeAggregate(c))),
             cpuMs: message.cpuMs,
             handoffMs: job.encodeMs + Math.max(0, roundTripMs - message.workMs),
           });
@@ -257,7 +259,7 @@ export class InThreadVerifier implements VerificationPool {
           });
           resolve({
             invalid: verdicts.map((v) => v.invalid),
-            setOnly: verdicts.map((v) => v.setOnly),
+            aggregates: verdicts.map((v) => v.aggregate),
             cpuMs: threadCpuMs() - started,
             handoffMs: 0,
           });

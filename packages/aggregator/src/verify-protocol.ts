@@ -36,6 +36,17 @@ export const COORDINATES_PER_ITEM = 7;
 export interface GroupVerdict {
   readonly invalid: readonly number[];
   readonly setOnly: boolean;
+  /** With `setOnly`: the weighted sums the check verified (see SetAggregate). */
+  readonly aggregate?: SetAggregate;
+}
+
+/**
+ * The weighted sums a set verdict rests on, Σ k_i·pk_i and Σ k_i·σ_i: exactly what the set adds
+ * to its task's aggregate, so the service adds two points per set rather than two per signature.
+ */
+export interface SetAggregate {
+  readonly publicKey: G2Point;
+  readonly signature: G1Point;
 }
 
 /** A verifier's answer as a GroupVerdict; a `setOnly` answer to an `individually` request is refused. */
@@ -45,7 +56,24 @@ export function groupVerdict(answer: readonly number[] | GroupVerdict, individua
     : (answer as GroupVerdict);
   if (verdict.setOnly && (individually || verdict.invalid.length > 0))
     throw new Error("the verifier answered for a set where it had to judge each signature");
+  if (verdict.setOnly && verdict.aggregate === undefined)
+    throw new Error("the verifier answered for a set without the sums it verified");
   return verdict;
+}
+
+/** A set's sums as they cross back from a worker: the key's x.c0, x.c1, y.c0, y.c1, the signature's x, y. */
+export function encodeAggregate(aggregate: SetAggregate): bigint[] {
+  const key = aggregate.publicKey.toAffine();
+  const sig = aggregate.signature.toAffine();
+  return [key.x.c0, key.x.c1, key.y.c0, key.y.c1, sig.x, sig.y];
+}
+
+/** Rebuilt unchecked: the worker computed them from points it had checked. */
+export function decodeAggregate(c: readonly bigint[]): SetAggregate {
+  return {
+    publicKey: G2.fromAffine({ x: { c0: c[0]!, c1: c[1]! }, y: { c0: c[2]!, c1: c[3]! } }),
+    signature: G1.fromAffine({ x: c[4]!, y: c[5]! }),
+  };
 }
 
 export interface VerifyRequest {
@@ -60,8 +88,8 @@ export type WorkerMessage =
       readonly id: number;
       /** Per group, the indices of its invalid items. */
       readonly invalid: readonly (readonly number[])[];
-      /** Per group, whether its valid items are valid only as a set (see GroupVerdict). */
-      readonly setOnly: readonly boolean[];
+      /** Per group, null, or the coordinates of the sums its set verdict rests on (see GroupVerdict). */
+      readonly aggregates: readonly (readonly bigint[] | null)[];
       /** CPU of the worker thread for this request (decoding and verifying). */
       readonly cpuMs: number;
       /** Wall time inside the worker for this request, from receipt to reply. */

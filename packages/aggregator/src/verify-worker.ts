@@ -9,6 +9,7 @@ import { parentPort } from "node:worker_threads";
 import { verifyAggregateFirstOfSameMessage } from "./fast-verifier.js";
 import {
   decodeGroup,
+  encodeAggregate,
   groupVerdict,
   KeyCache,
   threadCpuMs,
@@ -38,7 +39,7 @@ port.on("message", (request: VerifyRequest) => {
       kind: "verdict",
       id: request.id,
       invalid: verdicts.map((v) => v.invalid),
-      setOnly: verdicts.map((v) => v.setOnly),
+      aggregates: verdicts.map((v) => (v.aggregate === undefined ? null : encodeAggregate(v.aggregate))),
       cpuMs: threadCpuMs() - cpuStarted,
       workMs: performance.now() - started,
     });

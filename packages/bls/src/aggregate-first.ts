@@ -78,6 +78,11 @@ export interface AggregateFirstResult extends BatchVerifyResult {
    * False: every item was judged on its own, as by `verifyBatchOnPoint`.
    */
   readonly setOnly: boolean;
+  /**
+   * With `setOnly`: the two sums the check verified, Σ k_i·pk_i and Σ k_i·σ_i, exactly what the
+   * set adds to an aggregate (so a caller need not add its members up again).
+   */
+  readonly aggregate?: { readonly publicKeyG2: G2Point; readonly signature: G1Point };
 }
 
 /** Largest weight accepted: a multiplicity is at most the number of quorums (192 on-chain). */
@@ -112,7 +117,13 @@ export function verifyAggregateFirstOnPoint(
       weights,
     );
     if (isGtOne(pairing.value(key, signature))) {
-      return { allValid: true, invalid: [], pairingChecks: pairing.checks, setOnly: true };
+      return {
+        allValid: true,
+        invalid: [],
+        pairingChecks: pairing.checks,
+        setOnly: true,
+        aggregate: { publicKeyG2: key, signature },
+      };
     }
     const strict = verifyBatchOnPoint(message, items, options);
     return { ...strict, pairingChecks: strict.pairingChecks + pairing.checks, setOnly: false };
