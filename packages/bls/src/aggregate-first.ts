@@ -28,8 +28,9 @@
  *      out must take out every individually invalid one, which removes every cancelling member
  *      together: their errors sum to zero only over all of them, and every valid one may stay).
  *   3. The keys are registered with a proof of possession (as the BLSApkRegistry requires: a
- *      signature by the G1 key over the key's own hash), so no key is a rogue function of the
- *      others: the holder of each registered key knows its secret key.
+ *      signature over the registry's message for the operator's address, checked against both
+ *      its G1 and its G2 key), so no key is a rogue function of the others: the holder of each
+ *      registered key knows its secret key.
  * Then the two guarantees an aggregator owes hold. (a) Every aggregate it submits equals the sum
  * of its signers' valid signatures, Σ k_i·sk_i·H, as a group element: nothing that is not a
  * valid signature share is in it, whatever values were sent. (b) No operator is counted as a
