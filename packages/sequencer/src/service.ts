@@ -31,7 +31,7 @@ import {
   parseStaticNetwork,
 } from "@avskit/sequencer-protocol";
 import type { PublicClient } from "viem";
-import { bytesToHex, type Hex } from "viem";
+import { bytesToHex, type Hex, keccak256, toBytes } from "viem";
 import { briefly, NotAMemberError } from "./errors.js";
 import { type Faults, NO_FAULTS, parseFaults, TEST_FAULTS_ENV } from "./faults.js";
 import { buildHttpApi } from "./http.js";
@@ -360,10 +360,19 @@ export const sequencerService = defineService({
     // The network file is re-read on an interval (and when a peer's vote names a set this node
     // has not seen): a changed operator set moves the next term onto it (README "Operator set changes").
     let refreshing = false;
+    let lastFileHash =
+      current.descriptor.text === undefined ? undefined : keccak256(toBytes(current.descriptor.text));
+    if (offered?.descriptor.text !== undefined) lastFileHash = keccak256(toBytes(offered.descriptor.text));
     const refresh = async (): Promise<void> => {
       if (refreshing || config.networkFile === undefined || node.stopped) return;
       refreshing = true;
       try {
+        // Parsing checks every member's proof of possession (a pairing each): only when the text
+        // changed, or a refresh every few hundred ms would take the event loop from the rounds.
+        const text = await readFile(config.networkFile, "utf8");
+        const fileHash = keccak256(toBytes(text));
+        if (fileHash === lastFileHash) return;
+        lastFileHash = fileHash;
         node.offerNetwork(await readNetworkFile(config, config.networkFile));
       } catch (error) {
         logger.warn(
