@@ -18,7 +18,8 @@ interface IStakeRegistry {
         uint96 multiplier;
     }
 
-    /// @notice One history entry, packed in one slot: stake valid from the end of
+    /// @notice One history entry (the total's history keeps one a slot; an operator's keeps two a
+    ///         slot and derives `nextUpdateBlockNumber` from the next entry): stake valid from the end of
     ///         `updateBlockNumber` until `nextUpdateBlockNumber` (0 = current).
     struct StakeUpdate {
         uint32 updateBlockNumber;
@@ -65,6 +66,9 @@ interface IStakeRegistry {
     error StrategyIndexOutOfRange(uint256 index);
     /// @notice The operator has no stake history in the quorum.
     error NoStakeHistory(bytes32 operatorId, uint8 quorumNumber);
+    /// @notice `operator` is not registered in `quorumNumber` (same selector as the coordinator's
+    ///         error of that name: the whole-quorum update checks membership here).
+    error OperatorNotInQuorum(uint8 quorumNumber, address operator);
 
     // ------------------------------------------------------------------ coordinator only
 
@@ -87,6 +91,7 @@ interface IStakeRegistry {
         returns (uint256 quorumsToRemove);
 
     /// @notice Batch stake update of many operators in one quorum; the total is written once.
+    ///         Reverts OperatorNotInQuorum for an operator not registered in the quorum.
     /// @return belowMinimum belowMinimum[i] is true if operator i fell below the minimum (recorded as 0).
     function updateOperatorsStake(address[] calldata operators, bytes32[] calldata operatorIds, uint8 quorumNumber)
         external

@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
 import {IDelegationManager} from "../interfaces/IDelegationManager.sol";
 import {IStakeRegistry} from "../interfaces/IStakeRegistry.sol";
+import {PackedStakeHistory} from "../libraries/PackedStakeHistory.sol";
 
 /// @title StakeRegistryStorage
 /// @notice State of the stake registry, kept apart from its logic for upgrade safety.
@@ -22,8 +23,9 @@ abstract contract StakeRegistryStorage is Initializable, IStakeRegistry {
     mapping(uint8 quorumNumber => uint96) public minimumStakeForQuorum;
     /// @dev Per quorum, total stake history. Empty = quorum does not exist.
     mapping(uint8 quorumNumber => StakeUpdate[]) internal _totalStakeHistory;
-    /// @dev Per operator and quorum, stake history.
-    mapping(bytes32 operatorId => mapping(uint8 quorumNumber => StakeUpdate[])) internal _operatorStakeHistory;
+    /// @dev Per operator and quorum, stake history (two entries a slot) and quorum membership.
+    mapping(bytes32 operatorId => mapping(uint8 quorumNumber => PackedStakeHistory.History)) internal
+        _operatorStakeHistory;
     /// @dev Per quorum, strategies and multipliers.
     mapping(uint8 quorumNumber => StrategyParams[]) internal _strategyParams;
 

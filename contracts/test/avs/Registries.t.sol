@@ -5,6 +5,7 @@ import {IAVSDirectory} from "../../contracts/interfaces/IAVSDirectory.sol";
 import {IBLSApkRegistry} from "../../contracts/interfaces/IBLSApkRegistry.sol";
 import {IIndexRegistry} from "../../contracts/interfaces/IIndexRegistry.sol";
 import {IStakeRegistry} from "../../contracts/interfaces/IStakeRegistry.sol";
+import {StakeRegistry} from "../../contracts/registries/StakeRegistry.sol";
 import {IStrategy} from "../../contracts/interfaces/IStrategy.sol";
 import {BlockHistory} from "../../contracts/libraries/BlockHistory.sol";
 import {BN254} from "../../contracts/libraries/BN254.sol";
@@ -37,6 +38,16 @@ contract RegistriesTest is AvsTestBase {
         uint256 expected = uint256(shares1) + uint256(shares2) * multiplier / 1e18;
         vm.assume(expected <= type(uint96).max);
         assertEq(stakeRegistry.weightOfOperatorForQuorum(1, _operator(1)), expected, "weight");
+    }
+
+    function test_stake_weightOverflowRefused() public {
+        _deposit(1, strategy, uint256(type(uint96).max) + 1);
+        vm.expectRevert(abi.encodeWithSelector(StakeRegistry.WeightOverflow.selector, _operator(1)));
+        stakeRegistry.weightOfOperatorForQuorum(0, _operator(1));
+        // 2^160 shares and more: refused before any product is formed.
+        _deposit(2, strategy, uint256(1) << 200);
+        vm.expectRevert(abi.encodeWithSelector(StakeRegistry.WeightOverflow.selector, _operator(2)));
+        stakeRegistry.weightOfOperatorForQuorum(0, _operator(2));
     }
 
     function test_stake_historySameBlockOverwriteAndUnchangedSkipped() public {
