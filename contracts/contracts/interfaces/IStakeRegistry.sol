@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
+import {IBLSApkRegistry} from "./IBLSApkRegistry.sol";
 import {IDelegationManager} from "./IDelegationManager.sol";
 import {IStrategy} from "./IStrategy.sol";
 
@@ -25,6 +26,21 @@ interface IStakeRegistry {
         uint32 updateBlockNumber;
         uint32 nextUpdateBlockNumber;
         uint96 stake;
+    }
+
+    /// @notice What the signature checker reads in one call, all at `blockNumber`, each history
+    ///         read index-checked: per quorum the APK hash (at `quorumApkIndices[i]`, the same index
+    ///         as in the BLS APK registry, whose history this registry copies) and the total stake
+    ///         (at `totalStakeIndices[i]`); and the non-signers' stakes as in
+    ///         getTotalAndNonSignerStakesAtBlockNumber.
+    struct AggregatesQuery {
+        bytes quorumNumbers;
+        uint32 blockNumber;
+        uint32[] quorumApkIndices;
+        uint32[] totalStakeIndices;
+        bytes32[] nonSignerIds;
+        uint256[] nonSignerQuorumBitmaps;
+        uint32[][] nonSignerStakeIndices;
     }
 
     /// @notice `operatorId`'s stake in `quorumNumber` is now `stake`.
@@ -82,6 +98,10 @@ interface IStakeRegistry {
 
     /// @notice Sets `operatorId`'s stake to 0 in each quorum and removes it from the totals.
     function deregisterOperator(bytes32 operatorId, bytes calldata quorumNumbers) external;
+
+    /// @notice Records each quorum's new APK hash, as the BLS APK registry just did (same block,
+    ///         same rule: one entry a block), so that both histories keep the same indices.
+    function updateApkHashes(bytes calldata quorumNumbers, bytes24[] calldata apkHashes) external;
 
     /// @notice Re-reads `operator`'s weight in each quorum and records changes.
     /// @return quorumsToRemove Bitmap of the quorums where the weight fell below the minimum (its
@@ -197,7 +217,24 @@ interface IStakeRegistry {
         view
         returns (uint32[] memory);
 
-    /// @notice The signature checker's one call. Per quorum i: the total stake at `blockNumber`
+    /// @notice The signature checker's one call: see AggregatesQuery. Reverts as
+    ///         getTotalAndNonSignerStakesAtBlockNumber does, and on an APK index that is not the
+    ///         entry in force at the block.
+    function getQuorumAggregatesAtBlockNumber(AggregatesQuery calldata query)
+        external
+        view
+        returns (bytes24[] memory apkHashes, uint96[] memory totalStakes, uint96[] memory nonSignerStakes);
+
+    /// @notice Entries in this registry's copy of `quorumNumber`'s APK hash history.
+    function getApkHashHistoryLength(uint8 quorumNumber) external view returns (uint256);
+
+    /// @notice Entry `index` of this registry's copy of `quorumNumber`'s APK hash history.
+    function getApkHashUpdateAtIndex(uint8 quorumNumber, uint256 index)
+        external
+        view
+        returns (IBLSApkRegistry.ApkUpdate memory);
+
+    /// @notice Total and non-signer stakes only. Per quorum i: the total stake at `blockNumber`
     ///         (read at `totalStakeIndices[i]`), and the sum of the stakes at `blockNumber` of the
     ///         non-signers whose bitmap (`nonSignerQuorumBitmaps`) includes the quorum, taken in
     ///         order and read at `nonSignerStakeIndices[i][0..]` (which must match them exactly).

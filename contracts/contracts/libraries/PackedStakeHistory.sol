@@ -95,9 +95,13 @@ library PackedStakeHistory {
     /// @notice Stake at `blockNumber` read at `index`; reverts unless entry `index` is the one in
     ///         force then.
     function stakeAt(History storage history, uint32 blockNumber, uint256 index) internal view returns (uint96) {
-        Entry memory entry = entryAt(history, index);
-        BlockHistory.checkEntryAt(entry.updateBlockNumber, entry.nextUpdateBlockNumber, blockNumber, index);
-        return entry.stake;
+        uint256 head = history.head;
+        uint256 count = _length(head);
+        // Past the end: stamp 0, which checkEntryAt rejects.
+        uint256 packed = index < count ? _packedAt(history, head, count, index) : 0;
+        uint32 next = index + 1 < count ? _stamp(_packedAt(history, head, count, index + 1)) : 0;
+        BlockHistory.checkEntryAt(_stamp(packed), next, blockNumber, index);
+        return _stake(packed);
     }
 
     /// @notice The entry in force at `blockNumber` (binary search over the stamps).

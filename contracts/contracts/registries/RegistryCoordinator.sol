@@ -409,7 +409,7 @@ contract RegistryCoordinator is Initializable, OwnableUpgradeable, EIP712Upgrade
         }
         _setSocket(operatorId, socket);
 
-        blsApkRegistry.registerOperator(operator, quorumNumbers);
+        _updateApks(operator, quorumNumbers, true);
         stakeRegistry.registerOperator(operator, operatorId, quorumNumbers);
         return indexRegistry.registerOperator(operatorId, quorumNumbers);
     }
@@ -434,9 +434,18 @@ contract RegistryCoordinator is Initializable, OwnableUpgradeable, EIP712Upgrade
             emit OperatorDeregistered(operator, operatorId);
         }
 
-        blsApkRegistry.deregisterOperator(operator, quorumNumbers);
+        _updateApks(operator, quorumNumbers, false);
         stakeRegistry.deregisterOperator(operatorId, quorumNumbers);
         indexRegistry.deregisterOperator(operatorId, quorumNumbers);
+    }
+
+    /// @dev Adds the operator's key to (or removes it from) the quorums' APKs and hands the new
+    ///      APK hashes to the stake registry's copy, in the same transaction.
+    function _updateApks(address operator, bytes memory quorumNumbers, bool adding) internal {
+        bytes24[] memory apkHashes = adding
+            ? blsApkRegistry.registerOperator(operator, quorumNumbers)
+            : blsApkRegistry.deregisterOperator(operator, quorumNumbers);
+        stakeRegistry.updateApkHashes(quorumNumbers, apkHashes);
     }
 
     /// @dev Checks and spends the churn approver's signature.

@@ -2,11 +2,13 @@
 pragma solidity ^0.8.30;
 
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IBLSApkRegistry} from "../interfaces/IBLSApkRegistry.sol";
 import {IDelegationManager} from "../interfaces/IDelegationManager.sol";
 import {IRegistryCoordinator} from "../interfaces/IRegistryCoordinator.sol";
 import {IStakeRegistry} from "../interfaces/IStakeRegistry.sol";
 import {IStrategy} from "../interfaces/IStrategy.sol";
 import {BlockHistory} from "../libraries/BlockHistory.sol";
+import {BN254} from "../libraries/BN254.sol";
 import {PackedStakeHistory} from "../libraries/PackedStakeHistory.sol";
 import {StakeRegistryStorage} from "./StakeRegistryStorage.sol";
 
@@ -89,6 +91,17 @@ contract StakeRegistry is StakeRegistryStorage {
     }
 
     /// @inheritdoc IStakeRegistry
+    function updateApkHashes(bytes calldata quorumNumbers, bytes24[] calldata apkHashes)
+        external
+        onlyRegistryCoordinator
+    {
+        if (apkHashes.length != quorumNumbers.length) revert InputLengthMismatch();
+        for (uint256 i = 0; i < apkHashes.length; ++i) {
+            _recordApkHash(uint8(quorumNumbers[i]), apkHashes[i]);
+        }
+    }
+
+    /// @inheritdoc IStakeRegistry
     function updateOperatorStake(address operator, bytes32 operatorId, bytes calldata quorumNumbers)
         external
         onlyRegistryCoordinator
@@ -143,6 +156,14 @@ contract StakeRegistry is StakeRegistryStorage {
         if (totalHistory.length != 0) revert QuorumAlreadyExists(quorumNumber);
         if (strategyParams.length == 0) revert NoStrategies();
         totalHistory.push(StakeUpdate({updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, stake: 0}));
+        // The BLS APK registry starts every quorum with the hash of the zero point.
+        _apkHashHistory[quorumNumber].push(
+            IBLSApkRegistry.ApkUpdate({
+                apkHash: bytes24(BN254.hashG1Point(BN254.G1Point(0, 0))),
+                updateBlockNumber: uint32(block.number),
+                nextUpdateBlockNumber: 0
+            })
+        );
         _addStrategies(quorumNumber, strategyParams);
         _setMinimumStake(quorumNumber, minimumStake);
         emit QuorumCreated(quorumNumber);
@@ -346,6 +367,54 @@ contract StakeRegistry is StakeRegistryStorage {
     }
 
     /// @inheritdoc IStakeRegistry
+    function getApkHashHistoryLength(uint8 quorumNumber) external view returns (uint256) {
+        return _apkHashHistory[quorumNumber].length;
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getApkHashUpdateAtIndex(uint8 quorumNumber, uint256 index)
+        external
+        view
+        returns (IBLSApkRegistry.ApkUpdate memory)
+    {
+        return _apkHashHistory[quorumNumber][index];
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getQuorumAggregatesAtBlockNumber(AggregatesQuery calldata query)
+        external
+        view
+        returns (bytes24[] memory apkHashes, uint96[] memory totalStakes, uint96[] memory nonSignerStakes)
+    {
+        uint256 quorumCount = query.quorumNumbers.length;
+        if (query.quorumApkIndices.length != quorumCount) revert InputLengthMismatch();
+        _requireStakeQueryLengths(
+            quorumCount,
+            query.totalStakeIndices.length,
+            query.nonSignerStakeIndices.length,
+            query.nonSignerIds.length,
+            query.nonSignerQuorumBitmaps.length
+        );
+        apkHashes = new bytes24[](quorumCount);
+        totalStakes = new uint96[](quorumCount);
+        nonSignerStakes = new uint96[](quorumCount);
+        // Every quorum's APK first: a quorum that does not exist fails there, before any stake.
+        for (uint256 i = 0; i < quorumCount; ++i) {
+            apkHashes[i] = _apkHashAt(uint8(query.quorumNumbers[i]), query.blockNumber, query.quorumApkIndices[i]);
+        }
+        for (uint256 i = 0; i < quorumCount; ++i) {
+            (totalStakes[i], nonSignerStakes[i]) = _quorumStakes(
+                uint8(query.quorumNumbers[i]),
+                query.blockNumber,
+                query.totalStakeIndices[i],
+                query.nonSignerIds,
+                query.nonSignerQuorumBitmaps,
+                query.nonSignerStakeIndices[i]
+            );
+        }
+    }
+
+    /// @inheritdoc IStakeRegistry
     function getTotalAndNonSignerStakesAtBlockNumber(
         bytes calldata quorumNumbers,
         uint32 blockNumber,
@@ -355,26 +424,87 @@ contract StakeRegistry is StakeRegistryStorage {
         uint32[][] calldata nonSignerStakeIndices
     ) external view returns (uint96[] memory totalStakes, uint96[] memory nonSignerStakes) {
         uint256 quorumCount = quorumNumbers.length;
-        if (
-            totalStakeIndices.length != quorumCount || nonSignerStakeIndices.length != quorumCount
-                || nonSignerQuorumBitmaps.length != nonSignerIds.length
-        ) revert InputLengthMismatch();
+        _requireStakeQueryLengths(
+            quorumCount,
+            totalStakeIndices.length,
+            nonSignerStakeIndices.length,
+            nonSignerIds.length,
+            nonSignerQuorumBitmaps.length
+        );
         totalStakes = new uint96[](quorumCount);
         nonSignerStakes = new uint96[](quorumCount);
         for (uint256 i = 0; i < quorumCount; ++i) {
-            uint8 quorumNumber = uint8(quorumNumbers[i]);
-            totalStakes[i] = _totalStakeAt(quorumNumber, blockNumber, totalStakeIndices[i]);
-            if (nonSignerIds.length != 0) {
-                nonSignerStakes[i] = _sumNonSignerStakes(
-                    quorumNumber, blockNumber, nonSignerIds, nonSignerQuorumBitmaps, nonSignerStakeIndices[i]
-                );
-            } else if (nonSignerStakeIndices[i].length != 0) {
-                revert InputLengthMismatch();
-            }
+            (totalStakes[i], nonSignerStakes[i]) = _quorumStakes(
+                uint8(quorumNumbers[i]),
+                blockNumber,
+                totalStakeIndices[i],
+                nonSignerIds,
+                nonSignerQuorumBitmaps,
+                nonSignerStakeIndices[i]
+            );
         }
     }
 
     // ------------------------------------------------------------------ internals
+
+    /// @dev One total-stake index and one non-signer index list per quorum, one bitmap per non-signer.
+    function _requireStakeQueryLengths(
+        uint256 quorumCount,
+        uint256 totalStakeIndices,
+        uint256 nonSignerStakeIndices,
+        uint256 nonSigners,
+        uint256 bitmaps
+    ) internal pure {
+        if (totalStakeIndices != quorumCount || nonSignerStakeIndices != quorumCount || bitmaps != nonSigners) {
+            revert InputLengthMismatch();
+        }
+    }
+
+    /// @dev A quorum's total stake and its non-signers' stake at `blockNumber`.
+    function _quorumStakes(
+        uint8 quorumNumber,
+        uint32 blockNumber,
+        uint32 totalStakeIndex,
+        bytes32[] calldata nonSignerIds,
+        uint256[] calldata bitmaps,
+        uint32[] calldata stakeIndices
+    ) internal view returns (uint96 total, uint96 nonSigning) {
+        total = _totalStakeAt(quorumNumber, blockNumber, totalStakeIndex);
+        if (nonSignerIds.length != 0) {
+            nonSigning = _sumNonSignerStakes(quorumNumber, blockNumber, nonSignerIds, bitmaps, stakeIndices);
+        } else if (stakeIndices.length != 0) {
+            revert InputLengthMismatch();
+        }
+    }
+
+    /// @dev The BLS APK registry's rule: same block overwrites, otherwise close and append.
+    function _recordApkHash(uint8 quorumNumber, bytes24 apkHash) internal {
+        IBLSApkRegistry.ApkUpdate[] storage history = _apkHashHistory[quorumNumber];
+        uint256 length = history.length;
+        if (length == 0) revert QuorumDoesNotExist(quorumNumber);
+        IBLSApkRegistry.ApkUpdate storage last = history[length - 1];
+        uint32 blockNumber = uint32(block.number);
+        if (last.updateBlockNumber == blockNumber) {
+            last.apkHash = apkHash;
+        } else {
+            last.nextUpdateBlockNumber = blockNumber;
+            history.push(
+                IBLSApkRegistry.ApkUpdate({apkHash: apkHash, updateBlockNumber: blockNumber, nextUpdateBlockNumber: 0})
+            );
+        }
+    }
+
+    /// @dev Index-checked read of the APK hash copy without the array-length SLOAD.
+    function _apkHashAt(uint8 quorumNumber, uint32 blockNumber, uint256 index) internal view returns (bytes24) {
+        IBLSApkRegistry.ApkUpdate[] storage history = _apkHashHistory[quorumNumber];
+        IBLSApkRegistry.ApkUpdate storage entry;
+        assembly ("memory-safe") {
+            mstore(0x00, history.slot)
+            entry.slot := add(keccak256(0x00, 0x20), index)
+        }
+        BlockHistory.checkEntryAt(entry.updateBlockNumber, entry.nextUpdateBlockNumber, blockNumber, index);
+        return entry.apkHash;
+    }
 
     function _requireQuorumExists(uint8 quorumNumber) internal view {
         if (_totalStakeHistory[quorumNumber].length == 0) revert QuorumDoesNotExist(quorumNumber);

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
+import {IBLSApkRegistry} from "../interfaces/IBLSApkRegistry.sol";
 import {IDelegationManager} from "../interfaces/IDelegationManager.sol";
 import {IStakeRegistry} from "../interfaces/IStakeRegistry.sol";
 import {PackedStakeHistory} from "../libraries/PackedStakeHistory.sol";
@@ -28,8 +29,11 @@ abstract contract StakeRegistryStorage is Initializable, IStakeRegistry {
         _operatorStakeHistory;
     /// @dev Per quorum, strategies and multipliers.
     mapping(uint8 quorumNumber => StrategyParams[]) internal _strategyParams;
+    /// @dev Per quorum, a copy of the BLS APK registry's APK hash history (same entries, same
+    ///      indices), so that the signature checker reads both quorum aggregates in one call.
+    mapping(uint8 quorumNumber => IBLSApkRegistry.ApkUpdate[]) internal _apkHashHistory;
 
-    uint256[46] private __gap;
+    uint256[45] private __gap;
 
     /// @param registryCoordinator_ The coordinator (its proxy) allowed to record stakes.
     /// @param delegation_ Where operator shares are read (IDelegationManager.getOperatorShares).
