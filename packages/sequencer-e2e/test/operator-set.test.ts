@@ -65,7 +65,9 @@ it("a change of stakes moves the next term onto the new snapshot; the SDK follow
 
   // The newest certificate counts the new stakes: it needs the heavy member's signature.
   const reply = await getJson(`${cluster.nodes[0]!.url}/v1/apps/${APP}/finalized`);
-  const finality = (reply?.body as { finality: { snapshotId: string; nonSigners: string[] } }).finality;
+  const finality = (reply?.body as { finality: { snapshotId: string; nonSigners: string[] } } | undefined)
+    ?.finality;
+  if (!finality) throw new Error("no finality at the end");
   expect(finality.snapshotId).toBe(next.snapshotId);
   expect(finality.nonSigners).not.toContain(heavy.operatorId);
 

@@ -21,6 +21,7 @@ import {
   type ServiceHandle,
 } from "@avskit/runtime";
 import {
+  type ChainNetworkLoader,
   loadChainNetwork,
   type Member,
   memberById,
@@ -82,17 +83,17 @@ async function readNetworkFile(config: SequencerConfig, file: string): Promise<K
   }
 }
 
-async function loadNetwork(
-  config: SequencerConfig,
-  storedReferenceBlock: number | undefined,
-): Promise<KnownNetwork> {
-  if (config.networkFile !== undefined) return readNetworkFile(config, config.networkFile);
-  if (config.rpcUrl === undefined)
-    throw flagError(
-      "--network-file",
-      "give a static network file, or --rpc-url to read the network from the chain",
-    );
-  const reader = await connectChain({ rpcUrl: config.rpcUrl });
+/** The registries a chain network is read from, and how a snapshot of them is loaded. */
+interface ChainSource {
+  readonly client: PublicClient;
+  /** The operator set at `referenceBlock`. */
+  load(referenceBlock: number): Promise<KnownNetwork>;
+  /** Resolves a chain descriptor of a new view or of the data dir (the same registries only). */
+  readonly loadChain: ChainNetworkLoader;
+}
+
+async function chainSource(config: SequencerConfig, rpcUrl: string): Promise<ChainSource> {
+  const reader = await connectChain({ rpcUrl });
   const client = reader as unknown as PublicClient;
   const { addresses } = await resolveContracts(reader, {
     ...(config.deploymentsDir !== undefined ? { dir: config.deploymentsDir } : {}),
@@ -101,35 +102,86 @@ async function loadNetwork(
       operatorStateRetriever: { flag: "--operator-state-retriever", address: config.operatorStateRetriever },
     },
   });
+  const chainId = await client.getChainId();
+  const load = async (referenceBlock: number): Promise<KnownNetwork> => {
+    const network = await loadChainNetwork(client, {
+      registryCoordinator: addresses.registryCoordinator,
+      operatorStateRetriever: addresses.operatorStateRetriever,
+      quorumNumber: config.quorum,
+      referenceBlock: Math.max(0, referenceBlock),
+      thresholdPercent: config.threshold,
+      chainId,
+    });
+    return { network, descriptor: { snapshot: network.snapshot } };
+  };
+  const loadChain: ChainNetworkLoader = async (snapshot) => {
+    if (
+      snapshot.chainId !== chainId ||
+      snapshot.registryCoordinator.toLowerCase() !== addresses.registryCoordinator.toLowerCase() ||
+      snapshot.quorumNumber !== config.quorum
+    )
+      throw new Error("a snapshot of other registries than this node's");
+    return (await load(snapshot.referenceBlock)).network;
+  };
+  return { client, load, loadChain };
+}
+
+/** The latest block less one, rounded down to --network-epoch-blocks (see there). */
+async function epochReferenceBlock(config: SequencerConfig, client: PublicClient): Promise<number> {
+  const latest = Number(await client.getBlockNumber()) - 1;
+  return Math.max(0, latest - (latest % config.networkEpochBlocks));
+}
+
+async function loadNetwork(
+  config: SequencerConfig,
+  chain: ChainSource | undefined,
+  storedReferenceBlock: number | undefined,
+): Promise<KnownNetwork> {
+  if (config.networkFile !== undefined) return readNetworkFile(config, config.networkFile);
+  if (chain === undefined)
+    throw flagError(
+      "--network-file",
+      "give a static network file, or --rpc-url to read the network from the chain",
+    );
   // latest-1 is read once, at the first start: a restart keeps the block its data dir counts stakes at.
   const referenceBlock =
     config.referenceBlock !== "latest-1"
       ? config.referenceBlock
-      : (storedReferenceBlock ?? Number(await client.getBlockNumber()) - 1);
-  const network = await loadChainNetwork(client, {
-    registryCoordinator: addresses.registryCoordinator,
-    operatorStateRetriever: addresses.operatorStateRetriever,
-    quorumNumber: config.quorum,
-    referenceBlock: Math.max(0, referenceBlock),
-    thresholdPercent: config.threshold,
-    chainId: await client.getChainId(),
+      : (storedReferenceBlock ?? (await epochReferenceBlock(config, chain.client)));
+  return chain.load(referenceBlock);
+}
+
+/** Same members, stakes and URLs (a chain snapshot at a later block that changed nothing is no change). */
+function sameSet(a: Network, b: Network): boolean {
+  if (a.members.length !== b.members.length || a.thresholdPercent !== b.thresholdPercent) return false;
+  return a.members.every((m, i) => {
+    const o = b.members[i]!;
+    return m.operatorId === o.operatorId && m.stake === o.stake && m.url === o.url && m.address === o.address;
   });
-  return { network, descriptor: { snapshot: network.snapshot } };
 }
 
 /**
  * The operator sets a data dir's log ran on (meta `networks`, oldest first; the last is the
- * current one), resolved from their descriptors. Static ones resolve from their text; a data dir
- * of a chain network keeps only its one snapshot (changes are read from files only, see README).
+ * current one), resolved from their descriptors: static ones from their text, chain ones from the
+ * registries at their reference block.
  */
-async function storedNetworks(store: SequencerStore, config: SequencerConfig): Promise<KnownNetwork[]> {
+async function storedNetworks(
+  store: SequencerStore,
+  config: SequencerConfig,
+  chain: ChainSource | undefined,
+): Promise<KnownNetwork[]> {
   const raw = store.getMeta("networks");
   if (raw === undefined) return [];
   const out: KnownNetwork[] = [];
   for (const d of JSON.parse(raw) as NetworkDescriptor[]) {
-    if (d.snapshot.kind !== "static" || d.text === undefined) continue;
-    const network = parseStaticNetwork(d.text, { thresholdPercent: config.threshold });
-    out.push({ network, descriptor: d });
+    if (d.snapshot.kind === "static" && d.text !== undefined) {
+      out.push({
+        network: parseStaticNetwork(d.text, { thresholdPercent: config.threshold }),
+        descriptor: d,
+      });
+    } else if (d.snapshot.kind === "chain" && chain !== undefined) {
+      out.push({ network: await chain.loadChain(d.snapshot), descriptor: d });
+    }
   }
   return out;
 }
@@ -255,15 +307,20 @@ export const sequencerService = defineService({
     let self: Member | undefined;
     let current: KnownNetwork;
     let offered: KnownNetwork | undefined;
+    let chain: ChainSource | undefined;
     let earlier: KnownNetwork[] = [];
     try {
       const stored = store.getMeta("reference_block");
+      chain =
+        deps.network === undefined && config.networkFile === undefined && config.rpcUrl !== undefined
+          ? await chainSource(config, config.rpcUrl)
+          : undefined;
       const source: KnownNetwork = deps.network
         ? { network: deps.network, descriptor: { snapshot: deps.network.snapshot } }
-        : await loadNetwork(config, stored === undefined ? undefined : Number(stored));
+        : await loadNetwork(config, chain, stored === undefined ? undefined : Number(stored));
       // A data dir that moved onto new operator sets resumes on the last; a source that gives
       // another set now is offered as the next change once the node runs.
-      const history = await storedNetworks(store, config);
+      const history = await storedNetworks(store, config, chain);
       current = history.at(-1) ?? source;
       earlier = history.slice(0, -1);
       if (history.length > 0 && current.network.snapshotId !== source.network.snapshotId) offered = source;
@@ -287,7 +344,7 @@ export const sequencerService = defineService({
         );
       }
       if (storedSnapshot === undefined) store.setMeta("snapshot_id", network.snapshotId);
-      if (history.length === 0 && current.descriptor.text !== undefined)
+      if (history.length === 0 && !deps.network)
         store.setMeta("networks", JSON.stringify([current.descriptor]));
       if (network.snapshot.kind === "chain")
         store.setMeta("reference_block", String(network.snapshot.referenceBlock));
@@ -314,7 +371,10 @@ export const sequencerService = defineService({
       network,
       descriptor: current.descriptor,
       earlier: earlier.map((e) => e.network),
-      networkOptions: { thresholdPercent: config.threshold },
+      networkOptions:
+        chain === undefined
+          ? { thresholdPercent: config.threshold }
+          : { thresholdPercent: config.threshold, loadChain: chain.loadChain },
       self,
       keys,
       store,
@@ -350,7 +410,10 @@ export const sequencerService = defineService({
     }
     node.onNetworkChange((next) => {
       if (memberById(next, operatorId)) signer.setNetwork(next);
-      if (next.snapshot.kind === "static" && node.descriptor !== undefined) {
+      // A restart reads its source at this block again: it must not offer the set just left.
+      if (next.snapshot.kind === "chain")
+        store.setMeta("reference_block", String(next.snapshot.referenceBlock));
+      if (node.descriptor !== undefined) {
         const history = JSON.parse(store.getMeta("networks") ?? "[]") as NetworkDescriptor[];
         store.setMeta("networks", JSON.stringify([...history, node.descriptor]));
       }
@@ -360,13 +423,27 @@ export const sequencerService = defineService({
     // The network file is re-read on an interval (and when a peer's vote names a set this node
     // has not seen): a changed operator set moves the next term onto it (README "Operator set changes").
     let refreshing = false;
+    let lastCheckedBlock = 0;
     let lastFileHash =
       current.descriptor.text === undefined ? undefined : keccak256(toBytes(current.descriptor.text));
     if (offered?.descriptor.text !== undefined) lastFileHash = keccak256(toBytes(offered.descriptor.text));
     const refresh = async (): Promise<void> => {
-      if (refreshing || config.networkFile === undefined || node.stopped) return;
+      if (refreshing || node.stopped) return;
       refreshing = true;
       try {
+        if (chain !== undefined) {
+          // The registries at the latest epoch block: offered only when the set differs.
+          // A changed set is offered at the newest epoch block, so that nodes that saw the change
+          // in different windows still come to name one snapshot.
+          const at = await epochReferenceBlock(config, chain.client);
+          const current = node.network.snapshot;
+          if (at <= Math.max(current.kind === "chain" ? current.referenceBlock : 0, lastCheckedBlock)) return;
+          lastCheckedBlock = at;
+          const latest = await chain.load(at);
+          if (!sameSet(latest.network, node.network)) node.offerNetwork(latest);
+          return;
+        }
+        if (config.networkFile === undefined) return;
         // Parsing checks every member's proof of possession (a pairing each): only when the text
         // changed, or a refresh every few hundred ms would take the event loop from the rounds.
         const text = await readFile(config.networkFile, "utf8");
@@ -385,7 +462,7 @@ export const sequencerService = defineService({
     };
     node.refreshNetwork = () => void refresh();
     const refresher =
-      config.networkRefresh > 0 && config.networkFile !== undefined
+      config.networkRefresh > 0 && (config.networkFile !== undefined || chain !== undefined)
         ? setInterval(() => void refresh(), config.networkRefresh)
         : undefined;
     refresher?.unref();

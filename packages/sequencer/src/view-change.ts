@@ -100,6 +100,10 @@ export class ViewChange {
     }
     if (!node.isLeader && now - node.lastRoundAt > leaderTimeoutMs)
       this.suspect(`leader silent: no valid round for ${now - node.lastRoundAt} ms`);
+    // A term that began without the change this node's source shows (too few named the same
+    // snapshot): ask again, once per term, after a leader timeout in it.
+    else if (node.candidate !== undefined && now - this.#enteredAt > leaderTimeoutMs)
+      this.suspect(`operator set changed to ${node.candidate.network.snapshotId}`);
   }
 
   /** Suspects the current leader: votes for the next term (once per term). */
