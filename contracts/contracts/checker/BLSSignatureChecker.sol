@@ -73,16 +73,19 @@ abstract contract BLSSignatureChecker is IBLSSignatureChecker {
         ) revert InputArrayLengthMismatch();
         uint256 quorumBitmap = QuorumBitmap.fromNumbersCalldata(quorumNumbers);
 
-        (uint256 apkX, uint256 apkY) = _sumQuorumApks(quorumNumbers, referenceBlockNumber, params);
-
         bytes32[] memory nonSignerIds = new bytes32[](nonSignerCount);
         uint256[] memory nonSignerBitmaps;
         if (nonSignerCount != 0) {
             nonSignerBitmaps = _nonSignerBitmaps(nonSignerIds, quorumBitmap, referenceBlockNumber, params);
-            (apkX, apkY) = _subtractNonSigners(apkX, apkY, nonSignerBitmaps, params.nonSignerPubkeys);
         }
 
-        stakeTotals = _stakeTotals(quorumNumbers, referenceBlockNumber, params, nonSignerIds, nonSignerBitmaps);
+        bytes24[] memory apkHashes;
+        (apkHashes, stakeTotals) =
+            _quorumAggregates(quorumNumbers, referenceBlockNumber, params, nonSignerIds, nonSignerBitmaps);
+        (uint256 apkX, uint256 apkY) = _sumQuorumApks(quorumNumbers, apkHashes, params.quorumApks);
+        if (nonSignerCount != 0) {
+            (apkX, apkY) = _subtractNonSigners(apkX, apkY, nonSignerBitmaps, params.nonSignerPubkeys);
+        }
 
         if (staleStakesForbidden) _requireFreshStakes(quorumNumbers, referenceBlockNumber);
 
@@ -94,15 +97,12 @@ abstract contract BLSSignatureChecker is IBLSSignatureChecker {
     /// @dev Who may toggle the stale-stake guard; reverts for anyone else.
     function _authorizeCheckerAdmin() internal view virtual;
 
-    /// @dev Σ quorumApks, each checked against the APK history (one registry call).
+    /// @dev Σ quorumApks, each checked against its quorum's APK hash at the reference block.
     function _sumQuorumApks(
         bytes calldata quorumNumbers,
-        uint32 referenceBlockNumber,
-        NonSignerStakesAndSignature calldata params
+        bytes24[] memory apkHashes,
+        BN254.G1Point[] calldata quorumApks
     ) internal view returns (uint256 apkX, uint256 apkY) {
-        bytes24[] memory apkHashes =
-            blsApkRegistry.getApkHashesAtBlockNumber(quorumNumbers, referenceBlockNumber, params.quorumApkIndices);
-        BN254.G1Point[] calldata quorumApks = params.quorumApks;
         for (uint256 i = 0; i < quorumApks.length; ++i) {
             uint256 x = quorumApks[i].X;
             uint256 y = quorumApks[i].Y;
@@ -172,22 +172,27 @@ abstract contract BLSSignatureChecker is IBLSSignatureChecker {
         return BN254Ext.add(apkX, apkY, sumX, sumY);
     }
 
-    /// @dev Total and signed stake per quorum (one registry call).
-    function _stakeTotals(
+    /// @dev APK hash, total and signed stake per quorum: one registry call, which keeps both
+    ///      quorum aggregates (its APK hash history copies the BLS APK registry's, index for index).
+    function _quorumAggregates(
         bytes calldata quorumNumbers,
         uint32 referenceBlockNumber,
         NonSignerStakesAndSignature calldata params,
         bytes32[] memory nonSignerIds,
         uint256[] memory nonSignerBitmaps
-    ) internal view returns (QuorumStakeTotals memory stakeTotals) {
-        (uint96[] memory totalStakes, uint96[] memory nonSignerStakes) = stakeRegistry
-            .getTotalAndNonSignerStakesAtBlockNumber(
-            quorumNumbers,
-            referenceBlockNumber,
-            params.totalStakeIndices,
-            nonSignerIds,
-            nonSignerBitmaps,
-            params.nonSignerStakeIndices
+    ) internal view returns (bytes24[] memory apkHashes, QuorumStakeTotals memory stakeTotals) {
+        uint96[] memory totalStakes;
+        uint96[] memory nonSignerStakes;
+        (apkHashes, totalStakes, nonSignerStakes) = stakeRegistry.getQuorumAggregatesAtBlockNumber(
+            IStakeRegistry.AggregatesQuery({
+                quorumNumbers: quorumNumbers,
+                blockNumber: referenceBlockNumber,
+                quorumApkIndices: params.quorumApkIndices,
+                totalStakeIndices: params.totalStakeIndices,
+                nonSignerIds: nonSignerIds,
+                nonSignerQuorumBitmaps: nonSignerBitmaps,
+                nonSignerStakeIndices: params.nonSignerStakeIndices
+            })
         );
         // Reuse the array: signed = total - non-signing (a subset never exceeds the total).
         for (uint256 i = 0; i < totalStakes.length; ++i) {

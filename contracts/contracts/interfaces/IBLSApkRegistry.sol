@@ -63,10 +63,16 @@ interface IBLSApkRegistry {
     ) external returns (bytes32 operatorId);
 
     /// @notice Adds `operator`'s key to the APK of each quorum in `quorumNumbers`.
-    function registerOperator(address operator, bytes calldata quorumNumbers) external;
+    /// @return apkHashes Each quorum's new APK hash (the stake registry keeps a copy).
+    function registerOperator(address operator, bytes calldata quorumNumbers)
+        external
+        returns (bytes24[] memory apkHashes);
 
     /// @notice Subtracts `operator`'s key from the APK of each quorum in `quorumNumbers`.
-    function deregisterOperator(address operator, bytes calldata quorumNumbers) external;
+    /// @return apkHashes Each quorum's new APK hash (the stake registry keeps a copy).
+    function deregisterOperator(address operator, bytes calldata quorumNumbers)
+        external
+        returns (bytes24[] memory apkHashes);
 
     /// @notice Starts the APK history of a new quorum (APK = point at infinity).
     function initializeQuorum(uint8 quorumNumber) external;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
+import {IBLSApkRegistry} from "./IBLSApkRegistry.sol";
 import {IDelegationManager} from "./IDelegationManager.sol";
 import {IStrategy} from "./IStrategy.sol";
 
@@ -18,12 +19,28 @@ interface IStakeRegistry {
         uint96 multiplier;
     }
 
-    /// @notice One history entry, packed in one slot: stake valid from the end of
+    /// @notice One history entry (the total's history keeps one a slot; an operator's keeps two a
+    ///         slot and derives `nextUpdateBlockNumber` from the next entry): stake valid from the end of
     ///         `updateBlockNumber` until `nextUpdateBlockNumber` (0 = current).
     struct StakeUpdate {
         uint32 updateBlockNumber;
         uint32 nextUpdateBlockNumber;
         uint96 stake;
+    }
+
+    /// @notice What the signature checker reads in one call, all at `blockNumber`, each history
+    ///         read index-checked: per quorum the APK hash (at `quorumApkIndices[i]`, the same index
+    ///         as in the BLS APK registry, whose history this registry copies) and the total stake
+    ///         (at `totalStakeIndices[i]`); and the non-signers' stakes as in
+    ///         getTotalAndNonSignerStakesAtBlockNumber.
+    struct AggregatesQuery {
+        bytes quorumNumbers;
+        uint32 blockNumber;
+        uint32[] quorumApkIndices;
+        uint32[] totalStakeIndices;
+        bytes32[] nonSignerIds;
+        uint256[] nonSignerQuorumBitmaps;
+        uint32[][] nonSignerStakeIndices;
     }
 
     /// @notice `operatorId`'s stake in `quorumNumber` is now `stake`.
@@ -65,6 +82,9 @@ interface IStakeRegistry {
     error StrategyIndexOutOfRange(uint256 index);
     /// @notice The operator has no stake history in the quorum.
     error NoStakeHistory(bytes32 operatorId, uint8 quorumNumber);
+    /// @notice `operator` is not registered in `quorumNumber` (same selector as the coordinator's
+    ///         error of that name: the whole-quorum update checks membership here).
+    error OperatorNotInQuorum(uint8 quorumNumber, address operator);
 
     // ------------------------------------------------------------------ coordinator only
 
@@ -79,6 +99,10 @@ interface IStakeRegistry {
     /// @notice Sets `operatorId`'s stake to 0 in each quorum and removes it from the totals.
     function deregisterOperator(bytes32 operatorId, bytes calldata quorumNumbers) external;
 
+    /// @notice Records each quorum's new APK hash, as the BLS APK registry just did (same block,
+    ///         same rule: one entry a block), so that both histories keep the same indices.
+    function updateApkHashes(bytes calldata quorumNumbers, bytes24[] calldata apkHashes) external;
+
     /// @notice Re-reads `operator`'s weight in each quorum and records changes.
     /// @return quorumsToRemove Bitmap of the quorums where the weight fell below the minimum (its
     ///         stake there is recorded as 0; the coordinator must deregister it from them).
@@ -87,6 +111,7 @@ interface IStakeRegistry {
         returns (uint256 quorumsToRemove);
 
     /// @notice Batch stake update of many operators in one quorum; the total is written once.
+    ///         Reverts OperatorNotInQuorum for an operator not registered in the quorum.
     /// @return belowMinimum belowMinimum[i] is true if operator i fell below the minimum (recorded as 0).
     function updateOperatorsStake(address[] calldata operators, bytes32[] calldata operatorIds, uint8 quorumNumber)
         external
@@ -192,7 +217,24 @@ interface IStakeRegistry {
         view
         returns (uint32[] memory);
 
-    /// @notice The signature checker's one call. Per quorum i: the total stake at `blockNumber`
+    /// @notice The signature checker's one call: see AggregatesQuery. Reverts as
+    ///         getTotalAndNonSignerStakesAtBlockNumber does, and on an APK index that is not the
+    ///         entry in force at the block.
+    function getQuorumAggregatesAtBlockNumber(AggregatesQuery calldata query)
+        external
+        view
+        returns (bytes24[] memory apkHashes, uint96[] memory totalStakes, uint96[] memory nonSignerStakes);
+
+    /// @notice Entries in this registry's copy of `quorumNumber`'s APK hash history.
+    function getApkHashHistoryLength(uint8 quorumNumber) external view returns (uint256);
+
+    /// @notice Entry `index` of this registry's copy of `quorumNumber`'s APK hash history.
+    function getApkHashUpdateAtIndex(uint8 quorumNumber, uint256 index)
+        external
+        view
+        returns (IBLSApkRegistry.ApkUpdate memory);
+
+    /// @notice Total and non-signer stakes only. Per quorum i: the total stake at `blockNumber`
     ///         (read at `totalStakeIndices[i]`), and the sum of the stakes at `blockNumber` of the
     ///         non-signers whose bitmap (`nonSignerQuorumBitmaps`) includes the quorum, taken in
     ///         order and read at `nonSignerStakeIndices[i][0..]` (which must match them exactly).

@@ -47,16 +47,24 @@ contract BLSApkRegistry is BLSApkRegistryStorage {
     }
 
     /// @inheritdoc IBLSApkRegistry
-    function registerOperator(address operator, bytes calldata quorumNumbers) external onlyRegistryCoordinator {
+    function registerOperator(address operator, bytes calldata quorumNumbers)
+        external
+        onlyRegistryCoordinator
+        returns (bytes24[] memory apkHashes)
+    {
         (BN254.G1Point memory pubkey, bytes32 operatorId) = _getRegisteredPubkey(operator);
-        _updateQuorumApks(quorumNumbers, pubkey);
+        apkHashes = _updateQuorumApks(quorumNumbers, pubkey);
         emit OperatorAddedToQuorums(operator, operatorId, quorumNumbers);
     }
 
     /// @inheritdoc IBLSApkRegistry
-    function deregisterOperator(address operator, bytes calldata quorumNumbers) external onlyRegistryCoordinator {
+    function deregisterOperator(address operator, bytes calldata quorumNumbers)
+        external
+        onlyRegistryCoordinator
+        returns (bytes24[] memory apkHashes)
+    {
         (BN254.G1Point memory pubkey, bytes32 operatorId) = _getRegisteredPubkey(operator);
-        _updateQuorumApks(quorumNumbers, BN254.negate(pubkey));
+        apkHashes = _updateQuorumApks(quorumNumbers, BN254.negate(pubkey));
         emit OperatorRemovedFromQuorums(operator, operatorId, quorumNumbers);
     }
 
@@ -160,8 +168,12 @@ contract BLSApkRegistry is BLSApkRegistryStorage {
     }
 
     /// @dev Adds `point` to each quorum's APK and records the new APK hash (one entry per block).
-    function _updateQuorumApks(bytes calldata quorumNumbers, BN254.G1Point memory point) internal {
+    function _updateQuorumApks(bytes calldata quorumNumbers, BN254.G1Point memory point)
+        internal
+        returns (bytes24[] memory apkHashes)
+    {
         uint32 blockNumber = uint32(block.number);
+        apkHashes = new bytes24[](quorumNumbers.length);
         for (uint256 i = 0; i < quorumNumbers.length; ++i) {
             uint8 quorumNumber = uint8(quorumNumbers[i]);
             ApkUpdate[] storage history = _apkHistory[quorumNumber];
@@ -171,6 +183,7 @@ contract BLSApkRegistry is BLSApkRegistryStorage {
             BN254.G1Point memory newApk = BN254.plus(currentApk[quorumNumber], point);
             currentApk[quorumNumber] = newApk;
             bytes24 newApkHash = bytes24(BN254.hashG1Point(newApk));
+            apkHashes[i] = newApkHash;
 
             ApkUpdate storage last = history[length - 1];
             if (last.updateBlockNumber == blockNumber) {

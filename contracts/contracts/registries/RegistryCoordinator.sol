@@ -156,16 +156,14 @@ contract RegistryCoordinator is Initializable, OwnableUpgradeable, EIP712Upgrade
                 revert QuorumOperatorCountMismatch(quorumNumber, operators.length, expected);
             }
             // Strictly ascending + every one in the quorum + the quorum's count = the whole quorum.
+            // Membership is checked by the stake registry, whose per-quorum flag changes with the
+            // bitmap (it reverts OperatorNotInQuorum), so the bitmap history is not read here.
             bytes32[] memory operatorIds = new bytes32[](operators.length);
             address previous = address(0);
             for (uint256 j = 0; j < operators.length; ++j) {
                 address operator = operators[j];
                 if (operator <= previous) revert OperatorsNotSorted(quorumNumber);
-                bytes32 operatorId = _operatorInfo[operator].operatorId;
-                if (!QuorumBitmap.isSet(_currentBitmap(operatorId), quorumNumber)) {
-                    revert OperatorNotInQuorum(quorumNumber, operator);
-                }
-                operatorIds[j] = operatorId;
+                operatorIds[j] = _operatorInfo[operator].operatorId;
                 previous = operator;
             }
             bool[] memory belowMinimum = stakeRegistry.updateOperatorsStake(operators, operatorIds, quorumNumber);
@@ -411,7 +409,7 @@ contract RegistryCoordinator is Initializable, OwnableUpgradeable, EIP712Upgrade
         }
         _setSocket(operatorId, socket);
 
-        blsApkRegistry.registerOperator(operator, quorumNumbers);
+        _updateApks(operator, quorumNumbers, true);
         stakeRegistry.registerOperator(operator, operatorId, quorumNumbers);
         return indexRegistry.registerOperator(operatorId, quorumNumbers);
     }
@@ -436,9 +434,18 @@ contract RegistryCoordinator is Initializable, OwnableUpgradeable, EIP712Upgrade
             emit OperatorDeregistered(operator, operatorId);
         }
 
-        blsApkRegistry.deregisterOperator(operator, quorumNumbers);
+        _updateApks(operator, quorumNumbers, false);
         stakeRegistry.deregisterOperator(operatorId, quorumNumbers);
         indexRegistry.deregisterOperator(operatorId, quorumNumbers);
+    }
+
+    /// @dev Adds the operator's key to (or removes it from) the quorums' APKs and hands the new
+    ///      APK hashes to the stake registry's copy, in the same transaction.
+    function _updateApks(address operator, bytes memory quorumNumbers, bool adding) internal {
+        bytes24[] memory apkHashes = adding
+            ? blsApkRegistry.registerOperator(operator, quorumNumbers)
+            : blsApkRegistry.deregisterOperator(operator, quorumNumbers);
+        stakeRegistry.updateApkHashes(quorumNumbers, apkHashes);
     }
 
     /// @dev Checks and spends the churn approver's signature.

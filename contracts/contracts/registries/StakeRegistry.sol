@@ -2,11 +2,14 @@
 pragma solidity ^0.8.30;
 
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IBLSApkRegistry} from "../interfaces/IBLSApkRegistry.sol";
 import {IDelegationManager} from "../interfaces/IDelegationManager.sol";
 import {IRegistryCoordinator} from "../interfaces/IRegistryCoordinator.sol";
 import {IStakeRegistry} from "../interfaces/IStakeRegistry.sol";
 import {IStrategy} from "../interfaces/IStrategy.sol";
 import {BlockHistory} from "../libraries/BlockHistory.sol";
+import {BN254} from "../libraries/BN254.sol";
+import {PackedStakeHistory} from "../libraries/PackedStakeHistory.sol";
 import {StakeRegistryStorage} from "./StakeRegistryStorage.sol";
 
 /// @title StakeRegistry
@@ -16,16 +19,22 @@ import {StakeRegistryStorage} from "./StakeRegistryStorage.sol";
 ///      through the coordinator). Updates within one block overwrite that block's entry, and an
 ///      unchanged stake writes nothing.
 contract StakeRegistry is StakeRegistryStorage {
+    using PackedStakeHistory for PackedStakeHistory.History;
+
     /// @notice The shares array returned by the delegation contract has the wrong length.
     error SharesLengthMismatch();
     /// @notice A weight does not fit in uint96.
     error WeightOverflow(address operator);
 
-    /// @dev A quorum's weighting rule, loaded from storage once per batch.
+    /// @dev A quorum's weighting rule, loaded from storage once per batch, with the encoded
+    ///      `getOperatorShares` call (the operator word is filled in per operator) and a buffer for
+    ///      its answer, so that a batch encodes the strategies once and allocates no memory per
+    ///      operator.
     struct Weighting {
-        IStrategy[] strategies;
         uint96[] multipliers;
         uint96 minimumStake;
+        bytes sharesCall;
+        bytes sharesAnswer;
     }
 
     modifier onlyRegistryCoordinator() {
@@ -66,7 +75,7 @@ contract StakeRegistry is StakeRegistryStorage {
             uint96 weight = _weightOf(quorumNumber, operator);
             uint96 minimumStake = minimumStakeForQuorum[quorumNumber];
             if (weight < minimumStake) revert BelowMinimumStakeRequirement(quorumNumber, weight, minimumStake);
-            int256 delta = _recordOperatorStake(operatorId, quorumNumber, weight);
+            int256 delta = _recordOperatorStake(operatorId, quorumNumber, weight, true);
             operatorStakes[i] = weight;
             totalStakes[i] = _recordTotalStakeDelta(quorumNumber, delta);
         }
@@ -77,7 +86,18 @@ contract StakeRegistry is StakeRegistryStorage {
         for (uint256 i = 0; i < quorumNumbers.length; ++i) {
             uint8 quorumNumber = uint8(quorumNumbers[i]);
             _requireQuorumExists(quorumNumber);
-            _recordTotalStakeDelta(quorumNumber, _recordOperatorStake(operatorId, quorumNumber, 0));
+            _recordTotalStakeDelta(quorumNumber, _recordOperatorStake(operatorId, quorumNumber, 0, false));
+        }
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function updateApkHashes(bytes calldata quorumNumbers, bytes24[] calldata apkHashes)
+        external
+        onlyRegistryCoordinator
+    {
+        if (apkHashes.length != quorumNumbers.length) revert InputLengthMismatch();
+        for (uint256 i = 0; i < apkHashes.length; ++i) {
+            _recordApkHash(uint8(quorumNumbers[i]), apkHashes[i]);
         }
     }
 
@@ -95,7 +115,7 @@ contract StakeRegistry is StakeRegistryStorage {
                 weight = 0;
                 quorumsToRemove |= uint256(1) << quorumNumber;
             }
-            _recordTotalStakeDelta(quorumNumber, _recordOperatorStake(operatorId, quorumNumber, weight));
+            _recordTotalStakeDelta(quorumNumber, _recordOperatorStake(operatorId, quorumNumber, weight, true));
         }
     }
 
@@ -112,12 +132,17 @@ contract StakeRegistry is StakeRegistryStorage {
         Weighting memory weighting = _loadWeighting(quorumNumber);
         int256 totalDelta = 0;
         for (uint256 i = 0; i < count; ++i) {
-            uint96 weight = _weight(weighting.strategies, weighting.multipliers, operators[i]);
+            bytes32 operatorId = operatorIds[i];
+            // The coordinator's quorum bitmap and this flag change together (register/deregister).
+            if (!_operatorStakeHistory[operatorId][quorumNumber].isMember()) {
+                revert OperatorNotInQuorum(quorumNumber, operators[i]);
+            }
+            uint96 weight = _weight(weighting, operators[i]);
             if (weight < weighting.minimumStake) {
                 weight = 0;
                 belowMinimum[i] = true;
             }
-            totalDelta += _recordOperatorStake(operatorIds[i], quorumNumber, weight);
+            totalDelta += _recordOperatorStake(operatorId, quorumNumber, weight, true);
         }
         _recordTotalStakeDelta(quorumNumber, totalDelta);
     }
@@ -131,6 +156,14 @@ contract StakeRegistry is StakeRegistryStorage {
         if (totalHistory.length != 0) revert QuorumAlreadyExists(quorumNumber);
         if (strategyParams.length == 0) revert NoStrategies();
         totalHistory.push(StakeUpdate({updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, stake: 0}));
+        // The BLS APK registry starts every quorum with the hash of the zero point.
+        _apkHashHistory[quorumNumber].push(
+            IBLSApkRegistry.ApkUpdate({
+                apkHash: bytes24(BN254.hashG1Point(BN254.G1Point(0, 0))),
+                updateBlockNumber: uint32(block.number),
+                nextUpdateBlockNumber: 0
+            })
+        );
         _addStrategies(quorumNumber, strategyParams);
         _setMinimumStake(quorumNumber, minimumStake);
         emit QuorumCreated(quorumNumber);
@@ -228,9 +261,7 @@ contract StakeRegistry is StakeRegistryStorage {
 
     /// @inheritdoc IStakeRegistry
     function getCurrentStake(bytes32 operatorId, uint8 quorumNumber) external view returns (uint96) {
-        StakeUpdate[] storage history = _operatorStakeHistory[operatorId][quorumNumber];
-        uint256 length = history.length;
-        return length == 0 ? 0 : history[length - 1].stake;
+        return _operatorStakeHistory[operatorId][quorumNumber].latestStake();
     }
 
     /// @inheritdoc IStakeRegistry
@@ -241,13 +272,21 @@ contract StakeRegistry is StakeRegistryStorage {
     }
 
     /// @inheritdoc IStakeRegistry
-    function getStakeHistory(bytes32 operatorId, uint8 quorumNumber) external view returns (StakeUpdate[] memory) {
-        return _operatorStakeHistory[operatorId][quorumNumber];
+    function getStakeHistory(bytes32 operatorId, uint8 quorumNumber)
+        external
+        view
+        returns (StakeUpdate[] memory history)
+    {
+        PackedStakeHistory.History storage packed = _operatorStakeHistory[operatorId][quorumNumber];
+        history = new StakeUpdate[](packed.entryCount());
+        for (uint256 i = 0; i < history.length; ++i) {
+            history[i] = _toStakeUpdate(packed.entryAt(i));
+        }
     }
 
     /// @inheritdoc IStakeRegistry
     function getStakeHistoryLength(bytes32 operatorId, uint8 quorumNumber) external view returns (uint256) {
-        return _operatorStakeHistory[operatorId][quorumNumber].length;
+        return _operatorStakeHistory[operatorId][quorumNumber].entryCount();
     }
 
     /// @inheritdoc IStakeRegistry
@@ -256,7 +295,9 @@ contract StakeRegistry is StakeRegistryStorage {
         view
         returns (StakeUpdate memory)
     {
-        return _operatorStakeHistory[operatorId][quorumNumber][index];
+        PackedStakeHistory.History storage packed = _operatorStakeHistory[operatorId][quorumNumber];
+        if (index >= packed.entryCount()) revert BlockHistory.HistoryEntryMissing(index);
+        return _toStakeUpdate(packed.entryAt(index));
     }
 
     /// @inheritdoc IStakeRegistry
@@ -275,9 +316,9 @@ contract StakeRegistry is StakeRegistryStorage {
         view
         returns (uint96)
     {
-        StakeUpdate[] storage history = _operatorStakeHistory[operatorId][quorumNumber];
-        (bool found, uint256 index) = _search(history, blockNumber);
-        return found ? history[index].stake : 0;
+        PackedStakeHistory.History storage history = _operatorStakeHistory[operatorId][quorumNumber];
+        (bool found, uint256 index) = history.search(blockNumber);
+        return found ? history.entryAt(index).stake : 0;
     }
 
     /// @inheritdoc IStakeRegistry
@@ -286,7 +327,7 @@ contract StakeRegistry is StakeRegistryStorage {
         view
         returns (uint32)
     {
-        (bool found, uint256 index) = _search(_operatorStakeHistory[operatorId][quorumNumber], blockNumber);
+        (bool found, uint256 index) = _operatorStakeHistory[operatorId][quorumNumber].search(blockNumber);
         if (!found) revert BlockHistory.NoHistoryAtBlock(blockNumber);
         return uint32(index);
     }
@@ -326,6 +367,54 @@ contract StakeRegistry is StakeRegistryStorage {
     }
 
     /// @inheritdoc IStakeRegistry
+    function getApkHashHistoryLength(uint8 quorumNumber) external view returns (uint256) {
+        return _apkHashHistory[quorumNumber].length;
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getApkHashUpdateAtIndex(uint8 quorumNumber, uint256 index)
+        external
+        view
+        returns (IBLSApkRegistry.ApkUpdate memory)
+    {
+        return _apkHashHistory[quorumNumber][index];
+    }
+
+    /// @inheritdoc IStakeRegistry
+    function getQuorumAggregatesAtBlockNumber(AggregatesQuery calldata query)
+        external
+        view
+        returns (bytes24[] memory apkHashes, uint96[] memory totalStakes, uint96[] memory nonSignerStakes)
+    {
+        uint256 quorumCount = query.quorumNumbers.length;
+        if (query.quorumApkIndices.length != quorumCount) revert InputLengthMismatch();
+        _requireStakeQueryLengths(
+            quorumCount,
+            query.totalStakeIndices.length,
+            query.nonSignerStakeIndices.length,
+            query.nonSignerIds.length,
+            query.nonSignerQuorumBitmaps.length
+        );
+        apkHashes = new bytes24[](quorumCount);
+        totalStakes = new uint96[](quorumCount);
+        nonSignerStakes = new uint96[](quorumCount);
+        // Every quorum's APK first: a quorum that does not exist fails there, before any stake.
+        for (uint256 i = 0; i < quorumCount; ++i) {
+            apkHashes[i] = _apkHashAt(uint8(query.quorumNumbers[i]), query.blockNumber, query.quorumApkIndices[i]);
+        }
+        for (uint256 i = 0; i < quorumCount; ++i) {
+            (totalStakes[i], nonSignerStakes[i]) = _quorumStakes(
+                uint8(query.quorumNumbers[i]),
+                query.blockNumber,
+                query.totalStakeIndices[i],
+                query.nonSignerIds,
+                query.nonSignerQuorumBitmaps,
+                query.nonSignerStakeIndices[i]
+            );
+        }
+    }
+
+    /// @inheritdoc IStakeRegistry
     function getTotalAndNonSignerStakesAtBlockNumber(
         bytes calldata quorumNumbers,
         uint32 blockNumber,
@@ -335,26 +424,87 @@ contract StakeRegistry is StakeRegistryStorage {
         uint32[][] calldata nonSignerStakeIndices
     ) external view returns (uint96[] memory totalStakes, uint96[] memory nonSignerStakes) {
         uint256 quorumCount = quorumNumbers.length;
-        if (
-            totalStakeIndices.length != quorumCount || nonSignerStakeIndices.length != quorumCount
-                || nonSignerQuorumBitmaps.length != nonSignerIds.length
-        ) revert InputLengthMismatch();
+        _requireStakeQueryLengths(
+            quorumCount,
+            totalStakeIndices.length,
+            nonSignerStakeIndices.length,
+            nonSignerIds.length,
+            nonSignerQuorumBitmaps.length
+        );
         totalStakes = new uint96[](quorumCount);
         nonSignerStakes = new uint96[](quorumCount);
         for (uint256 i = 0; i < quorumCount; ++i) {
-            uint8 quorumNumber = uint8(quorumNumbers[i]);
-            totalStakes[i] = _totalStakeAt(quorumNumber, blockNumber, totalStakeIndices[i]);
-            if (nonSignerIds.length != 0) {
-                nonSignerStakes[i] = _sumNonSignerStakes(
-                    quorumNumber, blockNumber, nonSignerIds, nonSignerQuorumBitmaps, nonSignerStakeIndices[i]
-                );
-            } else if (nonSignerStakeIndices[i].length != 0) {
-                revert InputLengthMismatch();
-            }
+            (totalStakes[i], nonSignerStakes[i]) = _quorumStakes(
+                uint8(quorumNumbers[i]),
+                blockNumber,
+                totalStakeIndices[i],
+                nonSignerIds,
+                nonSignerQuorumBitmaps,
+                nonSignerStakeIndices[i]
+            );
         }
     }
 
     // ------------------------------------------------------------------ internals
+
+    /// @dev One total-stake index and one non-signer index list per quorum, one bitmap per non-signer.
+    function _requireStakeQueryLengths(
+        uint256 quorumCount,
+        uint256 totalStakeIndices,
+        uint256 nonSignerStakeIndices,
+        uint256 nonSigners,
+        uint256 bitmaps
+    ) internal pure {
+        if (totalStakeIndices != quorumCount || nonSignerStakeIndices != quorumCount || bitmaps != nonSigners) {
+            revert InputLengthMismatch();
+        }
+    }
+
+    /// @dev A quorum's total stake and its non-signers' stake at `blockNumber`.
+    function _quorumStakes(
+        uint8 quorumNumber,
+        uint32 blockNumber,
+        uint32 totalStakeIndex,
+        bytes32[] calldata nonSignerIds,
+        uint256[] calldata bitmaps,
+        uint32[] calldata stakeIndices
+    ) internal view returns (uint96 total, uint96 nonSigning) {
+        total = _totalStakeAt(quorumNumber, blockNumber, totalStakeIndex);
+        if (nonSignerIds.length != 0) {
+            nonSigning = _sumNonSignerStakes(quorumNumber, blockNumber, nonSignerIds, bitmaps, stakeIndices);
+        } else if (stakeIndices.length != 0) {
+            revert InputLengthMismatch();
+        }
+    }
+
+    /// @dev The BLS APK registry's rule: same block overwrites, otherwise close and append.
+    function _recordApkHash(uint8 quorumNumber, bytes24 apkHash) internal {
+        IBLSApkRegistry.ApkUpdate[] storage history = _apkHashHistory[quorumNumber];
+        uint256 length = history.length;
+        if (length == 0) revert QuorumDoesNotExist(quorumNumber);
+        IBLSApkRegistry.ApkUpdate storage last = history[length - 1];
+        uint32 blockNumber = uint32(block.number);
+        if (last.updateBlockNumber == blockNumber) {
+            last.apkHash = apkHash;
+        } else {
+            last.nextUpdateBlockNumber = blockNumber;
+            history.push(
+                IBLSApkRegistry.ApkUpdate({apkHash: apkHash, updateBlockNumber: blockNumber, nextUpdateBlockNumber: 0})
+            );
+        }
+    }
+
+    /// @dev Index-checked read of the APK hash copy without the array-length SLOAD.
+    function _apkHashAt(uint8 quorumNumber, uint32 blockNumber, uint256 index) internal view returns (bytes24) {
+        IBLSApkRegistry.ApkUpdate[] storage history = _apkHashHistory[quorumNumber];
+        IBLSApkRegistry.ApkUpdate storage entry;
+        assembly ("memory-safe") {
+            mstore(0x00, history.slot)
+            entry.slot := add(keccak256(0x00, 0x20), index)
+        }
+        BlockHistory.checkEntryAt(entry.updateBlockNumber, entry.nextUpdateBlockNumber, blockNumber, index);
+        return entry.apkHash;
+    }
 
     function _requireQuorumExists(uint8 quorumNumber) internal view {
         if (_totalStakeHistory[quorumNumber].length == 0) revert QuorumDoesNotExist(quorumNumber);
@@ -385,57 +535,98 @@ contract StakeRegistry is StakeRegistryStorage {
     function _loadWeighting(uint8 quorumNumber) internal view returns (Weighting memory weighting) {
         StrategyParams[] storage params = _strategyParams[quorumNumber];
         uint256 count = params.length;
-        weighting.strategies = new IStrategy[](count);
+        IStrategy[] memory strategies = new IStrategy[](count);
         weighting.multipliers = new uint96[](count);
         for (uint256 i = 0; i < count; ++i) {
             StrategyParams memory p = params[i];
-            weighting.strategies[i] = p.strategy;
+            strategies[i] = p.strategy;
             weighting.multipliers[i] = p.multiplier;
         }
         weighting.minimumStake = minimumStakeForQuorum[quorumNumber];
+        weighting.sharesCall = abi.encodeCall(IDelegationManager.getOperatorShares, (address(0), strategies));
+        // The ABI answer: offset, length, one word a strategy.
+        weighting.sharesAnswer = new bytes(0x40 + 0x20 * count);
     }
 
     function _weightOf(uint8 quorumNumber, address operator) internal view returns (uint96) {
-        Weighting memory weighting = _loadWeighting(quorumNumber);
-        return _weight(weighting.strategies, weighting.multipliers, operator);
+        return _weight(_loadWeighting(quorumNumber), operator);
     }
 
-    /// @dev Σ shares_i · multiplier_i / 1e18, each term rounded down (as EigenLayer's middleware does).
-    function _weight(IStrategy[] memory strategies, uint96[] memory multipliers, address operator)
-        internal
-        view
-        returns (uint96)
-    {
-        uint256[] memory shares = delegation.getOperatorShares(operator, strategies);
-        if (shares.length != strategies.length) revert SharesLengthMismatch();
+    /// @dev Σ shares_i · multiplier_i / 1e18, each term rounded down (as EigenLayer's middleware
+    ///      does), with shares from the delegation contract's `getOperatorShares`.
+    function _weight(Weighting memory weighting, address operator) internal view returns (uint96) {
+        bytes memory answer = weighting.sharesAnswer;
+        _readOperatorShares(weighting.sharesCall, answer, operator);
+        uint96[] memory multipliers = weighting.multipliers;
         uint256 weight = 0;
-        for (uint256 i = 0; i < shares.length; ++i) {
-            weight += shares[i] * multipliers[i] / WEIGHTING_DIVISOR;
+        uint256 tooMany = 0;
+        // _readOperatorShares checked that the answer holds one share count per multiplier.
+        // 2^160 shares or more weigh more than a uint96 holds (multipliers are >= 1, the divisor
+        // is below 2^64), so refusing them keeps every product and sum below 2^256.
+        assembly ("memory-safe") {
+            let count := mload(multipliers)
+            let shares := add(answer, 0x60)
+            let factors := add(multipliers, 0x20)
+            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                let share := mload(add(shares, shl(5, i)))
+                tooMany := or(tooMany, shr(160, share))
+                weight := add(weight, div(mul(share, mload(add(factors, shl(5, i)))), WEIGHTING_DIVISOR))
+            }
         }
-        if (weight > type(uint96).max) revert WeightOverflow(operator);
+        if (tooMany != 0 || weight > type(uint96).max) revert WeightOverflow(operator);
         return uint96(weight);
     }
 
-    /// @dev Records `newStake` for the operator; returns the change. No write (and no event) if
-    ///      unchanged, except the first entry, which is always written.
-    function _recordOperatorStake(bytes32 operatorId, uint8 quorumNumber, uint96 newStake)
+    /// @dev Makes the encoded `getOperatorShares` call for `operator` and copies its answer into
+    ///      `answer`, which must then be exactly one ABI-encoded uint256[] of the strategies' count.
+    function _readOperatorShares(bytes memory sharesCall, bytes memory answer, address operator) internal view {
+        address target = address(delegation);
+        bool success;
+        uint256 size;
+        assembly ("memory-safe") {
+            // The call's first argument: 32 bytes of the buffer, 4 bytes of selector.
+            mstore(add(sharesCall, 0x24), operator)
+            success := staticcall(gas(), target, add(sharesCall, 0x20), mload(sharesCall), 0, 0)
+            size := returndatasize()
+        }
+        if (!success) {
+            assembly ("memory-safe") {
+                returndatacopy(0, 0, size)
+                revert(0, size)
+            }
+        }
+        if (size != answer.length) revert SharesLengthMismatch();
+        assembly ("memory-safe") {
+            returndatacopy(add(answer, 0x20), 0, size)
+        }
+        if (_word(answer, 0) != 0x20 || _word(answer, 1) != (size - 0x40) / 0x20) revert SharesLengthMismatch();
+    }
+
+    /// @dev Word `index` of `data` (in bounds by construction of the callers).
+    function _word(bytes memory data, uint256 index) private pure returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := mload(add(add(data, 0x20), mul(index, 0x20)))
+        }
+    }
+
+    /// @dev Records `newStake` and the membership flag for the operator; returns the stake's change.
+    ///      No new entry (and no event) if unchanged, except the first entry, which is always written.
+    function _recordOperatorStake(bytes32 operatorId, uint8 quorumNumber, uint96 newStake, bool member)
         internal
         returns (int256 delta)
     {
-        StakeUpdate[] storage history = _operatorStakeHistory[operatorId][quorumNumber];
-        uint256 length = history.length;
-        uint96 previous = 0;
-        if (length == 0) {
-            history.push(
-                StakeUpdate({updateBlockNumber: uint32(block.number), nextUpdateBlockNumber: 0, stake: newStake})
-            );
-        } else {
-            previous = history[length - 1].stake;
-            if (previous == newStake) return 0;
-            _writeStake(history, length, newStake);
-        }
+        (uint96 previous, bool written) = _operatorStakeHistory[operatorId][quorumNumber].record(newStake, member);
+        if (!written) return 0;
         emit OperatorStakeUpdate(operatorId, quorumNumber, newStake);
         return int256(uint256(newStake)) - int256(uint256(previous));
+    }
+
+    function _toStakeUpdate(PackedStakeHistory.Entry memory entry) private pure returns (StakeUpdate memory) {
+        return StakeUpdate({
+            updateBlockNumber: entry.updateBlockNumber,
+            nextUpdateBlockNumber: entry.nextUpdateBlockNumber,
+            stake: entry.stake
+        });
     }
 
     /// @dev Applies `delta` to the quorum total; returns the new total.
@@ -461,19 +652,18 @@ contract StakeRegistry is StakeRegistryStorage {
         }
     }
 
-    /// @dev Index-checked read without the array-length SLOAD; a read past the end yields an
-    ///      all-zero entry, which checkEntryAt rejects.
+    /// @dev Index-checked read: one slot (the head) for the latest entry, one or two more for
+    ///      older ones; past the end an all-zero entry, which checkEntryAt rejects.
     function _operatorStakeAt(bytes32 operatorId, uint8 quorumNumber, uint32 blockNumber, uint256 index)
         internal
         view
         returns (uint96)
     {
-        StakeUpdate memory update = _unsafeAt(_operatorStakeHistory[operatorId][quorumNumber], index);
-        BlockHistory.checkEntryAt(update.updateBlockNumber, update.nextUpdateBlockNumber, blockNumber, index);
-        return update.stake;
+        return _operatorStakeHistory[operatorId][quorumNumber].stakeAt(blockNumber, index);
     }
 
-    /// @dev Same as _operatorStakeAt for the quorum total.
+    /// @dev Index-checked read of the quorum total without the array-length SLOAD; a read past
+    ///      the end yields an all-zero entry, which checkEntryAt rejects.
     function _totalStakeAt(uint8 quorumNumber, uint32 blockNumber, uint256 index) internal view returns (uint96) {
         StakeUpdate memory update = _unsafeAt(_totalStakeHistory[quorumNumber], index);
         BlockHistory.checkEntryAt(update.updateBlockNumber, update.nextUpdateBlockNumber, blockNumber, index);

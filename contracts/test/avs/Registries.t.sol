@@ -5,6 +5,7 @@ import {IAVSDirectory} from "../../contracts/interfaces/IAVSDirectory.sol";
 import {IBLSApkRegistry} from "../../contracts/interfaces/IBLSApkRegistry.sol";
 import {IIndexRegistry} from "../../contracts/interfaces/IIndexRegistry.sol";
 import {IStakeRegistry} from "../../contracts/interfaces/IStakeRegistry.sol";
+import {StakeRegistry} from "../../contracts/registries/StakeRegistry.sol";
 import {IStrategy} from "../../contracts/interfaces/IStrategy.sol";
 import {BlockHistory} from "../../contracts/libraries/BlockHistory.sol";
 import {BN254} from "../../contracts/libraries/BN254.sol";
@@ -37,6 +38,40 @@ contract RegistriesTest is AvsTestBase {
         uint256 expected = uint256(shares1) + uint256(shares2) * multiplier / 1e18;
         vm.assume(expected <= type(uint96).max);
         assertEq(stakeRegistry.weightOfOperatorForQuorum(1, _operator(1)), expected, "weight");
+    }
+
+    /// @dev The stake registry's APK hash copy has the BLS APK registry's entries, index for index.
+    function test_apkHashCopy_matchesBlsApkRegistry() public {
+        _register(1, _q(0, 1), 2 ether);
+        _register(2, _q(0), 2 ether); // same block: one entry
+        vm.roll(block.number + 2);
+        _register(3, _q(1), 2 ether);
+        vm.roll(block.number + 1);
+        vm.prank(_operator(1));
+        coordinator.deregisterOperator(_q(0));
+        for (uint8 q = 0; q < 2; ++q) {
+            uint256 length = apkRegistry.getApkHistoryLength(q);
+            assertEq(stakeRegistry.getApkHashHistoryLength(q), length, "length");
+            for (uint256 i = 0; i < length; ++i) {
+                IBLSApkRegistry.ApkUpdate memory original = apkRegistry.getApkUpdateAtIndex(q, i);
+                IBLSApkRegistry.ApkUpdate memory copy = stakeRegistry.getApkHashUpdateAtIndex(q, i);
+                assertEq(bytes32(copy.apkHash), bytes32(original.apkHash), "hash");
+                assertEq(copy.updateBlockNumber, original.updateBlockNumber, "from");
+                assertEq(copy.nextUpdateBlockNumber, original.nextUpdateBlockNumber, "until");
+            }
+        }
+        vm.expectRevert(IStakeRegistry.OnlyRegistryCoordinator.selector);
+        stakeRegistry.updateApkHashes(_q(0), new bytes24[](1));
+    }
+
+    function test_stake_weightOverflowRefused() public {
+        _deposit(1, strategy, uint256(type(uint96).max) + 1);
+        vm.expectRevert(abi.encodeWithSelector(StakeRegistry.WeightOverflow.selector, _operator(1)));
+        stakeRegistry.weightOfOperatorForQuorum(0, _operator(1));
+        // 2^160 shares and more: refused before any product is formed.
+        _deposit(2, strategy, uint256(1) << 200);
+        vm.expectRevert(abi.encodeWithSelector(StakeRegistry.WeightOverflow.selector, _operator(2)));
+        stakeRegistry.weightOfOperatorForQuorum(0, _operator(2));
     }
 
     function test_stake_historySameBlockOverwriteAndUnchangedSkipped() public {

@@ -417,6 +417,15 @@ contract RegistryCoordinatorTest is AvsTestBase {
         vm.expectRevert(abi.encodeWithSelector(IRegistryCoordinator.OperatorNotInQuorum.selector, 0, outsider));
         coordinator.updateOperatorsForQuorum(lists, _q(0));
 
+        // Operator 3 leaves quorum 0 but keeps its id (it stays in quorum 1): still refused.
+        _register(3, _q(1), 0);
+        vm.prank(_operator(3));
+        coordinator.deregisterOperator(_q(0));
+        lists[0] = _sortedOperators(_list(1, 3));
+        vm.expectRevert(abi.encodeWithSelector(IRegistryCoordinator.OperatorNotInQuorum.selector, 0, _operator(3)));
+        coordinator.updateOperatorsForQuorum(lists, _q(0));
+        lists[0] = _sortedOperators(withOutsider);
+
         vm.expectRevert(IRegistryCoordinator.InputLengthMismatch.selector);
         coordinator.updateOperatorsForQuorum(lists, _q(0, 1));
         vm.expectRevert(IRegistryCoordinator.QuorumDoesNotExist.selector);

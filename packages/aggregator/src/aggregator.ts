@@ -8,7 +8,14 @@ import {
 import { verifySignature } from "@avskit/bls";
 import type { Logger } from "@avskit/runtime";
 import type { Hex } from "viem";
-import { BatcherClosedError, BatcherFullError, type VerificationBatcher } from "./batcher.js";
+import {
+  BatcherClosedError,
+  BatcherFullError,
+  type PendingSignature,
+  type Verdict,
+  type VerificationBatcher,
+  type VerifiedSet,
+} from "./batcher.js";
 import { AggregatorUnavailableError, briefly } from "./errors.js";
 import type { AggregatorMetrics } from "./metrics.js";
 import type { OperatorStateProvider } from "./operator-state.js";
@@ -16,6 +23,7 @@ import { AggregateRejectedError, type ResponseSubmitter } from "./submitter.js";
 import type { TaskInfo } from "./task.js";
 import {
   type Answer,
+  type SetMemberResult,
   type Submission,
   sameAnswer,
   signatureKey,
@@ -140,6 +148,8 @@ export class Aggregator {
   readonly #finishedAnswers = new Map<number, ReadonlyMap<Hex, Answer>>();
   readonly #rememberFinished: number;
   readonly #maxAttempts: number;
+  /** What counting each verified set did, per member, while its members' requests read it. */
+  readonly #setResults = new WeakMap<VerifiedSet, ReadonlyMap<Hex, SetMemberResult>>();
   #latestBlock = -1n;
   #closed = false;
 
@@ -272,21 +282,36 @@ export class Aggregator {
     const { taskIndex } = entry.info;
     const { member, digest } = admission;
     const signature = signaturePoint(signed.signature);
-    let valid: boolean;
-    try {
-      valid = await this.#options.batcher.verify({
-        digest,
-        publicKey: member.record.pubkeyG2,
-        signature,
-        operatorId: signed.operatorId,
-      });
-    } catch (error) {
-      if (error instanceof BatcherFullError) throw new ResponseRejectedError("OVERLOADED", error.message);
-      if (error instanceof BatcherClosedError)
-        throw new AggregatorUnavailableError("the aggregator is shutting down");
-      throw error;
+    const pending: PendingSignature = {
+      digest,
+      publicKey: member.record.pubkeyG2,
+      signature,
+      operatorId: signed.operatorId,
+      // The set check must weigh each signature as the submission will: k times for k quorums.
+      weight: member.multiplicity,
+    };
+    let verdict = await this.#verify(pending);
+    if (verdict.valid && verdict.set !== undefined) {
+      const own = this.#countSet(entry, aggregation, signed.response, verdict.set, arrivedAt).get(
+        signed.operatorId,
+      );
+      if (own === undefined) throw new Error("a verified set without its own member");
+      switch (own.kind) {
+        case "counted":
+          this.#options.metrics.signaturesValid.inc();
+          return this.#accepted(taskIndex, signed, digest, aggregation.status, false);
+        case "duplicate":
+          return this.#accepted(taskIndex, signed, digest, aggregation.status, true);
+        case "refused":
+          throw own.error;
+        case "recheck":
+          // Its set was not counted whole, so the set's verdict says nothing about it alone.
+          verdict = await this.#verify({ ...pending, individually: true });
+          if (verdict.valid && verdict.set !== undefined)
+            throw new Error("an individual verification answered for a set");
+      }
     }
-    if (!valid) {
+    if (!verdict.valid) {
       this.#options.metrics.signaturesInvalid.inc();
       throw new ResponseRejectedError(
         "SIGNATURE_INVALID",
@@ -300,6 +325,53 @@ export class Aggregator {
     if (fresh) this.#emit({ kind: "new-digest", taskIndex, digest });
     if (reached) this.#onThresholdReached(entry, aggregation, arrivedAt);
     return this.#accepted(taskIndex, signed, digest, aggregation.status, false);
+  }
+
+  async #verify(pending: PendingSignature): Promise<Verdict> {
+    try {
+      return await this.#options.batcher.verify(pending);
+    } catch (error) {
+      if (error instanceof BatcherFullError) throw new ResponseRejectedError("OVERLOADED", error.message);
+      if (error instanceof BatcherClosedError)
+        throw new AggregatorUnavailableError("the aggregator is shutting down");
+      throw error;
+    }
+  }
+
+  /**
+   * Counts a set that verified only as a whole (see VerifiedSet), once, for all its members: the
+   * first member's request to get here counts it, in one synchronous step, and every member's
+   * request reads its own result. So no threshold, submission or other request can fall between
+   * two members of the set (all of them go into the aggregate or none), and a member that cannot
+   * be counted turns the others back to be verified on their own (TaskAggregation.recordSet).
+   * Every member of a set is a request to this task: the set's digest names the task.
+   */
+  #countSet(
+    entry: TaskEntry,
+    aggregation: TaskAggregation,
+    response: SignedResponseFields["response"],
+    set: VerifiedSet,
+    arrivedAt: number,
+  ): ReadonlyMap<Hex, SetMemberResult> {
+    const known = this.#setResults.get(set);
+    if (known !== undefined) return known;
+    const { taskIndex } = entry.info;
+    let results: ReadonlyMap<Hex, SetMemberResult>;
+    if (this.#tasks.get(taskIndex) !== entry) {
+      const error = this.#unknownTask(taskIndex);
+      results = new Map(set.members.map((m) => [m.operatorId, { kind: "refused", error }] as const));
+    } else {
+      const recording = aggregation.recordSet(
+        response,
+        set.members.map((m) => ({ operatorId: m.operatorId, signature: m.signature, weight: m.weight ?? 1 })),
+        set.aggregate,
+      );
+      results = recording.results;
+      if (recording.fresh) this.#emit({ kind: "new-digest", taskIndex, digest: set.digest });
+      if (recording.reached) this.#onThresholdReached(entry, aggregation, arrivedAt);
+    }
+    this.#setResults.set(set, results);
+    return results;
   }
 
   #accepted(

@@ -1,7 +1,7 @@
 import type { G1Point, G2Point } from "@avskit/bls";
 import type { Hex } from "viem";
 import { type VerificationPool, VerifierPoolClosedError } from "./verifier-pool.js";
-import type { DigestGroup } from "./verify-protocol.js";
+import type { DigestGroup, GroupVerdict, SetAggregate } from "./verify-protocol.js";
 
 /** One signature to check: `signature` by the holder of `publicKey` over `digest`. */
 export interface PendingSignature {
@@ -10,16 +10,55 @@ export interface PendingSignature {
   readonly signature: G1Point;
   /** The operator it is claimed for: each operator's signatures wait in a queue of their own. */
   readonly operatorId: Hex;
+  /**
+   * How many times the caller will count this signature and key in the aggregate it submits (the
+   * operator's quorum multiplicity; 1 when omitted): a set is checked with the weights it will be
+   * counted with, so that its errors cannot cancel in the check and not in the submission.
+   */
+  readonly weight?: number;
+  /** Judge it on its own, never as a member of a set (for what is left of a set not counted whole). */
+  readonly individually?: boolean;
+}
+
+/** One signature of a digest group as the verifier sees it. */
+export interface VerifyItem {
+  readonly publicKey: G2Point;
+  readonly signature: G1Point;
+  readonly weight?: number;
 }
 
 /**
- * Checks many signatures over ONE digest at once and returns the indices of the invalid ones
- * (empty when all are valid). The BLS library's batch verifier has this shape.
+ * Checks many signatures over ONE digest at once. Returns the indices of the invalid ones (empty
+ * when all are valid: each valid on its own), or a GroupVerdict when it may answer for the group
+ * as a set. With `individually` it must judge every item on its own (never `setOnly`). The BLS
+ * library's batch verifiers have this shape.
  */
 export type SameMessageBatchVerifier = (
   digest: Hex,
-  items: readonly { publicKey: G2Point; signature: G1Point }[],
-) => readonly number[];
+  items: readonly VerifyItem[],
+  individually?: boolean,
+) => readonly number[] | GroupVerdict;
+
+/**
+ * Signatures whose weighted plain aggregate verified together, in one batch, over one digest: a
+ * valid aggregate AS A WHOLE, not each on its own (two of them may carry errors that cancel).
+ * Whoever counts them counts all of them with their weights or none of them on this verdict;
+ * those it cannot count verify again with `individually` (see Aggregator's #countSet).
+ */
+export interface VerifiedSet {
+  readonly digest: Hex;
+  readonly members: readonly PendingSignature[];
+  /** The weighted sums the check verified: what counting the set adds to the aggregate. */
+  readonly aggregate: SetAggregate;
+}
+
+/**
+ * A signature's verdict: invalid; valid on its own (`set` undefined); or valid as a member of
+ * `set` only.
+ */
+export type Verdict =
+  | { readonly valid: false }
+  | { readonly valid: true; readonly set: VerifiedSet | undefined };
 
 export interface BatcherOptions {
   /** A batch is verified once no signature has arrived for this long (arrivals keep it open)... */
@@ -55,7 +94,7 @@ export class BatcherClosedError extends Error {
 interface Waiting {
   readonly item: PendingSignature;
   readonly arrivedAt: number;
-  resolve(valid: boolean): void;
+  resolve(verdict: Verdict): void;
   reject(error: Error): void;
 }
 
@@ -91,7 +130,10 @@ const DEFAULT_CLOSE_GRACE_MS = 2_000;
  * pairings never run on the event loop and one operator cannot hold the others up.
  *
  * Signatures that arrive close together are verified together, grouped by digest, one
- * batch-verifier call per digest; each caller's promise settles with its own verdict. A batch
+ * batch-verifier call per digest; each caller's promise settles with its own verdict. When the
+ * verifier vouches for a group only as a set (its weighted plain aggregate verified), every
+ * member's verdict carries the same VerifiedSet, to be counted whole or verified again
+ * `individually` (those form groups of their own). A batch
  * closes when arrivals pause for `idleMs`, when its oldest signature has waited `maxWaitMs`, or
  * when `maxBatchSize` are waiting: a burst (every operator answering a new task at once) becomes
  * one batch, one pairing check, while a lone signature waits only `idleMs`. A closed batch goes
@@ -142,8 +184,8 @@ export class VerificationBatcher {
     return { queued: this.#queued, verifying: this.#running.size, workers: this.#pool.size, suspects };
   }
 
-  /** Resolves true (valid) or false (invalid); rejects only when full or closed. */
-  verify(item: PendingSignature): Promise<boolean> {
+  /** Resolves with the signature's verdict (see Verdict); rejects only when full or closed. */
+  verify(item: PendingSignature): Promise<Verdict> {
     if (this.#closed) return Promise.reject(new BatcherClosedError());
     const own = this.#queues.get(item.operatorId)?.length ?? 0;
     if (own >= this.#options.maxQueuedPerOperator) {
@@ -158,7 +200,7 @@ export class VerificationBatcher {
         new BatcherFullError(`${this.#queued} signatures are waiting for verification; retry shortly`),
       );
     }
-    return new Promise<boolean>((resolve, reject) => {
+    return new Promise<Verdict>((resolve, reject) => {
       const now = performance.now();
       const waiting: Waiting = { item, arrivedAt: now, resolve, reject };
       const queue = this.#queues.get(item.operatorId);
@@ -257,17 +299,24 @@ export class VerificationBatcher {
   }
 
   #run({ waitings, suspect }: { waitings: Waiting[]; suspect: boolean }): void {
-    const byDigest = new Map<Hex, Waiting[]>();
+    // One group per digest, and apart from it those to be judged individually.
+    const byDigest = new Map<string, Waiting[]>();
     for (const waiting of waitings) {
-      const group = byDigest.get(waiting.item.digest);
+      const key = `${waiting.item.digest}${waiting.item.individually ? ":individually" : ""}`;
+      const group = byDigest.get(key);
       if (group) group.push(waiting);
-      else byDigest.set(waiting.item.digest, [waiting]);
+      else byDigest.set(key, [waiting]);
     }
-    const groups: DigestGroup[] = [...byDigest].map(([digest, members]) => ({
-      digest,
-      items: members.map((w) => ({ publicKey: w.item.publicKey, signature: w.item.signature })),
-    }));
     const members = [...byDigest.values()];
+    const groups: DigestGroup[] = members.map((group) => ({
+      digest: group[0]!.item.digest,
+      individually: group[0]!.item.individually === true,
+      items: group.map((w) => ({
+        publicKey: w.item.publicKey,
+        signature: w.item.signature,
+        weight: w.item.weight ?? 1,
+      })),
+    }));
     const job = this.#pool
       .verify(groups)
       .then(
@@ -277,10 +326,16 @@ export class VerificationBatcher {
           for (const [g, group] of members.entries()) {
             const invalid = new Set(outcome.invalid[g] ?? []);
             invalidCount += invalid.size;
+            // One set object shared by every member: whoever counts it counts it whole.
+            const aggregate = outcome.aggregates[g];
+            const set: VerifiedSet | undefined =
+              aggregate !== undefined && group.length > 1
+                ? { digest: groups[g]!.digest, members: group.map((w) => w.item), aggregate }
+                : undefined;
             for (const [index, waiting] of group.entries()) {
               const valid = !invalid.has(index);
               if (!valid) this.#suspect(waiting.item.operatorId, now);
-              waiting.resolve(valid);
+              waiting.resolve(valid ? { valid, set } : { valid });
             }
           }
           try {

@@ -13,7 +13,10 @@ export {
   type BatchReport,
   type PendingSignature,
   type SameMessageBatchVerifier,
+  type Verdict,
   VerificationBatcher,
+  type VerifiedSet,
+  type VerifyItem,
 } from "./batcher.js";
 export { type AvsContracts, discoverContracts, quorumBytes } from "./chain/contracts.js";
 export { ChainOperatorDirectory } from "./chain/operator-directory.js";
@@ -21,7 +24,7 @@ export { ChainOperatorStates } from "./chain/operator-states.js";
 export { ChainSubmitter } from "./chain/submitter.js";
 export { type OnChainTask, TaskWatcher, taskInfoFromEvent } from "./chain/task-events.js";
 export { AggregatorUnavailableError } from "./errors.js";
-export { verifyBatchOfSameMessage } from "./fast-verifier.js";
+export { verifyAggregateFirstOfSameMessage, verifyBatchOfSameMessage } from "./fast-verifier.js";
 export { buildHttpApi } from "./http.js";
 export { AggregatorMetrics } from "./metrics.js";
 export { verifyEachSignature } from "./naive-verifier.js";
@@ -47,3 +50,4 @@ export {
   VerifierWorkerError,
   WorkerVerifierPool,
 } from "./verifier-pool.js";
+export type { GroupVerdict } from "./verify-protocol.js";

@@ -80,6 +80,23 @@ export interface Submission {
   readonly quorumApks: readonly G1Point[];
 }
 
+/** What `recordSet` did with one member of the set. */
+export type SetMemberResult =
+  | { readonly kind: "counted" }
+  /** Exactly this response was counted already for the operator: a success, nothing added. */
+  | { readonly kind: "duplicate" }
+  | { readonly kind: "refused"; readonly error: ResponseRejectedError }
+  /** Admissible, but the set was not counted whole: verify it on its own, then `record` it. */
+  | { readonly kind: "recheck" };
+
+export interface SetRecording {
+  readonly results: ReadonlyMap<Hex, SetMemberResult>;
+  /** The set made its digest the first to meet every threshold. */
+  readonly reached: boolean;
+  /** The set is the first counted for its digest. */
+  readonly fresh: boolean;
+}
+
 interface CountedSignature {
   readonly member: TaskMember;
   readonly signature: G1Point;
@@ -105,6 +122,23 @@ class DigestGroup {
     this.sigma = this.sigma.add(times(signature, k));
     this.apkG2 = this.apkG2.add(times(member.record.pubkeyG2, k));
     this.#addStake(member, 1n);
+  }
+
+  /**
+   * Adds a verified set whose weighted sums (Σ k_i·σ_i, Σ k_i·pk_i, computed by the check) are
+   * given: two point additions for the set instead of two per member. The members are still
+   * kept one by one, so `remove` can take any of them out again.
+   */
+  addSet(
+    members: readonly { readonly member: TaskMember; readonly signature: G1Point }[],
+    aggregate: { readonly publicKey: G2Point; readonly signature: G1Point },
+  ): void {
+    for (const { member, signature } of members) {
+      this.signers.set(member.record.operatorId, { member, signature });
+      this.#addStake(member, 1n);
+    }
+    this.sigma = this.sigma.add(aggregate.signature);
+    this.apkG2 = this.apkG2.add(aggregate.publicKey);
   }
 
   remove(operatorId: Hex): void {
@@ -294,6 +328,72 @@ export class TaskAggregation {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Counts a set of signatures over one response that verified only AS A SET (their weighted
+   * plain aggregate, weights = multiplicities; see @avskit/bls aggregate-first.ts): all of them,
+   * in one step, or none. All or none because a member may be invalid on its own with an error
+   * that another member's cancels: any proper subset of the set could put an uncancelled error
+   * into the aggregate. Each member passes the same admission checks as in `record`; if every one
+   * is admitted, all are added (with the multiplicities the check used) and the thresholds are
+   * checked once, after the whole set is in, so a threshold met halfway never cuts the set. If
+   * any one is not (its operator answered meanwhile, a resend of one already counted, the task
+   * closed), nothing is counted: the refused members get their refusal, and every admitted one
+   * comes back as `recheck`, to be verified on its own before it may be counted with `record`.
+   * Changes nothing unless it counts the whole set.
+   */
+  recordSet(
+    response: TaskResponse,
+    signatures: readonly { readonly operatorId: Hex; readonly signature: G1Point; readonly weight: number }[],
+    aggregate: { readonly publicKey: G2Point; readonly signature: G1Point },
+  ): SetRecording {
+    const results = new Map<Hex, SetMemberResult>();
+    const admitted: { member: TaskMember; signature: G1Point; coordinates: SignatureCoordinates }[] = [];
+    let digest: Hex | undefined;
+    for (const { operatorId, signature, weight } of signatures) {
+      if (results.has(operatorId))
+        throw new Error(`operator ${operatorId} appears twice in one verified set`);
+      const coordinates = g1ToSolidity(signature);
+      try {
+        const admission = this.admit(operatorId, response, coordinates);
+        digest = admission.digest;
+        if (admission.kind === "duplicate") {
+          results.set(operatorId, { kind: "duplicate" });
+        } else {
+          // The sums added below were checked with these weights: they must be the task's.
+          if (admission.member.multiplicity !== weight)
+            throw new Error(
+              `operator ${operatorId} was checked with weight ${weight}, not ${admission.member.multiplicity}`,
+            );
+          admitted.push({ member: admission.member, signature, coordinates });
+          results.set(operatorId, { kind: "counted" });
+        }
+      } catch (error) {
+        if (!(error instanceof ResponseRejectedError)) throw error;
+        results.set(operatorId, { kind: "refused", error });
+      }
+    }
+    if (admitted.length !== signatures.length || digest === undefined) {
+      for (const { member } of admitted) results.set(member.record.operatorId, { kind: "recheck" });
+      return { results, reached: false, fresh: false };
+    }
+    let group = this.#groups.get(digest);
+    const fresh = group === undefined;
+    if (group === undefined) {
+      group = new DigestGroup(digest, response, this.info.quorumNumbers);
+      this.#groups.set(digest, group);
+    }
+    group.addSet(admitted, aggregate);
+    for (const { member, coordinates } of admitted)
+      this.#answered.set(member.record.operatorId, { digest, signature: signatureKey(coordinates) });
+    let reached = false;
+    if (this.#status === "collecting" && this.#meetsThresholds(group)) {
+      this.#status = "threshold-reached";
+      this.#winner = group;
+      reached = true;
+    }
+    return { results, reached, fresh };
   }
 
   #meetsThresholds(group: DigestGroup): boolean {

@@ -3,11 +3,21 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "@avskit/runtime";
 import type { SameMessageBatchVerifier } from "./batcher.js";
-import { type DigestGroup, encodeGroup, threadCpuMs, type WorkerMessage } from "./verify-protocol.js";
+import {
+  type DigestGroup,
+  decodeAggregate,
+  encodeGroup,
+  groupVerdict,
+  type SetAggregate,
+  threadCpuMs,
+  type WorkerMessage,
+} from "./verify-protocol.js";
 
 /** A batch's verdicts: per digest group, the indices of its invalid items. */
 export interface BatchOutcome {
   readonly invalid: readonly (readonly number[])[];
+  /** Per digest group, the sums its set verdict rests on; undefined when judged item by item. */
+  readonly aggregates: readonly (SetAggregate | undefined)[];
   /** CPU spent verifying, on whichever thread did it. */
   readonly cpuMs: number;
   /**
@@ -164,6 +174,7 @@ export class WorkerVerifierPool implements VerificationPool {
           const roundTripMs = performance.now() - job.postedAt;
           job.resolve({
             invalid: message.invalid,
+            aggregates: message.aggregates.map((c) => (c === null ? undefined : decodeAggregate(c))),
             cpuMs: message.cpuMs,
             handoffMs: job.encodeMs + Math.max(0, roundTripMs - message.workMs),
           });
@@ -242,8 +253,16 @@ export class InThreadVerifier implements VerificationPool {
       setImmediate(() => {
         const started = threadCpuMs();
         try {
-          const invalid = groups.map((g) => this.#verify(g.digest, g.items));
-          resolve({ invalid, cpuMs: threadCpuMs() - started, handoffMs: 0 });
+          const verdicts = groups.map((g) => {
+            const individually = g.individually === true;
+            return groupVerdict(this.#verify(g.digest, g.items, individually), individually);
+          });
+          resolve({
+            invalid: verdicts.map((v) => v.invalid),
+            aggregates: verdicts.map((v) => v.aggregate),
+            cpuMs: threadCpuMs() - started,
+            handoffMs: 0,
+          });
         } catch (error) {
           reject(error as Error);
         } finally {

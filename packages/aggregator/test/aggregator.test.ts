@@ -1,26 +1,16 @@
-import { ResponseRejectedError, taskResponseDigest as responseDigest } from "@avskit/aggregator-api";
+import { taskResponseDigest as responseDigest } from "@avskit/aggregator-api";
 import { G1, verifySignature } from "@avskit/bls";
 import { captureLogs, waitFor } from "@avskit/integration";
 import { describe, expect, it } from "vitest";
 import type { SameMessageBatchVerifier } from "../src/batcher.js";
 import { AggregatorUnavailableError } from "../src/errors.js";
 import { verifyBatchOfSameMessage } from "../src/fast-verifier.js";
-import { body, harness, makeOperator, makeState, makeTask, sign } from "./fixtures.js";
+import { body, code, harness, makeOperator, makeState, makeTask, sign } from "./fixtures.js";
 
 const right = { referenceTaskIndex: 7, sum: 42n };
 const wrong = { referenceTaskIndex: 7, sum: 41n };
 const ops = Array.from({ length: 6 }, (_, i) => makeOperator(i, { 0: 10n }));
 const state = makeState(100n, ops, [0]);
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ResponseRejectedError) return error.code;
-    throw error;
-  }
-  return "ACCEPTED";
-}
 
 describe("aggregator", () => {
   it("submits exactly once, however many signatures come after the threshold", async () => {

@@ -6,6 +6,7 @@ import {
   type BatcherOptions,
   type BatchReport,
   type PendingSignature,
+  type Verdict,
   VerificationBatcher,
 } from "../src/batcher.js";
 import { verifyBatchOfSameMessage } from "../src/fast-verifier.js";
@@ -44,9 +45,9 @@ const options: BatcherOptions = {
 };
 
 /** Settles with the verdict, or the error's class name. */
-const outcome = (promise: Promise<boolean>) =>
+const outcome = (promise: Promise<Verdict>) =>
   promise.then(
-    (valid) => (valid ? "valid" : "invalid"),
+    (verdict) => (verdict.valid ? "valid" : "invalid"),
     (error: Error) => error.name,
   );
 

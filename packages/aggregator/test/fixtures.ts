@@ -1,4 +1,8 @@
-import { taskResponseDigest as responseDigest, type TaskResponse } from "@avskit/aggregator-api";
+import {
+  ResponseRejectedError,
+  taskResponseDigest as responseDigest,
+  type TaskResponse,
+} from "@avskit/aggregator-api";
 import {
   type BlsKeyPair,
   type G1Point,
@@ -13,7 +17,7 @@ import { type Address, type Hex, toHex } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { type AcceptedResponse, Aggregator, type TaskEvent } from "../src/aggregator.js";
 import { type SameMessageBatchVerifier, VerificationBatcher } from "../src/batcher.js";
-import { verifyBatchOfSameMessage } from "../src/fast-verifier.js";
+import { verifyAggregateFirstOfSameMessage } from "../src/fast-verifier.js";
 import { AggregatorMetrics } from "../src/metrics.js";
 import type { OperatorRecord, OperatorState, OperatorStateProvider } from "../src/operator-state.js";
 import { type OperatorDirectory, SessionStore, type SessionStoreOptions } from "../src/sessions.js";
@@ -89,6 +93,17 @@ export function body(op: TestOperator, response: TaskResponse, signature: G1Poin
   };
 }
 
+/** A request's refusal code, or "ACCEPTED"; anything but a refusal is rethrown. */
+export async function code(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ResponseRejectedError) return error.code;
+    throw error;
+  }
+  return "ACCEPTED";
+}
+
 export const silentLogger = createLogger({ name: "test", level: "silent" });
 
 /** Records submissions; resolves as told. */
@@ -146,7 +161,7 @@ export function harness(
   options: {
     collectionWindowMs?: number;
     verifier?: SameMessageBatchVerifier;
-    /** Where batches are verified; on this thread with `verifier` (the fast one) by default. */
+    /** Where batches are verified; on this thread with `verifier` (the service's, aggregate first) by default. */
     pool?: VerificationPool;
     idleMs?: number;
     maxQueuedPerOperator?: number;
@@ -159,7 +174,7 @@ export function harness(
   const submitter = new RecordingSubmitter();
   const states = new StaticStates(state);
   const events: TaskEvent[] = [];
-  const pool = options.pool ?? new InThreadVerifier(options.verifier ?? verifyBatchOfSameMessage);
+  const pool = options.pool ?? new InThreadVerifier(options.verifier ?? verifyAggregateFirstOfSameMessage);
   const batcher = new VerificationBatcher(pool, {
     idleMs: options.idleMs ?? 2,
     maxWaitMs: 50,

@@ -275,7 +275,7 @@ function assertItemShape(index: number, item: SignedItem): void {
  * Non-zero, on the curve and in the subgroup. noble caches a successful check per point
  * instance, so points that came through g1FromBytes / g2FromSolidity cost nothing here.
  */
-function hasValidPoints(item: SignedItem): boolean {
+export function hasValidPoints(item: SignedItem): boolean {
   if (item.publicKeyG2.is0() || item.signature.is0()) return false;
   try {
     item.publicKeyG2.assertValidity();

@@ -1,4 +1,10 @@
 export {
+  type AggregateFirstResult,
+  verifyAggregateFirst,
+  verifyAggregateFirstOnPoint,
+  type WeightedSignedItem,
+} from "./aggregate-first.js";
+export {
   type BatchVerifyOptions,
   type BatchVerifyResult,
   COEFFICIENT_BITS,

@@ -20,6 +20,8 @@ export interface StartTestAvsOptions {
   hardfork?: string;
   /** anvil `--gas-limit` (block gas limit); anvil's default (30M) when omitted. */
   blockGasLimit?: bigint;
+  /** anvil `--steps-tracing`: debug_traceTransaction returns struct logs (benchmarks' traces). */
+  stepsTracing?: boolean;
   /** Deploy progress lines; silent when omitted. */
   log?: (line: string) => void;
 }
@@ -97,6 +99,7 @@ function extraAnvilArgs(options: StartTestAvsOptions): string[] {
     if (options.blockGasLimit <= 0n) throw new InvalidHelperInputError("blockGasLimit must be positive");
     args.push("--gas-limit", options.blockGasLimit.toString());
   }
+  if (options.stepsTracing) args.push("--steps-tracing");
   return args;
 }
 

@@ -1,5 +1,29 @@
 export { runLocalAvsCli } from "./cli-main.js";
 export {
+  DashboardCollector,
+  type DashboardCollectorOptions,
+  type DashboardContracts,
+  type DashboardOperator,
+  type DashboardSequencerNode,
+  type DashboardService,
+} from "./dashboard/collector.js";
+export {
+  type DowntimeSource,
+  type HttpDowntimeSourceOptions,
+  httpDowntimeSource,
+  notRunningDowntimeSource,
+} from "./dashboard/downtime.js";
+export type * from "./dashboard/model.js";
+export {
+  DashboardAssetsMissingError,
+  type DashboardServer,
+  type DashboardServerOptions,
+  escapeHtml,
+  type SnapshotSource,
+  safeJson,
+  startDashboardServer,
+} from "./dashboard/server.js";
+export {
   AnvilDiedError,
   LocalAvsError,
   PortInUseError,
@@ -7,7 +31,7 @@ export {
   ServiceDiedError,
   ServiceStartError,
 } from "./errors.js";
-export { EXIT, type LocalAvsIo, runLocalAvs } from "./local-avs.js";
+export { EXIT, type LocalAvsHooks, type LocalAvsIo, type LocalAvsReady, runLocalAvs } from "./local-avs.js";
 export {
   type LocalChain,
   type LocalRoles,

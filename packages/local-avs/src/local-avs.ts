@@ -3,6 +3,9 @@ import { join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { stakeRegistryAbi, taskManagerAbi } from "@avskit/bindings";
 import { connectChain, createLogger, type ReadClient, Shutdown } from "@avskit/runtime";
+import { DashboardCollector } from "./dashboard/collector.js";
+import { type DowntimeSource, httpDowntimeSource, notRunningDowntimeSource } from "./dashboard/downtime.js";
+import { type DashboardServer, startDashboardServer } from "./dashboard/server.js";
 import { AnvilDiedError, ServiceDiedError, ServiceStartError } from "./errors.js";
 import { type LocalChain, startLocalChain } from "./local-chain.js";
 import { type DevnetOperator, defaultOperatorPlan, provisionOperators } from "./operators.js";
@@ -13,6 +16,7 @@ import {
   type DowntimeReplica,
   downtimeName,
   downtimeService,
+  SEQUENCER_APP,
   type SequencerNode,
   SequencerWatch,
   sequencerName,
@@ -60,6 +64,26 @@ export interface DevnetControl {
   kill(operator: string): Promise<void>;
   /** Starts them again, on their data dirs; resolves once each is healthy. */
   restart(operator: string): Promise<void>;
+}
+
+/** What a run started, for code that drives it (the tests kill and restart services through it). */
+export interface LocalAvsReady {
+  readonly rpcUrl: string;
+  readonly chain: LocalChain;
+  readonly operators: readonly DevnetOperator[];
+  readonly supervisor: Supervisor;
+  /** Undefined with --no-dashboard. */
+  readonly dashboardUrl: string | undefined;
+}
+
+/** Ways in for code that runs the devnet in-process; `npm start` uses none of them. */
+export interface LocalAvsHooks {
+  /** Called once every service and the task generator run. */
+  readonly onReady?: (ready: LocalAvsReady) => void;
+  /** The dashboard's downtime panel source (default: "not running"; see dashboard/downtime.ts). */
+  readonly downtime?: DowntimeSource;
+  /** How often the dashboard reads the chain and the services (default 1 s). */
+  readonly dashboardIntervalMs?: number;
 }
 
 /** Exit codes of `avskit-local`. */
@@ -147,10 +171,14 @@ class LocalAvsRun {
   readonly #specs = new Map<string, ServiceSpec>();
   #operators: readonly DevnetOperator[] = [];
   readonly #downtimeUrls = new Map<string, string>();
+  #sequencerNodes: SequencerNode[] = [];
+  readonly #hooks: LocalAvsHooks;
+  #dashboard: { collector: DashboardCollector; server: DashboardServer } | undefined;
 
-  constructor(config: LocalAvsConfig, io: LocalAvsIo) {
+  constructor(config: LocalAvsConfig, io: LocalAvsIo, hooks: LocalAvsHooks) {
     this.#config = config;
     this.#io = io;
+    this.#hooks = hooks;
     this.#devnetDir = resolve(config.devnetDir);
     this.#logsDir = join(this.#devnetDir, "logs");
     this.#shutdown = new Shutdown(shutdownLogger(io.err), SHUTDOWN_STEP_MS);
@@ -173,7 +201,7 @@ class LocalAvsRun {
     this.#io.stop.addEventListener("abort", onStopSignal, { once: true });
     if (this.#io.stop.aborted) onStopSignal();
     try {
-      const apiPort = await this.#checkPorts();
+      const { apiPort, dashboardPort } = await this.#checkPorts();
       if (this.#stopping) return await this.#stop();
       const chain = await this.#startChain();
       if (this.#stopping) return await this.#stop();
@@ -185,6 +213,7 @@ class LocalAvsRun {
         `${label("blocks")}${this.#config.blockTime > 0 ? `a block every ${this.#config.blockTime} s from now on` : "automine: a block per transaction"}`,
       );
       const watcher = await this.#prepareChainWatch(client, chain, operators);
+      await this.#startDashboard(client, chain, operators, dashboardPort);
       const endpoint: ChainEndpoint = { rpcUrl: chain.rpcUrl, deploymentsDir: chain.deploymentsDir };
       await this.#startServices(chain, endpoint, operators, apiPort);
       if (this.#stopping) return await this.#stop();
@@ -194,6 +223,13 @@ class LocalAvsRun {
         `${label("ready")}${this.#config.exitAfterTasks === undefined ? "Ctrl-C stops every process above, anvil included" : `stopping after ${this.#config.exitAfterTasks} responded tasks (Ctrl-C stops earlier)`}`,
       );
       this.#io.out("");
+      this.#hooks.onReady?.({
+        rpcUrl: chain.rpcUrl,
+        chain,
+        operators,
+        supervisor: this.#supervisor!,
+        dashboardUrl: this.#dashboard?.server.url,
+      });
       // From the block before the services started: nothing they did is missed.
       watcher.start();
       if (this.#io.whenReady !== undefined) {
@@ -213,8 +249,8 @@ class LocalAvsRun {
   }
 
   /** Ports first: a clear message beats a service failing to bind halfway through. */
-  async #checkPorts(): Promise<number> {
-    const { port, aggregatorPort } = this.#config;
+  async #checkPorts(): Promise<{ apiPort: number; dashboardPort: number }> {
+    const { port, aggregatorPort, dashboard, dashboardPort } = this.#config;
     if (port !== 0) {
       await assertPortFree(
         port,
@@ -229,7 +265,17 @@ class LocalAvsRun {
         "stop what listens there, or choose another with --aggregator-port <n> (0 = any free port)",
       );
     }
-    return aggregatorPort === 0 ? freePort() : aggregatorPort;
+    if (dashboard && dashboardPort !== 0) {
+      await assertPortFree(
+        dashboardPort,
+        "the dashboard",
+        "another devnet's dashboard is probably running; choose another with --dashboard-port <n> (0 = any free port), or --no-dashboard",
+      );
+    }
+    return {
+      apiPort: aggregatorPort === 0 ? await freePort() : aggregatorPort,
+      dashboardPort: dashboardPort === 0 ? await freePort() : dashboardPort,
+    };
   }
 
   async #startChain(): Promise<LocalChain> {
@@ -338,9 +384,10 @@ class LocalAvsRun {
       },
       afterBlock: await client.getBlockNumber({ cacheTime: 0 }),
       onBlock: (block) => view.onBlock(block),
-      onEvent: (event) => {
+      onEvent: async (event) => {
         // Each created task is also sequenced: the sequencer line shows it becoming final.
         if (event.kind === "task-created") this.#sequencer?.onTaskCreated(event.task);
+        await this.#dashboard?.collector.onEvent(event);
         return view.onEvent(event);
       },
       onError: (error) => {
@@ -358,6 +405,68 @@ class LocalAvsRun {
       await watcher.poll().catch(() => undefined);
     });
     return watcher;
+  }
+
+  /**
+   * The web dashboard: one collector reading the chain and the services' APIs, and a read-only
+   * server on 127.0.0.1. Started before the services, so the page shows them coming up; stopped
+   * before the chain watch (registered after it).
+   */
+  async #startDashboard(
+    client: ReadClient,
+    chain: LocalChain,
+    operators: readonly DevnetOperator[],
+    port: number,
+  ): Promise<void> {
+    if (!this.#config.dashboard || this.#view === undefined) return;
+    const contracts = chain.deployment.contracts;
+    const collector = new DashboardCollector({
+      client,
+      chainId: chain.chainId,
+      rpcUrl: chain.rpcUrl,
+      contracts: {
+        taskManager: contracts.taskManager.proxy,
+        registryCoordinator: contracts.registryCoordinator.proxy,
+        stakeRegistry: contracts.stakeRegistry.proxy,
+      },
+      view: this.#view,
+      operators,
+      services: () =>
+        (this.#supervisor?.list() ?? []).map((service) => ({
+          name: service.name,
+          healthUrl: service.spec.healthUrl,
+          metricsUrl: service.spec.metricsUrl,
+        })),
+      sequencerNodes: () =>
+        this.#sequencerNodes.map((node) => ({
+          name: node.operator.name,
+          id: node.operator.operatorId,
+          url: sequencerUrl(node.port),
+        })),
+      sequencerApps: [SEQUENCER_APP],
+      downtime: this.#downtimeSource(operators),
+      intervalMs: this.#hooks.dashboardIntervalMs,
+      onError: (part, error) => {
+        if (!this.#stopping)
+          this.#io.err(`dashboard: reading ${part} failed: ${error.message.split("\n")[0]}`);
+      },
+    });
+    const server = await startDashboardServer({ source: collector, port });
+    this.#dashboard = { collector, server };
+    this.#shutdown.add("dashboard", async () => {
+      await server.close();
+      await collector.stop();
+    });
+    collector.start();
+    this.#io.out(`${label("dashboard")}${server.url}  (live view in a browser; --no-dashboard turns it off)`);
+  }
+
+  #downtimeSource(operators: readonly DevnetOperator[]): DowntimeSource {
+    if (this.#hooks.downtime) return this.#hooks.downtime;
+    const url = this.#config.downtimeLogUrl;
+    if (url === undefined) return notRunningDowntimeSource();
+    const names = new Map(operators.map((op) => [op.operatorId.toLowerCase(), op.name]));
+    return httpDowntimeSource({ url, names });
   }
 
   #show(service: ServiceProcess): void {
@@ -479,6 +588,7 @@ class LocalAvsRun {
         dataDir: join(dir, operator.name),
       });
     }
+    this.#sequencerNodes = nodes;
     const networkFile = join(dir, "network.json");
     const network = writeSequencerNetwork(networkFile, nodes);
     this.#sequencer = new SequencerWatch({ network, nodes, out: this.#io.out, err: this.#io.err });
@@ -633,6 +743,10 @@ class LocalAvsRun {
  * the exit code: 0 after a requested stop, 1 when something failed (a service died, set-up
  * failed, a shutdown step timed out).
  */
-export function runLocalAvs(config: LocalAvsConfig, io: LocalAvsIo): Promise<number> {
-  return new LocalAvsRun(config, io).execute();
+export function runLocalAvs(
+  config: LocalAvsConfig,
+  io: LocalAvsIo,
+  hooks: LocalAvsHooks = {},
+): Promise<number> {
+  return new LocalAvsRun(config, io, hooks).execute();
 }

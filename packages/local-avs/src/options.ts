@@ -37,6 +37,27 @@ export const localAvsOptionSpecs = {
     schema: opt.int(0, 65_535),
     default: "8090",
   },
+  dashboard: {
+    flag: "--dashboard",
+    description:
+      "serve the live web dashboard (tasks, operators, avs-sync, sequencer, health) on 127.0.0.1; --no-dashboard turns it off",
+    schema: opt.bool(),
+    default: "true",
+  },
+  dashboardPort: {
+    flag: "--dashboard-port",
+    value: "port",
+    description: "the dashboard's HTTP port on 127.0.0.1 (0 picks a free one)",
+    schema: opt.int(0, 65_535),
+    default: "8091",
+  },
+  downtimeLogUrl: {
+    flag: "--downtime-log-url",
+    value: "url",
+    description:
+      "a downtime-log replica whose current-epoch answer the dashboard shows (the devnet runs none yet; without it the panel says not running)",
+    schema: opt.url(),
+  },
   blockTime: {
     flag: "--block-time",
     value: "seconds",
@@ -97,7 +118,11 @@ export function localAvsCommand(): Command {
       "Runs the whole AVS on a local chain: starts anvil on 127.0.0.1, deploys, creates and registers operators with fresh keys, and runs the aggregator, the operators, the task generator, the challenger and avs-sync as their own processes. Shows each task's answer, signing stake per quorum, transaction and latency from chain events. Ctrl-C stops everything.",
     )
     .showHelpAfterError();
-  return addOptions(command, localAvsOptionSpecs, ENV_PREFIX);
+  addOptions(command, localAvsOptionSpecs, ENV_PREFIX);
+  // commander's negation of --dashboard: it sets the same key to false, and defining it after
+  // --dashboard leaves that option's default unset, so resolveConfig's precedence still applies.
+  command.option("--no-dashboard", "do not serve the web dashboard [same as --dashboard false]");
+  return command;
 }
 
 /** Resolves the options (flag > env > --config file > default), with the devnet folder made absolute. */

@@ -53,11 +53,29 @@ const LOWEST_PICK = 20_000;
  */
 export async function freePort(): Promise<number> {
   const highest = Math.min(ephemeralRange()[0], 65_536) - 1;
+  const now = Date.now();
+  for (const [port, at] of handedOut) if (now - at > HANDED_OUT_MS) handedOut.delete(port);
   for (let attempt = 0; highest > LOWEST_PICK && attempt < 50; attempt++) {
-    const outcome = await tryListen(randomInt(LOWEST_PICK, highest + 1));
-    if (typeof outcome === "number") return outcome;
+    const port = randomInt(LOWEST_PICK, highest + 1);
+    if (handedOut.has(port)) continue;
+    const outcome = await tryListen(port);
+    if (typeof outcome === "number") return handOut(outcome);
   }
   const outcome = await tryListen(0);
-  if (typeof outcome === "number") return outcome;
+  if (typeof outcome === "number") return handOut(outcome);
   throw outcome;
+}
+
+/**
+ * Ports freePort gave out lately. The devnet picks every service's ports before it starts them
+ * all at once, so a port picked (free, not bound yet) must not be picked again for another
+ * service: with some twenty picks among ~12,000 ports that birthday collision is about 1 in 60
+ * (the likeliest cause of an operator failing with EADDRINUSE in one dashboard test run).
+ */
+const handedOut = new Map<number, number>();
+const HANDED_OUT_MS = 10 * 60_000;
+
+function handOut(port: number): number {
+  handedOut.set(port, Date.now());
+  return port;
 }

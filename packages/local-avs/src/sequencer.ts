@@ -78,6 +78,7 @@ export function sequencerService(options: SequencerServiceOptions): ServiceSpec 
       AVSKIT_SEQUENCER_ECDSA_KEYSTORE_PASSWORD: node.operator.password,
     },
     healthUrl: `${sequencerUrl(node.port)}/v1/state`,
+    metricsUrl: `http://${LOCALHOST}:${node.metricsPort}/metrics`,
     summary: `API ${sequencerUrl(node.port)}  metrics http://${LOCALHOST}:${node.metricsPort}/metrics`,
   };
 }

@@ -15,6 +15,8 @@ export interface ServiceSpec {
   readonly env: Readonly<Record<string, string>>;
   /** Answers 200 once the service is up. */
   readonly healthUrl?: string;
+  /** Its Prometheus metrics (the dashboard links to them). */
+  readonly metricsUrl?: string;
   /** One line for the start-up view (ports, intervals); no secrets. */
   readonly summary: string;
 }

@@ -54,6 +54,7 @@ export function aggregatorService(options: AggregatorServiceOptions): ServiceSpe
     ],
     env: { AVSKIT_AGGREGATOR_ECDSA_PRIVATE_KEY: options.privateKey },
     healthUrl: `${aggregatorUrl(options.port)}/health`,
+    metricsUrl: metricsAt(options.metricsPort),
     summary: `API ${aggregatorUrl(options.port)}  metrics ${metricsAt(options.metricsPort)}`,
   };
 }
@@ -100,6 +101,7 @@ export function operatorService(options: OperatorServiceOptions): ServiceSpec {
     ],
     env: { AVSKIT_BLS_KEY_PASSWORD: options.password, AVSKIT_ECDSA_KEY_PASSWORD: options.password },
     healthUrl: healthAt(options.metricsPort),
+    metricsUrl: metricsAt(options.metricsPort),
     summary: `metrics ${metricsAt(options.metricsPort)}`,
   };
 }
@@ -136,6 +138,7 @@ export function taskGeneratorService(options: TaskGeneratorServiceOptions): Serv
     ],
     env: { AVSKIT_TASK_GENERATOR_ECDSA_PRIVATE_KEY: options.privateKey },
     healthUrl: healthAt(options.metricsPort),
+    metricsUrl: metricsAt(options.metricsPort),
     summary: `a task every ${options.intervalMs / 1000} s${
       threshold === undefined ? "" : `, threshold ${threshold}%`
     }  metrics ${metricsAt(options.metricsPort)}`,
@@ -165,6 +168,7 @@ export function challengerService(options: ChallengerServiceOptions): ServiceSpe
     ],
     env: { AVSKIT_CHALLENGER_ECDSA_PRIVATE_KEY: options.privateKey },
     healthUrl: healthAt(options.metricsPort),
+    metricsUrl: metricsAt(options.metricsPort),
     summary: `metrics ${metricsAt(options.metricsPort)}`,
   };
 }
@@ -197,6 +201,7 @@ export function avsSyncService(options: AvsSyncServiceOptions): ServiceSpec {
     ],
     env: { AVS_SYNC_ECDSA_PRIVATE_KEY: options.privateKey },
     healthUrl: healthAt(options.metricsPort),
+    metricsUrl: metricsAt(options.metricsPort),
     summary: `syncs stakes every ${options.syncIntervalMs / 1000} s  metrics ${metricsAt(options.metricsPort)}`,
   };
 }

@@ -52,7 +52,13 @@ describe("avskit-local as a process", () => {
     dirs.push(dir);
     return {
       dir,
-      args: ["--port", "0", "--aggregator-port", "0", "--devnet-dir", dir, "--task-interval", "2s"],
+      args: [
+        ["--port", "0"],
+        ["--aggregator-port", "0"],
+        ["--dashboard-port", "0"],
+        ["--devnet-dir", dir],
+        ["--task-interval", "2s"],
+      ].flat(),
     };
   };
 

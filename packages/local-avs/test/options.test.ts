@@ -34,6 +34,15 @@ describe("options", () => {
       driftInterval: 20_000,
     });
     expect(config.devnetDir.endsWith(".devnet")).toBe(true);
+    expect(config).toMatchObject({ dashboard: true, dashboardPort: 8091 });
+  });
+
+  it("turns the dashboard off with --no-dashboard or AVSKIT_LOCAL_DASHBOARD=false, and moves it with its port", () => {
+    expect(configFrom(["--no-dashboard"]).dashboard).toBe(false);
+    expect(configFrom([], { AVSKIT_LOCAL_DASHBOARD: "false" }).dashboard).toBe(false);
+    expect(configFrom(["--dashboard"], { AVSKIT_LOCAL_DASHBOARD: "false" }).dashboard).toBe(true);
+    expect(configFrom([], { AVSKIT_LOCAL_DASHBOARD_PORT: "0" }).dashboardPort).toBe(0);
+    expect(configFrom(["--dashboard-port", "9000"]).dashboardPort).toBe(9000);
   });
 
   it("takes AVSKIT_LOCAL_* variables, and flags over them", () => {
@@ -53,6 +62,8 @@ describe("options", () => {
     [["--exit-after-tasks", "0"], /invalid --exit-after-tasks/],
     [["--threshold-percentage", "101"], /invalid --threshold-percentage/],
     [["--service-log-level", "loud"], /invalid --service-log-level/],
+    [["--dashboard-port", "web"], /invalid --dashboard-port \(env AVSKIT_LOCAL_DASHBOARD_PORT\)/],
+    [["--dashboard", "maybe"], /invalid --dashboard \(env AVSKIT_LOCAL_DASHBOARD\)/],
   ])("refuses %j with an error naming the flag and its variable", (argv, message) => {
     expect(() => configFrom(argv)).toThrow(message);
   });
@@ -99,11 +110,16 @@ describe("start-up checks", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("names a taken port before starting anything, and touches nothing", async () => {
+  /** A port something else listens on, for the run to find taken. */
+  const takePort = async (): Promise<number> => {
     server = createServer();
-    const port = await new Promise<number>((resolve) =>
+    return new Promise<number>((resolve) =>
       server!.listen(0, "127.0.0.1", () => resolve((server!.address() as { port: number }).port)),
     );
+  };
+
+  it("names a taken port before starting anything, and touches nothing", async () => {
+    const port = await takePort();
     dir = mkdtempSync(join(tmpdir(), "avskit-local-port-"));
     const out: string[] = [];
     const err: string[] = [];
@@ -120,10 +136,7 @@ describe("start-up checks", () => {
   });
 
   it("checks the aggregator's port too", async () => {
-    server = createServer();
-    const port = await new Promise<number>((resolve) =>
-      server!.listen(0, "127.0.0.1", () => resolve((server!.address() as { port: number }).port)),
-    );
+    const port = await takePort();
     dir = mkdtempSync(join(tmpdir(), "avskit-local-port-"));
     const err: string[] = [];
     const code = await runLocalAvs(
@@ -133,5 +146,28 @@ describe("start-up checks", () => {
     expect(code).toBe(1);
     expect(err.join("\n")).toContain(`port ${port} on 127.0.0.1 (the aggregator's API) is already in use`);
     expect(err.join("\n")).toContain("--aggregator-port");
+  });
+
+  it("checks the dashboard's port too, unless --no-dashboard", async () => {
+    const port = await takePort();
+    dir = mkdtempSync(join(tmpdir(), "avskit-local-port-"));
+    const err: string[] = [];
+    const code = await runLocalAvs(
+      configFrom([
+        "--port",
+        "0",
+        "--aggregator-port",
+        "0",
+        "--dashboard-port",
+        String(port),
+        "--devnet-dir",
+        dir,
+      ]),
+      { out: () => {}, err: (line) => err.push(line), stop: new AbortController().signal },
+    );
+    expect(code).toBe(1);
+    expect(err.join("\n")).toContain(`port ${port} on 127.0.0.1 (the dashboard) is already in use`);
+    expect(err.join("\n")).toContain("--dashboard-port");
+    expect(existsSync(join(dir, "logs"))).toBe(false);
   });
 });

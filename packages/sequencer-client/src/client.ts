@@ -1,12 +1,15 @@
 import {
   batchStatusFromJson,
   type Certificate,
+  type ChainNetworkLoader,
   checkCertificate,
+  checkTransition,
   finalizedPageFromJson,
   finalizedTipFromJson,
   genesisHash,
   isAppName,
   type Network,
+  newViewFromJson,
   nodeStateFromJson,
   submitBatchesRequestToJson,
   submitBatchesResponseFromJson,
@@ -46,6 +49,12 @@ export interface SequencerClientOptions {
    * from a node's `GET /v1/network`.
    */
   readonly network: Network;
+  /**
+   * Resolves a chain snapshot a later operator set names (the registries at its reference block).
+   * Static sets resolve from the file text the change carries; without this a chain change is
+   * refused.
+   */
+  readonly loadChainNetwork?: ChainNetworkLoader;
   /** Node base URLs, tried in this order (default: the network members' URLs, from a random one on). */
   readonly nodes?: readonly string[];
   /** Default: the global fetch (Node 20+). */
@@ -123,7 +132,11 @@ const MIN_POLL_INTERVAL_MS = 250;
  */
 export class SequencerClient {
   readonly app: string;
+  /** The operator set given at construction: the client's trust anchor. */
   readonly network: Network;
+  /** Every operator set the client trusts: the anchor and those later ones a quorum of a trusted one moved onto. */
+  readonly #networks = new Map<Hex, Network>();
+  readonly #loadChain: ChainNetworkLoader | undefined;
   readonly counters: ClientCounters = {
     requests: 0,
     nodeFailures: 0,
@@ -144,6 +157,8 @@ export class SequencerClient {
     if (!isAppName(app)) throw new TypeError(`not an app name (^[a-z0-9][a-z0-9-]{0,62}$): ${app}`);
     this.app = app;
     this.network = options.network;
+    this.#networks.set(options.network.snapshotId, options.network);
+    this.#loadChain = options.loadChainNetwork;
     const nodes = options.nodes ?? rotated(options.network.members.map((member) => member.url));
     if (nodes.length === 0) throw new TypeError("no node to talk to: the network has no member URLs");
     this.#pool = new NodePool(nodes, { refuseForMs: options.refuseForMs ?? 60_000, now: Date.now });
@@ -245,7 +260,7 @@ export class SequencerClient {
         }
         const mismatch = tipMismatch(certificate, this.app, point.index, point.chainHash);
         if (mismatch !== undefined) throw new VerificationError(node, mismatch.reason, mismatch.detail);
-        this.#assertCertificate(node, certificate);
+        await this.#assertCertificate(node, certificate);
         return { index: point.index, chainHash: certificate.chainHash, certificate };
       },
     );
@@ -261,7 +276,9 @@ export class SequencerClient {
       signal,
     );
     const page = decode(node, () => finalizedPageFromJson(json));
-    const check = checkPage(this.network, this.app, after, known, page);
+    const network =
+      page.finality === null ? this.network : await this.#networkOf(node, page.finality.snapshotId);
+    const check = checkPage(network, this.app, after, known, page);
     if (!check.ok) throw new VerificationError(node, check.reason, check.detail);
     if (check.batches.length === 0) {
       // An honest node with batches final after `after` serves at least one: this one is behind or withholding.
@@ -398,8 +415,59 @@ export class SequencerClient {
     this.#emit({ type: "node-rejected", error: rejected });
   }
 
-  #assertCertificate(node: string, certificate: Certificate): void {
-    const check = checkCertificate(this.network, certificate);
+  /**
+   * The trusted operator set a certificate names. One not known yet is learnt from the node's
+   * record of operator-set changes (`GET /v1/network-changes`), each change believed only when its
+   * votes carry quorum stake of a set already trusted and its descriptor gives the named set.
+   */
+  async #networkOf(node: string, snapshotId: Hex): Promise<Network> {
+    const id = snapshotId.toLowerCase() as Hex;
+    const known = this.#networks.get(id);
+    if (known) return known;
+    // A node that keeps no record of changes (or fails to serve it) cannot show why its snapshot is to be trusted.
+    const json = await this.#getJson(node, "/v1/network-changes", this.#requestTimeoutMs, undefined).catch(
+      () => ({ changes: [] }),
+    );
+    const changes = decode(node, () => {
+      const list = (json as { changes?: unknown }).changes;
+      if (!Array.isArray(list)) throw new TypeError("changes: expected an array");
+      return list.map((c) => newViewFromJson(c));
+    });
+    const lookup = (sid: Hex) => this.#networks.get(sid.toLowerCase() as Hex);
+    for (const nv of changes) {
+      if (nv.next === undefined) continue;
+      for (const from of [...this.#networks.values()]) {
+        const step = await checkTransition(
+          from,
+          nv,
+          lookup,
+          this.#loadChain === undefined
+            ? { thresholdPercent: from.thresholdPercent }
+            : { thresholdPercent: from.thresholdPercent, loadChain: this.#loadChain },
+        );
+        if (step.ok && step.next !== undefined) {
+          this.#networks.set(step.next.snapshotId, step.next);
+          this.#logger.info?.(
+            {
+              node,
+              snapshotId: step.next.snapshotId,
+              members: step.next.members.length,
+              term: nv.term.toString(),
+            },
+            "following an operator-set change",
+          );
+          break;
+        }
+      }
+    }
+    const learnt = this.#networks.get(id);
+    if (!learnt)
+      throw new VerificationError(node, "SNAPSHOT_MISMATCH", `a certificate of unknown snapshot ${id}`);
+    return learnt;
+  }
+
+  async #assertCertificate(node: string, certificate: Certificate): Promise<void> {
+    const check = checkCertificate(await this.#networkOf(node, certificate.snapshotId), certificate);
     if (!check.ok) {
       throw new VerificationError(node, check.reason, `certificate at ${certificate.index}`);
     }
@@ -429,9 +497,7 @@ export class SequencerClient {
   async #probe(node: string, signal: AbortSignal | undefined): Promise<void> {
     const json = await this.#getJson(node, "/v1/state", this.#requestTimeoutMs, signal);
     const state = decode(node, () => nodeStateFromJson(json));
-    if (!sameHash(state.snapshotId, this.network.snapshotId)) {
-      throw new VerificationError(node, "SNAPSHOT_MISMATCH", `serves snapshot ${state.snapshotId}`);
-    }
+    await this.#networkOf(node, state.snapshotId);
     if (!state.ready) throw new NodeProblem("not ready");
   }
 

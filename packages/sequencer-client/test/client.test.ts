@@ -25,6 +25,7 @@ import {
   FakeLog,
   FakeNode,
   type FakeNodeOptions,
+  networkChange,
   type TestNetwork,
   testNetwork,
 } from "./fake-node.js";
@@ -413,5 +414,37 @@ describe("sending", () => {
     const again = await sender.send(["once"], { ids: first.ids as Hex[], waitFor: "finalized" });
     expect(again.indexes).toEqual([1n]);
     expect(log.entries).toHaveLength(1);
+  });
+});
+
+describe("operator-set changes", () => {
+  it("follows a change a quorum of the trusted set voted for, and verifies the new set's certificates", async () => {
+    const log = new FakeLog(t, APP);
+    log.publish(["before-1", "before-2"]);
+    const next = testNetwork();
+    log.t = next;
+    log.publish(["after-1"]);
+    const node = await start(log, { networkChanges: [networkChange(t, next)] });
+    const { log: reader, events } = client([node.url]);
+    const got = await take(reader.batches(), 3);
+    expect(got.map((b) => bodyText(b.body))).toEqual(["before-1", "before-2", "after-1"]);
+    expect(got[2]!.chainHash).toBe(log.hashAt(3n));
+    expect(rejections(events)).toEqual([]);
+  });
+
+  it("refuses a change voted by less than a quorum of the trusted set, or whose file is not the one voted", async () => {
+    const next = testNetwork();
+    const minority = networkChange(t, next, { voters: t.byStake.slice(1) }); // the three 20 % members: 60 %
+    const otherFile = networkChange(t, next, { nextText: testNetwork().text });
+    for (const record of [minority, otherFile]) {
+      const log = new FakeLog(t, APP);
+      log.t = next;
+      log.publish(["forged"]);
+      const node = await start(log, { networkChanges: [record] });
+      const { log: reader, events } = client([node.url], { failoverTimeoutMs: 500 });
+      await expect(take(reader.batches(), 1)).rejects.toThrow();
+      expect(rejections(events)).toContain("SNAPSHOT_MISMATCH");
+      expect(node.count(`GET /v1/apps/${APP}/batches`)).toBe(0);
+    }
   });
 });

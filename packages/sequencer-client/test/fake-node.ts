@@ -20,9 +20,11 @@ import {
   finalizedTipToJson,
   genesisHash,
   type Network,
+  newViewToJson,
   nextChainHash,
   nodeStateToJson,
   parseStaticNetwork,
+  signViewChangeVote,
   signVote,
   staticMember,
   submitBatchesRequestFromJson,
@@ -37,28 +39,53 @@ export interface TestNetwork {
   readonly keys: ReadonlyMap<Hex, BlsKeyPair>;
   /** Operator ids by stake: the 40 % member first, then the three 20 % ones. */
   readonly byStake: readonly Hex[];
+  /** ECDSA keys by operator id (view-change votes). */
+  readonly ecdsa: ReadonlyMap<Hex, Hex>;
+  /** The static network file's text (what a change's descriptor carries). */
+  readonly text: string;
 }
 
 /** 4 members with stakes 40/20/20/20 (θ 67): the three small ones together hold 60 %, below quorum. */
 export function testNetwork(): TestNetwork {
   const stakes = [40n, 20n, 20n, 20n];
   const pairs = stakes.map(() => generateKeyPair());
+  const ecdsaKeys = stakes.map(() => generatePrivateKey());
   const members = pairs.map((pair, i) =>
-    staticMember(
-      pair,
-      privateKeyToAccount(generatePrivateKey()).address,
-      stakes[i]!,
-      `http://127.0.0.1:${9 + i}`,
-    ),
+    staticMember(pair, privateKeyToAccount(ecdsaKeys[i]!).address, stakes[i]!, `http://127.0.0.1:${9 + i}`),
   );
-  const network = parseStaticNetwork(JSON.stringify({ version: 1, members }));
+  const text = JSON.stringify({ version: 1, members });
+  const network = parseStaticNetwork(text);
   const keys = new Map<Hex, BlsKeyPair>();
+  const ecdsa = new Map<Hex, Hex>();
   for (const member of network.members) {
-    const pair = pairs.find((p) => member.pubkeyG1.equals(p.publicKeyG1));
-    keys.set(member.operatorId, pair!);
+    const i = pairs.findIndex((p) => member.pubkeyG1.equals(p.publicKeyG1));
+    keys.set(member.operatorId, pairs[i]!);
+    ecdsa.set(member.operatorId, ecdsaKeys[i]!);
   }
   const byStake = [...network.members].sort((a, b) => Number(b.stake - a.stake)).map((m) => m.operatorId);
-  return { network, keys, byStake };
+  return { network, keys, byStake, ecdsa, text };
+}
+
+/**
+ * The record a node keeps of a change from `from` to `to` at `term` (GET /v1/network-changes):
+ * a new view whose votes, by `voters` of `from` (default: all), name `to`'s snapshot.
+ */
+export function networkChange(
+  from: TestNetwork,
+  to: TestNetwork,
+  options: { term?: bigint; voters?: readonly Hex[]; nextText?: string } = {},
+): unknown {
+  const term = options.term ?? 2n;
+  const votes = (options.voters ?? from.byStake).map((id) =>
+    signViewChangeVote(from.ecdsa.get(id)!, from.network, id, term, {}, to.network.snapshotId),
+  );
+  return newViewToJson({
+    term,
+    votes,
+    base: {},
+    next: { snapshot: to.network.snapshot, text: options.nextText ?? to.text },
+    from: { snapshot: from.network.snapshot, text: from.text },
+  });
 }
 
 /** A finality certificate over (app, 1, index, chainHash) signed by `signers` (default: all). */
@@ -98,7 +125,8 @@ export class FakeLog {
   finalized = 0n;
   readonly #waiters = new Set<() => void>();
   constructor(
-    readonly t: TestNetwork,
+    /** The set certificates are made in from now on (a test moves it to make a change). */
+    public t: TestNetwork,
     readonly app: string,
   ) {}
 
@@ -178,6 +206,8 @@ export interface FakeNodeOptions {
   readonly behind?: boolean;
   /** The snapshot it says it serves in GET /v1/state (default: the network's). */
   readonly snapshotId?: Hex;
+  /** What it serves at GET /v1/network-changes (default: 404, as a node from before changes). */
+  readonly networkChanges?: readonly unknown[];
   readonly tamperTip?: (tip: FinalizedTip) => FinalizedTip;
   readonly tamperStatus?: (status: BatchStatus) => BatchStatus;
 }
@@ -234,6 +264,9 @@ export class FakeNode {
           apps: {},
         }),
       );
+    }
+    if (req.method === "GET" && url.pathname === "/v1/network-changes" && this.options.networkChanges) {
+      return send(res, 200, { changes: this.options.networkChanges });
     }
     if (req.method === "GET" && url.pathname === `${app}/batches`) {
       const after = BigInt(url.searchParams.get("after") ?? "0");

@@ -210,6 +210,21 @@ export class Cluster {
   }
 
   /** The nodes as the network orders its members (by operator id): term t is led by [(t - 1) mod n]. */
+  /**
+   * Rewrites the network file with new stakes (same members, same URLs) under the running nodes,
+   * as an operator would; the nodes pick it up at their next --network-refresh. Returns the text.
+   */
+  rewriteStakes(stakes: readonly bigint[]): string {
+    const text = formatStaticNetwork({
+      version: 1,
+      members: this.nodes.map((node) =>
+        staticMember(node.bls, node.address, stakes[node.index] ?? 1n, node.memberUrl),
+      ),
+    });
+    writeFileSync(this.networkFile, text);
+    return text;
+  }
+
   get leaderOrder(): readonly ClusterNode[] {
     return [...this.nodes].sort((a, b) => (a.operatorId.toLowerCase() < b.operatorId.toLowerCase() ? -1 : 1));
   }

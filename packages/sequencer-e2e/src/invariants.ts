@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import {
+  type Certificate,
   certificateFromJson,
   checkCertificate,
   type FinalizedPageJson,
@@ -58,7 +59,8 @@ export interface InvariantCheckerOptions {
 export class InvariantChecker {
   readonly #cluster: CheckedNodes;
   readonly #apps: readonly string[];
-  readonly #network: Network;
+  /** The sets certificates may be counted in, by snapshot id (the file's, and any a test moves the cluster onto). */
+  readonly #networks = new Map<string, Network>();
   readonly #options: Required<InvariantCheckerOptions>;
   readonly #progress = new Map<string, NodeProgress>();
   readonly #logs = new Map<string, AppLog>();
@@ -73,13 +75,25 @@ export class InvariantChecker {
   constructor(cluster: CheckedNodes, apps: readonly string[], options: InvariantCheckerOptions = {}) {
     this.#cluster = cluster;
     this.#apps = apps;
-    this.#network = parseStaticNetwork(readFileSync(cluster.networkFile, "utf8"));
+    this.trust(parseStaticNetwork(readFileSync(cluster.networkFile, "utf8")));
     this.#options = {
       intervalMs: options.intervalMs ?? 100,
       pageLimit: options.pageLimit ?? 2_000,
       certificatesPerTick: options.certificatesPerTick ?? 1,
     };
     for (const app of apps) this.#logs.set(app, { hashes: [], ids: [], indexOfId: new Map() });
+  }
+  /** Certificates counted in `network` are valid from now on (a test that changes the operator set). */
+  trust(network: Network): this {
+    this.#networks.set(network.snapshotId, network);
+    return this;
+  }
+
+  #check(cert: Certificate): ReturnType<typeof checkCertificate> {
+    const network = this.#networks.get(cert.snapshotId.toLowerCase());
+    return network === undefined
+      ? { ok: false, reason: "SNAPSHOT_MISMATCH" }
+      : checkCertificate(network, cert);
   }
 
   get violation(): InvariantViolationError | undefined {
@@ -241,7 +255,7 @@ export class InvariantChecker {
     }
     if (this.#verifyBudget > 0 && !this.#verified.has(`${app}/${index}/${hash}`)) {
       this.#verifyBudget--;
-      const outcome = checkCertificate(this.#network, certificateFromJson(finality));
+      const outcome = this.#check(certificateFromJson(finality));
       if (!outcome.ok || finality.kind !== "finalize" || finality.app !== app) {
         this.#fail("an invalid finality certificate", { node, app, outcome, finality });
         return false;
@@ -275,7 +289,7 @@ export class InvariantChecker {
           // Whether the certificate this node holds for the conflicting chain is itself valid:
           // a valid one means the quorum signed two chains; an invalid one, that the node
           // believed a finality proof it should have refused.
-          certificate: { ...finality, valid: checkCertificate(this.#network, certificateFromJson(finality)) },
+          certificate: { ...finality, valid: this.#check(certificateFromJson(finality)) },
         });
         return false;
       }

@@ -280,11 +280,21 @@ it("forged, non-member, replayed and stale peer requests are refused with the li
       key,
       peerRequestDigest(network.snapshotId, to.operatorId, seq, "POST", path, body),
     ),
+    [PEER_HEADERS.snapshot]: network.snapshotId,
   });
   // Signed by a key that is not the member's registered one.
   expect(codeOf(await peerPost(handMade(generatePrivateKey(), from.operatorId)))).toBe("BAD_PEER_SIGNATURE");
   // A well-formed request from an operator id that is not in the network.
   expect(codeOf(await peerPost(handMade(generatePrivateKey(), hex(32))))).toBe("NOT_A_MEMBER");
+  // Signed under an operator set the node does not know.
+  expect(
+    codeOf(
+      await peerPost({
+        ...handMade(generatePrivateKey(), from.operatorId),
+        [PEER_HEADERS.snapshot]: hex(32),
+      }),
+    ),
+  ).toBe("UNKNOWN_SNAPSHOT");
 
   // A genuine request, sent twice: the second is a replay, whatever the first's fate.
   const genuine = new PeerSigner(from.ecdsaKey, network, from.operatorId).headers(

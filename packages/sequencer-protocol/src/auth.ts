@@ -8,6 +8,8 @@ export const PEER_HEADERS = Object.freeze({
   from: "x-avskit-from",
   seq: "x-avskit-seq",
   signature: "x-avskit-signature",
+  /** The snapshot id the request is signed under (the sender's current operator set). */
+  snapshot: "x-avskit-snapshot",
 } as const);
 
 export const PEER_TAG: Hex = keccak256(toBytes("avskit.sequencer.peer.v1"));
@@ -17,7 +19,13 @@ export const DEFAULT_PEER_WINDOW_MS = 30_000;
 
 export type PeerRejection =
   /** A header is missing, repeated or malformed. */
-  "UNAUTHENTICATED" | "NOT_A_MEMBER" | "BAD_PEER_SIGNATURE" | "STALE_PEER_REQUEST" | "REPLAYED_PEER_REQUEST";
+  | "UNAUTHENTICATED"
+  /** Signed under an operator set the receiver does not know (yet: it learns one from its own source or a new view). */
+  | "UNKNOWN_SNAPSHOT"
+  | "NOT_A_MEMBER"
+  | "BAD_PEER_SIGNATURE"
+  | "STALE_PEER_REQUEST"
+  | "REPLAYED_PEER_REQUEST";
 
 export type PeerCheck = { ok: true; member: Member } | { ok: false; code: PeerRejection };
 
@@ -64,19 +72,29 @@ export function peerRequestDigest(
 /** Signs this member's requests to its peers. */
 export class PeerSigner {
   readonly #privateKey: Hex;
-  readonly #network: Network;
+  #network: Network;
   readonly #self: Hex;
   #lastSeq = 0n;
 
   constructor(privateKey: Hex, network: Network, self: Hex) {
-    const member = memberById(network, self);
-    if (member === undefined) throw new NetworkError(`${self} is not a member of the network`);
-    if (addressOfPrivateKey(privateKey) !== member.address) {
-      throw new NetworkError(`the ECDSA key is not the one registered for ${member.operatorId}`);
-    }
     this.#privateKey = privateKey;
     this.#network = network;
-    this.#self = member.operatorId;
+    this.#self = this.#memberOf(network, self).operatorId;
+  }
+
+  #memberOf(network: Network, self: Hex): Member {
+    const member = memberById(network, self);
+    if (member === undefined) throw new NetworkError(`${self} is not a member of the network`);
+    if (addressOfPrivateKey(this.#privateKey) !== member.address) {
+      throw new NetworkError(`the ECDSA key is not the one registered for ${member.operatorId}`);
+    }
+    return member;
+  }
+
+  /** Signs under another operator set from now on (a term that runs on a new snapshot). */
+  setNetwork(network: Network): void {
+    this.#memberOf(network, this.#self);
+    this.#network = network;
   }
 
   /** Date.now()·1000 + a counter: strictly increasing, even within one millisecond or if the clock steps back. */
@@ -96,6 +114,7 @@ export class PeerSigner {
       [PEER_HEADERS.from]: this.#self,
       [PEER_HEADERS.seq]: seq.toString(),
       [PEER_HEADERS.signature]: signRawDigest(this.#privateKey, digest),
+      [PEER_HEADERS.snapshot]: this.#network.snapshotId,
     };
   }
 }
@@ -113,7 +132,7 @@ function single(value: string | string[] | undefined): string | undefined {
  * freshness, and no replay within the window. Only ECDSA work: it runs before any BLS work.
  */
 export class PeerVerifier {
-  readonly #network: Network;
+  readonly #networks: (snapshotId: Hex) => Network | undefined;
   readonly #self: Hex;
   readonly #windowMs: number;
   readonly #now: () => number;
@@ -121,10 +140,21 @@ export class PeerVerifier {
   readonly #seen = new Map<Hex, Set<bigint>>();
   #lastPrune = 0;
 
-  constructor(network: Network, self: Hex, options: { windowMs?: number; now?: () => number } = {}) {
+  /**
+   * `networks` is the operator set requests must come from, or a lookup of every set this
+   * receiver knows by snapshot id (a request names the one it is signed under).
+   */
+  constructor(
+    networks: Network | ((snapshotId: Hex) => Network | undefined),
+    self: Hex,
+    options: { windowMs?: number; now?: () => number } = {},
+  ) {
     const id = normalizeBytes32(self);
     if (id === undefined) throw new NetworkError(`bad operatorId ${self}`);
-    this.#network = network;
+    this.#networks =
+      typeof networks === "function"
+        ? networks
+        : (sid) => (sid === networks.snapshotId ? networks : undefined);
     this.#self = id;
     this.#windowMs = options.windowMs ?? DEFAULT_PEER_WINDOW_MS;
     this.#now = options.now ?? Date.now;
@@ -139,18 +169,32 @@ export class PeerVerifier {
     const fromRaw = single(headers[PEER_HEADERS.from]);
     const seqRaw = single(headers[PEER_HEADERS.seq]);
     const signature = single(headers[PEER_HEADERS.signature]);
-    if (fromRaw === undefined || seqRaw === undefined || signature === undefined) {
+    const snapshotRaw = single(headers[PEER_HEADERS.snapshot]);
+    if (
+      fromRaw === undefined ||
+      seqRaw === undefined ||
+      signature === undefined ||
+      snapshotRaw === undefined
+    ) {
       return { ok: false, code: "UNAUTHENTICATED" };
     }
     const from = normalizeBytes32(fromRaw);
-    if (from === undefined || !SEQ.test(seqRaw) || !/^0x[0-9a-fA-F]{130}$/.test(signature)) {
+    const snapshotId = normalizeBytes32(snapshotRaw);
+    if (
+      from === undefined ||
+      snapshotId === undefined ||
+      !SEQ.test(seqRaw) ||
+      !/^0x[0-9a-fA-F]{130}$/.test(signature)
+    ) {
       return { ok: false, code: "UNAUTHENTICATED" };
     }
     const seq = BigInt(seqRaw);
     if (seq > UINT64_MAX) return { ok: false, code: "UNAUTHENTICATED" };
-    const member = memberById(this.#network, from);
+    const network = this.#networks(snapshotId);
+    if (network === undefined) return { ok: false, code: "UNKNOWN_SNAPSHOT" };
+    const member = memberById(network, from);
     if (member === undefined) return { ok: false, code: "NOT_A_MEMBER" };
-    const digest = peerRequestDigest(this.#network.snapshotId, this.#self, seq, method, path, body);
+    const digest = peerRequestDigest(network.snapshotId, this.#self, seq, method, path, body);
     const signer: Address | undefined = recoverRawDigest(digest, signature);
     if (signer !== member.address) return { ok: false, code: "BAD_PEER_SIGNATURE" };
     const now = this.#now();

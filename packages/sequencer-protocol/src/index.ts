@@ -55,7 +55,9 @@ export {
   isEquivocation,
   justifyNewView,
   locksDigest,
+  type NetworkLookup,
   type NewViewJustification,
+  onlyNetwork,
   signTipStatement,
   signViewChangeVote,
   TIP_TAG,
@@ -76,4 +78,10 @@ export {
   type StaticNetworkFileJson,
   staticMember,
 } from "./static-network.js";
+export {
+  type ChainNetworkLoader,
+  checkTransition,
+  networkOfDescriptor,
+  type TransitionCheck,
+} from "./transition.js";
 export * from "./wire.js";

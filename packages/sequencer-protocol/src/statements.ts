@@ -76,8 +76,28 @@ export interface ViewChangeVote {
   newTerm: bigint;
   from: Hex;
   locks: Readonly<Record<string, Certificate | null>>;
+  /**
+   * The snapshot id of the operator set the voter's own source (file or chain) now gives, when it
+   * differs from the one the term runs on: the new term runs on it if a quorum names it (see
+   * justifyNewView). Null when the voter sees no change.
+   */
+  next: Hex | null;
   /** 65-byte ECDSA over viewChangeDigest, by `from`'s registered address. */
   signature: Hex;
+}
+
+/** Finds the network of a snapshot id (certificates of earlier terms name the snapshot they count). */
+export type NetworkLookup = (snapshotId: Hex) => Network | undefined;
+
+/** The lookup that knows only `network`. */
+export function onlyNetwork(network: Network): NetworkLookup {
+  return (id) => (id.toLowerCase() === network.snapshotId ? network : undefined);
+}
+
+function checkLock(networks: NetworkLookup, lock: Certificate): { ok: true } | { ok: false; reason: string } {
+  const network = networks(lock.snapshotId.toLowerCase() as Hex);
+  if (network === undefined) return { ok: false, reason: `unknown snapshot ${lock.snapshotId}` };
+  return checkCertificate(network, lock);
 }
 
 /**
@@ -101,16 +121,23 @@ export function locksDigest(locks: Readonly<Record<string, Certificate | null>>)
   );
 }
 
-/** keccak256(abi.encode(VIEW_CHANGE_TAG, snapshotId, uint64 newTerm, locksDigest)). */
+/** keccak256(abi.encode(VIEW_CHANGE_TAG, snapshotId, uint64 newTerm, locksDigest, next or zero)). */
 export function viewChangeDigest(
   snapshotId: Hex,
   newTerm: bigint,
   locks: Readonly<Record<string, Certificate | null>>,
+  next: Hex | null = null,
 ): Hex {
   return keccak256(
     encodeAbiParameters(
-      [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint64" }, { type: "bytes32" }],
-      [VIEW_CHANGE_TAG, snapshotId, newTerm, locksDigest(locks)],
+      [
+        { type: "bytes32" },
+        { type: "bytes32" },
+        { type: "uint64" },
+        { type: "bytes32" },
+        { type: "bytes32" },
+      ],
+      [VIEW_CHANGE_TAG, snapshotId, newTerm, locksDigest(locks), next ?? `0x${"0".repeat(64)}`],
     ),
   );
 }
@@ -121,15 +148,19 @@ export function signViewChangeVote(
   from: Hex,
   newTerm: bigint,
   locks: Readonly<Record<string, Certificate | null>>,
+  next: Hex | null = null,
 ): ViewChangeVote {
   const id = normalizeBytes32(from);
   if (id === undefined) throw new NetworkError(`bad operatorId ${from}`);
+  const nextId = next === null ? null : normalizeBytes32(next);
+  if (nextId === undefined) throw new NetworkError(`bad next snapshot id ${next}`);
   const copy: Record<string, Certificate | null> = { ...locks };
   return {
     newTerm,
     from: id,
     locks: copy,
-    signature: signRawDigest(privateKey, viewChangeDigest(network.snapshotId, newTerm, copy)),
+    next: nextId,
+    signature: signRawDigest(privateKey, viewChangeDigest(network.snapshotId, newTerm, copy, nextId)),
   };
 }
 
@@ -146,7 +177,7 @@ export function verifyViewChangeVote(network: Network, vote: ViewChangeVote): bo
   }
   let digest: Hex;
   try {
-    digest = viewChangeDigest(network.snapshotId, vote.newTerm, vote.locks);
+    digest = viewChangeDigest(network.snapshotId, vote.newTerm, vote.locks, vote.next);
   } catch {
     return false;
   }
@@ -160,30 +191,35 @@ export function verifyViewChangeVote(network: Network, vote: ViewChangeVote): bo
 export function checkViewChangeVote(
   network: Network,
   vote: ViewChangeVote,
+  networks: NetworkLookup = onlyNetwork(network),
 ): { ok: true } | { ok: false; reason: string } {
   if (!verifyViewChangeVote(network, vote)) return { ok: false, reason: "bad view-change vote signature" };
   for (const [app, lock] of Object.entries(vote.locks)) {
     if (lock === null) continue;
-    const check = checkCertificate(network, lock);
+    const check = checkLock(networks, lock);
     if (!check.ok) return { ok: false, reason: `lock of ${app}: ${check.reason}` };
   }
   return { ok: true };
 }
 
 export type NewViewJustification =
-  | { ok: true; base: Record<string, Certificate | null> }
+  | { ok: true; base: Record<string, Certificate | null>; next: Hex | null }
   | { ok: false; reason: string };
 
 /**
- * Whether `votes` justify term `term`: each a valid vote for that term from a distinct member,
- * together with quorum by stake. The base of each app is the highest lock among them (by term,
- * then index), whose certificate must be valid.
+ * Whether `votes` justify term `term`: each a valid vote for that term from a distinct member of
+ * `network` (the operator set of the term being left), together with quorum by stake. The base of
+ * each app is the highest lock among them (by term, then index), whose certificate must be valid
+ * against the snapshot it names (`networks`). `next` is the snapshot that voters with quorum
+ * stake named, if any (at most one can have it when θ > 50): the new term runs on it.
  */
 export function justifyNewView(
   network: Network,
   term: bigint,
   votes: readonly ViewChangeVote[],
+  networks: NetworkLookup = onlyNetwork(network),
 ): NewViewJustification {
+  const nextStake = new Map<Hex, bigint>();
   const voters = new Set<Hex>();
   let stake = 0n;
   const base: Record<string, Certificate | null> = {};
@@ -198,6 +234,7 @@ export function justifyNewView(
       return { ok: false, reason: `the vote from ${member.operatorId} is not validly signed` };
     voters.add(member.operatorId);
     stake += member.stake;
+    if (vote.next !== null) nextStake.set(vote.next, (nextStake.get(vote.next) ?? 0n) + member.stake);
     for (const [app, lock] of Object.entries(vote.locks)) {
       const current = Object.hasOwn(base, app) ? base[app]! : null;
       if (!Object.hasOwn(base, app) || compareLocks(lock, current) > 0) {
@@ -214,12 +251,14 @@ export function justifyNewView(
   }
   for (const [app, lock] of Object.entries(base)) {
     if (lock === null) continue;
-    const check = checkCertificate(network, lock);
+    const check = checkLock(networks, lock);
     if (!check.ok)
       return {
         ok: false,
         reason: `the highest lock of ${app} (from ${baseVoter[app]}) is not valid: ${check.reason}`,
       };
   }
-  return { ok: true, base };
+  let next: Hex | null = null;
+  for (const [id, s] of nextStake) if (id !== network.snapshotId && hasQuorumStake(network, s)) next = id;
+  return { ok: true, base, next };
 }

@@ -177,6 +177,8 @@ export interface ViewChangeVoteJson {
   newTerm: string;
   from: Hex;
   locks: Record<string, CertificateJson | null>;
+  /** Absent when the voter names no new operator set. */
+  next?: Hex;
   signature: Hex;
 }
 
@@ -185,6 +187,7 @@ const viewChangeVoteSchema = z.object({
   newTerm: uint64,
   from: bytes32,
   locks: locksSchema,
+  next: bytes32.optional(),
   signature: signature65,
 });
 
@@ -207,6 +210,7 @@ export function viewChangeVoteToJson(vote: ViewChangeVote): ViewChangeVoteJson {
     newTerm: vote.newTerm.toString(),
     from: vote.from,
     locks: locksToJson(vote.locks),
+    ...(vote.next === null ? {} : { next: vote.next }),
     signature: vote.signature,
   };
 }
@@ -217,6 +221,7 @@ export function viewChangeVoteFromJson(json: unknown, at = ""): ViewChangeVote {
     newTerm: BigInt(v.newTerm),
     from: lower(v.from),
     locks: locksFromJson(v.locks, join(at, "locks")),
+    next: v.next === undefined ? null : lower(v.next),
     signature: lower(v.signature),
   };
 }
@@ -747,25 +752,65 @@ export function forwardRequestFromJson(json: unknown): ForwardRequest {
   };
 }
 
+/**
+ * Where to get an operator set whose snapshot id a quorum voted for: a static network file's
+ * text (its keccak256 is the snapshot's fileHash, so the text proves itself) or a chain snapshot
+ * (the registries at its reference block say who the members are).
+ */
+export type NetworkDescriptor = { snapshot: Snapshot; text?: string };
+
+const descriptorSchema = z.object({ snapshot: snapshotSchema, text: z.string().max(4_000_000).optional() });
+
+function descriptorFromJson(d: z.infer<typeof descriptorSchema>): NetworkDescriptor {
+  const snapshot: Snapshot =
+    d.snapshot.kind === "chain"
+      ? { ...d.snapshot, registryCoordinator: getAddress(d.snapshot.registryCoordinator) }
+      : { kind: "static", fileHash: lower(d.snapshot.fileHash) };
+  return d.text === undefined ? { snapshot } : { snapshot, text: d.text };
+}
+
 /** POST /v1/peer/new-view and GET /v1/peer/new-view. */
 export interface NewView {
   term: bigint;
   votes: ViewChangeVote[];
   base: Record<string, Certificate | null>;
+  /** The operator set the new term runs on, when a quorum of the votes named a new one. */
+  next?: NetworkDescriptor;
+  /**
+   * With `next`: the set the votes are counted in (the term being left), so that a node that
+   * joins on the new set can check the votes.
+   */
+  from?: NetworkDescriptor;
 }
 export interface NewViewJson {
   term: string;
   votes: ViewChangeVoteJson[];
   base: Record<string, CertificateJson | null>;
+  next?: NetworkDescriptor;
+  from?: NetworkDescriptor;
 }
 
-const newViewSchema = z.object({ term: uint64, votes: z.array(z.unknown()), base: locksSchema });
+const newViewSchema = z.object({
+  term: uint64,
+  votes: z.array(z.unknown()),
+  base: locksSchema,
+  next: descriptorSchema.optional(),
+  from: descriptorSchema.optional(),
+});
+
+function descriptorToJson(d: NetworkDescriptor): NetworkDescriptor {
+  return d.text === undefined
+    ? { snapshot: { ...d.snapshot } }
+    : { snapshot: { ...d.snapshot }, text: d.text };
+}
 
 export function newViewToJson(view: NewView): NewViewJson {
   return {
     term: view.term.toString(),
     votes: view.votes.map(viewChangeVoteToJson),
     base: locksToJson(view.base),
+    ...(view.next === undefined ? {} : { next: descriptorToJson(view.next) }),
+    ...(view.from === undefined ? {} : { from: descriptorToJson(view.from) }),
   };
 }
 
@@ -775,6 +820,8 @@ export function newViewFromJson(json: unknown): NewView {
     term: BigInt(v.term),
     votes: v.votes.map((vote, i) => viewChangeVoteFromJson(vote, `votes[${i}]`)),
     base: locksFromJson(v.base, "base"),
+    ...(v.next === undefined ? {} : { next: descriptorFromJson(v.next) }),
+    ...(v.from === undefined ? {} : { from: descriptorFromJson(v.from) }),
   };
 }
 

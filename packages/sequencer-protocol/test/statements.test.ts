@@ -80,7 +80,11 @@ describe("view-change votes", () => {
       vote(SMALL[1]!, 4n, { "app-1": null, "app-3": null }),
     ];
     const justified = justifyNewView(NETWORK, 4n, votes);
-    expect(justified).toEqual({ ok: true, base: { "app-1": high, "app-2": null, "app-3": null } });
+    expect(justified).toEqual({
+      ok: true,
+      next: null,
+      base: { "app-1": high, "app-2": null, "app-3": null },
+    });
   });
 
   it("refuses under-quorum, duplicate voters, other terms and bad signatures", () => {

@@ -33,6 +33,8 @@ export const REFUSALS = {
 
   // Peer authentication (the library's PeerRejection codes).
   UNAUTHENTICATED: { status: 401, retryable: false },
+  /** Signed under an operator set this node does not know yet (mid-change): it may learn it soon. */
+  UNKNOWN_SNAPSHOT: { status: 403, retryable: true },
   NOT_A_MEMBER: { status: 403, retryable: false },
   BAD_PEER_SIGNATURE: { status: 401, retryable: false },
   STALE_PEER_REQUEST: { status: 401, retryable: true },

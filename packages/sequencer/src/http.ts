@@ -295,6 +295,9 @@ export function buildHttpApi(options: HttpApiOptions): FastifyInstance {
     );
 
     scope.get("/v1/network", async () => networkToJson(node.network));
+    // The new views that moved the log onto new operator sets: a client that trusts an earlier
+    // set checks each one's votes with it (the SDK follows them so).
+    scope.get("/v1/network-changes", async () => ({ changes: node.store.networkChanges() }));
 
     scope.get("/health", async (_request, reply) => {
       const healthy = !node.stopped;

@@ -4,11 +4,14 @@ import type { Logger } from "@avskit/runtime";
 import {
   buildCertificate,
   type Certificate,
+  type ChainNetworkLoader,
   forwardRequestToJson,
   isAppName,
   leaderOf,
   type Member,
   type Network,
+  type NetworkDescriptor,
+  type NetworkLookup,
   type NewView,
   newViewFromJson,
   type VoteKind,
@@ -58,8 +61,21 @@ export interface NodeKeys {
   readonly ecdsaPrivateKey: Hex;
 }
 
-export interface NodeParts {
+/** An operator set and where it comes from (what a new view that moves to it carries). */
+export interface KnownNetwork {
   readonly network: Network;
+  readonly descriptor: NetworkDescriptor;
+}
+
+export interface NodeParts {
+  /** The operator set the node's current term runs on. */
+  readonly network: Network;
+  /** Its descriptor (persisted, so a restart resolves the same set). */
+  readonly descriptor?: NetworkDescriptor;
+  /** Sets of earlier terms (whose certificates the log still carries). */
+  readonly earlier?: readonly Network[];
+  /** How a new view's descriptor of a chain snapshot is resolved (the node's chain client). */
+  readonly networkOptions?: { thresholdPercent?: number; loadChain?: ChainNetworkLoader };
   readonly self: Member;
   readonly keys: NodeKeys;
   readonly store: SequencerStore;
@@ -123,7 +139,13 @@ class Waiters {
  * pairings behind `verifier`, the disk behind `store`.
  */
 export class SequencerNode {
-  readonly network: Network;
+  #network: Network;
+  #descriptor: NetworkDescriptor | undefined;
+  readonly #networks = new Map<Hex, Network>();
+  #candidate: KnownNetwork | undefined;
+  readonly #networkListeners: ((network: Network) => void)[] = [];
+  /** Asked for when a peer's vote names a set this node's source has not given yet. */
+  refreshNetwork: () => void = () => {};
   readonly self: Member;
   readonly keys: NodeKeys;
   readonly store: SequencerStore;
@@ -133,6 +155,7 @@ export class SequencerNode {
   readonly metrics: SequencerMetrics;
   readonly settings: NodeSettings;
   readonly faults: Faults;
+  readonly networkOptions: { thresholdPercent?: number; loadChain?: ChainNetworkLoader };
   readonly viewChange: ViewChange;
   readonly #apps = new Map<string, AppLog>();
   readonly #pending = new Map<string, Map<Hex, PendingBatch>>();
@@ -149,7 +172,10 @@ export class SequencerNode {
   readonly #stopping = new AbortController();
 
   constructor(parts: NodeParts) {
-    this.network = parts.network;
+    this.#network = parts.network;
+    this.#descriptor = parts.descriptor;
+    for (const n of parts.earlier ?? []) this.#networks.set(n.snapshotId, n);
+    this.#networks.set(parts.network.snapshotId, parts.network);
     this.self = parts.self;
     this.keys = parts.keys;
     this.store = parts.store;
@@ -159,6 +185,7 @@ export class SequencerNode {
     this.metrics = parts.metrics;
     this.settings = parts.settings;
     this.faults = parts.faults;
+    this.networkOptions = parts.networkOptions ?? {};
     const now = Date.now();
     for (const stored of this.store.loadApps())
       this.#apps.set(stored.app, new AppLog(stored.app, this.store, stored, now));
@@ -207,6 +234,96 @@ export class SequencerNode {
 
   get stopped(): boolean {
     return this.#stopped;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Operator sets (PROTOCOL.md "Operator-set changes")
+
+  /** The operator set the current term runs on. */
+  get network(): Network {
+    return this.#network;
+  }
+
+  get descriptor(): NetworkDescriptor | undefined {
+    return this.#descriptor;
+  }
+
+  /** Every set this node trusts by snapshot id: earlier terms', the current one, and the candidate its own source gives. */
+  readonly networks: NetworkLookup = (snapshotId) => {
+    const id = snapshotId.toLowerCase() as Hex;
+    return (
+      this.#networks.get(id) ??
+      (this.#candidate?.network.snapshotId === id ? this.#candidate.network : undefined)
+    );
+  };
+
+  /** The set this node's source gives when it differs from the current one (what its votes name). */
+  get candidate(): KnownNetwork | undefined {
+    return this.#candidate;
+  }
+
+  /** Whether this node is a member of the current set (a removed one serves reads only). */
+  get member(): boolean {
+    return this.#network.members.some((m) => m.operatorId === this.self.operatorId);
+  }
+
+  /**
+   * What the node's source (file or chain) gives now. A set other than the current one becomes
+   * the candidate and the node votes to move the next term onto it; the change happens at that
+   * term boundary, once voters with quorum stake of the current set name the same snapshot.
+   */
+  offerNetwork(offered: KnownNetwork): void {
+    if (this.#stopped) return;
+    if (offered.network.snapshotId === this.#network.snapshotId) {
+      this.#candidate = undefined;
+      return;
+    }
+    if (this.#candidate?.network.snapshotId === offered.network.snapshotId) return;
+    this.#candidate = offered;
+    this.verifier.addNetwork(offered.network);
+    this.logger.info(
+      {
+        snapshotId: offered.network.snapshotId,
+        members: offered.network.members.length,
+        current: this.#network.snapshotId,
+      },
+      "the operator set changed at its source; voting to move the next term onto it",
+    );
+    if (this.member) this.viewChange.suspect(`operator set changed to ${offered.network.snapshotId}`);
+  }
+
+  /** A set an earlier term ran on, learnt when this node joined on a later one (its base lock names it). */
+  addEarlierNetwork(network: Network): void {
+    if (this.#networks.has(network.snapshotId)) return;
+    this.#networks.set(network.snapshotId, network);
+    this.verifier.addNetwork(network);
+  }
+
+  /** Called with the new set when a term moves onto one. */
+  onNetworkChange(listener: (network: Network) => void): void {
+    this.#networkListeners.push(listener);
+  }
+
+  /** Moves onto `next` (inside the new view's transaction, before the term is entered). */
+  adoptNetwork(next: KnownNetwork): void {
+    const before = this.#network;
+    this.#network = next.network;
+    this.#descriptor = next.descriptor;
+    this.#networks.set(next.network.snapshotId, next.network);
+    if (this.#candidate?.network.snapshotId === next.network.snapshotId) this.#candidate = undefined;
+    this.verifier.addNetwork(next.network);
+    for (const listener of this.#networkListeners) listener(next.network);
+    this.logger.warn(
+      {
+        snapshotId: next.network.snapshotId,
+        previous: before.snapshotId,
+        members: next.network.members.length,
+        member: this.member,
+      },
+      this.member
+        ? "moved onto a new operator set"
+        : "moved onto a new operator set this node is not a member of: reads only",
+    );
   }
 
   get signal(): AbortSignal {
@@ -369,10 +486,11 @@ export class SequencerNode {
     point: VotePoint,
     shares: Map<Hex, G1Point>,
   ): Promise<Certificate | undefined> {
-    const cert = buildCertificate(this.network, kind, point, shares);
+    const network = this.#network;
+    const cert = buildCertificate(network, kind, point, shares);
     if (!cert) return undefined;
     if (await this.verifier.checkCertificate(cert)) return cert;
-    const bad = await this.verifier.invalidShares(kind, point, shares);
+    const bad = await this.verifier.invalidShares(network, kind, point, shares);
     for (const id of bad) {
       shares.delete(id);
       this.metrics.disputes.inc({ kind: "bad_share" });
@@ -382,7 +500,7 @@ export class SequencerNode {
       );
     }
     if (bad.length === 0) return undefined;
-    return buildCertificate(this.network, kind, point, shares);
+    return buildCertificate(network, kind, point, shares);
   }
 
   // ---------------------------------------------------------------------------------------------

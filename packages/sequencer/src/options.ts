@@ -73,6 +73,14 @@ export const sequencerOptions = {
     schema: z.union([z.literal("latest-1"), opt.int(0, 2 ** 32 - 1)]),
     default: "latest-1",
   },
+  networkEpochBlocks: {
+    flag: "--network-epoch-blocks",
+    value: "n",
+    description:
+      "chain network: reference blocks are multiples of this, so nodes that read the registries within one window name the same snapshot",
+    schema: opt.int(1, 1_000_000),
+    default: "20",
+  },
   threshold: {
     flag: "--threshold",
     value: "percent",
@@ -111,6 +119,11 @@ export const sequencerOptions = {
   // Rounds and leader change.
   heartbeat: duration("--heartbeat", "an idle leader sends one round per app this often", "100ms"),
   roundTimeout: duration("--round-timeout", "longest a round waits for its quorums", "1s"),
+  networkRefresh: duration(
+    "--network-refresh",
+    "how often the network file (or the registries, on a chain network) is re-read; a changed operator set is voted onto the next term (0 = never)",
+    "5s",
+  ),
   maxRoundBytes: {
     flag: "--max-round-bytes",
     value: "bytes",

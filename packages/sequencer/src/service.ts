@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { resolveContracts } from "@avskit/bindings";
 import { keyPairFromSecretKey, operatorIdFromPublicKey } from "@avskit/bls";
 import {
@@ -17,20 +18,23 @@ import {
   type ServiceHandle,
 } from "@avskit/runtime";
 import {
+  type ChainNetworkLoader,
   loadChainNetwork,
   type Member,
   memberById,
   type Network,
+  type NetworkDescriptor,
   PeerSigner,
   PeerVerifier,
   parseStaticNetwork,
 } from "@avskit/sequencer-protocol";
-import type { Hex, PublicClient } from "viem";
-import { NotAMemberError } from "./errors.js";
+import type { PublicClient } from "viem";
+import { type Hex, keccak256, toBytes } from "viem";
+import { briefly, NotAMemberError } from "./errors.js";
 import { type Faults, NO_FAULTS, parseFaults, TEST_FAULTS_ENV } from "./faults.js";
 import { buildHttpApi } from "./http.js";
 import { SequencerMetrics } from "./metrics.js";
-import { type NodeKeys, type NodeSettings, SequencerNode } from "./node.js";
+import { type KnownNetwork, type NodeKeys, type NodeSettings, SequencerNode } from "./node.js";
 import { ENV_PREFIX, sequencerOptions } from "./options.js";
 import { HttpPeers } from "./peers.js";
 import { SequencerStore } from "./store.js";
@@ -60,20 +64,25 @@ export interface SequencerHandle extends ServiceHandle {
 const flagError = (flag: string, message: string) =>
   new ConfigError(flag, envNameFor(flag, ENV_PREFIX), message);
 
-async function loadNetwork(
-  config: SequencerConfig,
-  storedReferenceBlock: number | undefined,
-): Promise<Network> {
-  if (config.networkFile !== undefined)
-    return readOptionFile(config.networkFile, "--network-file", ENV_PREFIX, (text) =>
-      parseStaticNetwork(text, { thresholdPercent: config.threshold }),
-    );
-  if (config.rpcUrl === undefined)
-    throw flagError(
-      "--network-file",
-      "give a static network file, or --rpc-url to read the network from the chain",
-    );
-  const reader = await connectChain({ rpcUrl: config.rpcUrl });
+/** The static network file's set, with its text as the descriptor a new view carries. */
+async function readNetworkFile(config: SequencerConfig, file: string): Promise<KnownNetwork> {
+  return readOptionFile(file, "--network-file", ENV_PREFIX, (text) => {
+    const network = parseStaticNetwork(text, { thresholdPercent: config.threshold });
+    return { network, descriptor: { snapshot: network.snapshot, text } };
+  });
+}
+
+/** The registries a chain network is read from, and how a snapshot of them is loaded. */
+interface ChainSource {
+  readonly client: PublicClient;
+  /** The operator set at `referenceBlock`. */
+  load(referenceBlock: number): Promise<KnownNetwork>;
+  /** Resolves a chain descriptor of a new view or of the data dir (the same registries only). */
+  readonly loadChain: ChainNetworkLoader;
+}
+
+async function chainSource(config: SequencerConfig, rpcUrl: string): Promise<ChainSource> {
+  const reader = await connectChain({ rpcUrl });
   const client = reader as unknown as PublicClient;
   const { addresses } = await resolveContracts(reader, {
     ...(config.deploymentsDir !== undefined ? { dir: config.deploymentsDir } : {}),
@@ -82,19 +91,88 @@ async function loadNetwork(
       operatorStateRetriever: { flag: "--operator-state-retriever", address: config.operatorStateRetriever },
     },
   });
+  const chainId = await client.getChainId();
+  const load = async (referenceBlock: number): Promise<KnownNetwork> => {
+    const network = await loadChainNetwork(client, {
+      registryCoordinator: addresses.registryCoordinator,
+      operatorStateRetriever: addresses.operatorStateRetriever,
+      quorumNumber: config.quorum,
+      referenceBlock: Math.max(0, referenceBlock),
+      thresholdPercent: config.threshold,
+      chainId,
+    });
+    return { network, descriptor: { snapshot: network.snapshot } };
+  };
+  const loadChain: ChainNetworkLoader = async (snapshot) => {
+    if (
+      snapshot.chainId !== chainId ||
+      snapshot.registryCoordinator.toLowerCase() !== addresses.registryCoordinator.toLowerCase() ||
+      snapshot.quorumNumber !== config.quorum
+    )
+      throw new Error("a snapshot of other registries than this node's");
+    return (await load(snapshot.referenceBlock)).network;
+  };
+  return { client, load, loadChain };
+}
+
+/** The latest block less one, rounded down to --network-epoch-blocks (see there). */
+async function epochReferenceBlock(config: SequencerConfig, client: PublicClient): Promise<number> {
+  const latest = Number(await client.getBlockNumber()) - 1;
+  return Math.max(0, latest - (latest % config.networkEpochBlocks));
+}
+
+async function loadNetwork(
+  config: SequencerConfig,
+  chain: ChainSource | undefined,
+  storedReferenceBlock: number | undefined,
+): Promise<KnownNetwork> {
+  if (config.networkFile !== undefined) return readNetworkFile(config, config.networkFile);
+  if (chain === undefined)
+    throw flagError(
+      "--network-file",
+      "give a static network file, or --rpc-url to read the network from the chain",
+    );
   // latest-1 is read once, at the first start: a restart keeps the block its data dir counts stakes at.
   const referenceBlock =
     config.referenceBlock !== "latest-1"
       ? config.referenceBlock
-      : (storedReferenceBlock ?? Number(await client.getBlockNumber()) - 1);
-  return loadChainNetwork(client, {
-    registryCoordinator: addresses.registryCoordinator,
-    operatorStateRetriever: addresses.operatorStateRetriever,
-    quorumNumber: config.quorum,
-    referenceBlock: Math.max(0, referenceBlock),
-    thresholdPercent: config.threshold,
-    chainId: await client.getChainId(),
+      : (storedReferenceBlock ?? (await epochReferenceBlock(config, chain.client)));
+  return chain.load(referenceBlock);
+}
+
+/** Same members, stakes and URLs (a chain snapshot at a later block that changed nothing is no change). */
+function sameSet(a: Network, b: Network): boolean {
+  if (a.members.length !== b.members.length || a.thresholdPercent !== b.thresholdPercent) return false;
+  return a.members.every((m, i) => {
+    const o = b.members[i]!;
+    return m.operatorId === o.operatorId && m.stake === o.stake && m.url === o.url && m.address === o.address;
   });
+}
+
+/**
+ * The operator sets a data dir's log ran on (meta `networks`, oldest first; the last is the
+ * current one), resolved from their descriptors: static ones from their text, chain ones from the
+ * registries at their reference block.
+ */
+async function storedNetworks(
+  store: SequencerStore,
+  config: SequencerConfig,
+  chain: ChainSource | undefined,
+): Promise<KnownNetwork[]> {
+  const raw = store.getMeta("networks");
+  if (raw === undefined) return [];
+  const out: KnownNetwork[] = [];
+  for (const d of JSON.parse(raw) as NetworkDescriptor[]) {
+    if (d.snapshot.kind === "static" && d.text !== undefined) {
+      out.push({
+        network: parseStaticNetwork(d.text, { thresholdPercent: config.threshold }),
+        descriptor: d,
+      });
+    } else if (d.snapshot.kind === "chain" && chain !== undefined) {
+      out.push({ network: await chain.loadChain(d.snapshot), descriptor: d });
+    }
+  }
+  return out;
 }
 
 function settingsOf(config: SequencerConfig): NodeSettings {
@@ -154,11 +232,27 @@ export const sequencerService = defineService({
     const store = SequencerStore.open(config.dataDir, { fsync: config.fsync });
     let network: Network;
     let self: Member | undefined;
+    let current: KnownNetwork;
+    let offered: KnownNetwork | undefined;
+    let chain: ChainSource | undefined;
+    let earlier: KnownNetwork[] = [];
     try {
       const stored = store.getMeta("reference_block");
-      network =
-        deps.network ?? (await loadNetwork(config, stored === undefined ? undefined : Number(stored)));
-      self = memberById(network, operatorId);
+      chain =
+        deps.network === undefined && config.networkFile === undefined && config.rpcUrl !== undefined
+          ? await chainSource(config, config.rpcUrl)
+          : undefined;
+      const source: KnownNetwork = deps.network
+        ? { network: deps.network, descriptor: { snapshot: deps.network.snapshot } }
+        : await loadNetwork(config, chain, stored === undefined ? undefined : Number(stored));
+      // A data dir that moved onto new operator sets resumes on the last; a source that gives
+      // another set now is offered as the next change once the node runs.
+      const history = await storedNetworks(store, config, chain);
+      current = history.at(-1) ?? source;
+      earlier = history.slice(0, -1);
+      if (history.length > 0 && current.network.snapshotId !== source.network.snapshotId) offered = source;
+      network = current.network;
+      self = memberById(network, operatorId) ?? (offered && memberById(offered.network, operatorId));
       if (!self)
         throw new NotAMemberError(
           `--bls-private-key / --bls-keystore-path: the BLS key (operator ${operatorId}) is not a member of the network`,
@@ -170,13 +264,15 @@ export const sequencerService = defineService({
       // Every vote and certificate in the data dir counts stakes of one snapshot: another
       // operator set is another network, not a continuation of this one (README "Operator set").
       const storedSnapshot = store.getMeta("snapshot_id");
-      if (storedSnapshot !== undefined && storedSnapshot !== network.snapshotId) {
+      if (history.length === 0 && storedSnapshot !== undefined && storedSnapshot !== network.snapshotId) {
         throw flagError(
           config.networkFile !== undefined ? "--network-file" : "--reference-block",
           `the data dir ${config.dataDir} belongs to network snapshot ${storedSnapshot}, not ${network.snapshotId}; use a new --data-dir for a new operator set`,
         );
       }
-      store.setMeta("snapshot_id", network.snapshotId);
+      if (storedSnapshot === undefined) store.setMeta("snapshot_id", network.snapshotId);
+      if (history.length === 0 && !deps.network)
+        store.setMeta("networks", JSON.stringify([current.descriptor]));
       if (network.snapshot.kind === "chain")
         store.setMeta("reference_block", String(network.snapshot.referenceBlock));
     } catch (error) {
@@ -188,12 +284,24 @@ export const sequencerService = defineService({
     const inner: BlsVerifier = deps.inThreadVerifier
       ? new InThreadBlsVerifier(network)
       : await WorkerBlsVerifier.start(network, { size: config.verifyWorkers, logger });
+    for (const e of earlier) inner.addNetwork(e.network);
     const verifier = new CachingVerifier(inner);
-    const peers = new HttpPeers(new PeerSigner(ecdsa.key, network, operatorId), {
+    const signer = new PeerSigner(
+      ecdsa.key,
+      memberById(network, operatorId) ? network : offered!.network,
+      operatorId,
+    );
+    const peers = new HttpPeers(signer, {
       timeoutMs: Math.max(2_000, config.roundTimeout * 2),
     });
     const node = new SequencerNode({
       network,
+      descriptor: current.descriptor,
+      earlier: earlier.map((e) => e.network),
+      networkOptions:
+        chain === undefined
+          ? { thresholdPercent: config.threshold }
+          : { thresholdPercent: config.threshold, loadChain: chain.loadChain },
       self,
       keys,
       store,
@@ -206,7 +314,7 @@ export const sequencerService = defineService({
     });
     const app = buildHttpApi({
       node,
-      verifier: new PeerVerifier(network, operatorId),
+      verifier: new PeerVerifier(node.networks, operatorId),
       metrics,
       logger,
       http,
@@ -227,13 +335,71 @@ export const sequencerService = defineService({
       store.close();
       throw error;
     }
+    node.onNetworkChange((next) => {
+      if (memberById(next, operatorId)) signer.setNetwork(next);
+      // A restart reads its source at this block again: it must not offer the set just left.
+      if (next.snapshot.kind === "chain")
+        store.setMeta("reference_block", String(next.snapshot.referenceBlock));
+      if (node.descriptor !== undefined) {
+        const history = JSON.parse(store.getMeta("networks") ?? "[]") as NetworkDescriptor[];
+        store.setMeta("networks", JSON.stringify([...history, node.descriptor]));
+      }
+    });
     node.start();
+    if (offered) node.offerNetwork(offered);
+    // The network file is re-read on an interval (and when a peer's vote names a set this node
+    // has not seen): a changed operator set moves the next term onto it (README "Operator set changes").
+    let refreshing = false;
+    let lastCheckedBlock = 0;
+    let lastFileHash =
+      current.descriptor.text === undefined ? undefined : keccak256(toBytes(current.descriptor.text));
+    if (offered?.descriptor.text !== undefined) lastFileHash = keccak256(toBytes(offered.descriptor.text));
+    const refresh = async (): Promise<void> => {
+      if (refreshing || node.stopped) return;
+      refreshing = true;
+      try {
+        if (chain !== undefined) {
+          // The registries at the latest epoch block: offered only when the set differs.
+          // A changed set is offered at the newest epoch block, so that nodes that saw the change
+          // in different windows still come to name one snapshot.
+          const at = await epochReferenceBlock(config, chain.client);
+          const current = node.network.snapshot;
+          if (at <= Math.max(current.kind === "chain" ? current.referenceBlock : 0, lastCheckedBlock)) return;
+          lastCheckedBlock = at;
+          const latest = await chain.load(at);
+          if (!sameSet(latest.network, node.network)) node.offerNetwork(latest);
+          return;
+        }
+        if (config.networkFile === undefined) return;
+        // Parsing checks every member's proof of possession (a pairing each): only when the text
+        // changed, or a refresh every few hundred ms would take the event loop from the rounds.
+        const text = await readFile(config.networkFile, "utf8");
+        const fileHash = keccak256(toBytes(text));
+        if (fileHash === lastFileHash) return;
+        lastFileHash = fileHash;
+        node.offerNetwork(await readNetworkFile(config, config.networkFile));
+      } catch (error) {
+        logger.warn(
+          { err: briefly(error) },
+          "the network file could not be re-read; keeping the current set",
+        );
+      } finally {
+        refreshing = false;
+      }
+    };
+    node.refreshNetwork = () => void refresh();
+    const refresher =
+      config.networkRefresh > 0 && (config.networkFile !== undefined || chain !== undefined)
+        ? setInterval(() => void refresh(), config.networkRefresh)
+        : undefined;
+    refresher?.unref();
     if (faults !== NO_FAULTS)
       logger.warn({ faults: config.fault }, "TEST FAULTS are on: this node misbehaves on purpose");
 
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
+        clearInterval(refresher);
         await Promise.all([api.close(), node.stop()]);
         await peers.close();
         await verifier.close();

@@ -114,6 +114,17 @@ export class SequencerStore {
     return new SequencerStore(join(dataDir, "sequencer.db"), options);
   }
 
+  /** Records a new view that moved the log onto a new operator set (GET /v1/network-changes serves them). */
+  addNetworkChange(newViewJson: string): void {
+    this.setMeta("network_changes", JSON.stringify([...this.networkChanges(), JSON.parse(newViewJson)]));
+  }
+
+  /** The new views that changed the operator set, oldest first (as JSON values). */
+  networkChanges(): unknown[] {
+    const raw = this.getMeta("network_changes");
+    return raw === undefined ? [] : (JSON.parse(raw) as unknown[]);
+  }
+
   /** Runs `work` in one transaction (nested calls join the outer one). */
   transaction<T>(work: () => T): T {
     if (this.#depth > 0) return work();

@@ -16,23 +16,40 @@ import type { Hex } from "viem";
  * verify-pool.ts); InThreadBlsVerifier is the same arithmetic on the calling thread, for tests.
  */
 export interface BlsVerifier {
+  /** Checks `cert` against the operator set it names (false for one not added). */
   checkCertificate(cert: Certificate): Promise<boolean>;
-  /** The operators among `shares` whose share does not verify. */
-  invalidShares(kind: VoteKind, point: VotePoint, shares: ReadonlyMap<Hex, G1Point>): Promise<Hex[]>;
+  /** The operators among `shares` whose share, under `network`'s snapshot, does not verify. */
+  invalidShares(
+    network: Network,
+    kind: VoteKind,
+    point: VotePoint,
+    shares: ReadonlyMap<Hex, G1Point>,
+  ): Promise<Hex[]>;
+  /** Another operator set certificates may name (an operator-set change). */
+  addNetwork(network: Network): void;
   close(): Promise<void>;
 }
 
 export class InThreadBlsVerifier implements BlsVerifier {
-  readonly #network: Network;
+  readonly #networks = new Map<Hex, Network>();
   constructor(network: Network) {
-    this.#network = network;
+    this.addNetwork(network);
+  }
+  addNetwork(network: Network): void {
+    this.#networks.set(network.snapshotId, network);
   }
   async checkCertificate(cert: Certificate): Promise<boolean> {
-    return checkCertificate(this.#network, cert).ok;
+    const network = this.#networks.get(cert.snapshotId.toLowerCase() as Hex);
+    return network !== undefined && checkCertificate(network, cert).ok;
   }
-  async invalidShares(kind: VoteKind, point: VotePoint, shares: ReadonlyMap<Hex, G1Point>): Promise<Hex[]> {
+  async invalidShares(
+    network: Network,
+    kind: VoteKind,
+    point: VotePoint,
+    shares: ReadonlyMap<Hex, G1Point>,
+  ): Promise<Hex[]> {
     return [...shares]
-      .filter(([id, share]) => !verifyVoteShare(this.#network, kind, point, id, share))
+      .filter(([id, share]) => !verifyVoteShare(network, kind, point, id, share))
       .map(([id]) => id);
   }
   async close(): Promise<void> {}
@@ -58,8 +75,16 @@ export class CachingVerifier implements BlsVerifier {
     }
     return ok;
   }
-  invalidShares(kind: VoteKind, point: VotePoint, shares: ReadonlyMap<Hex, G1Point>): Promise<Hex[]> {
-    return this.#inner.invalidShares(kind, point, shares);
+  invalidShares(
+    network: Network,
+    kind: VoteKind,
+    point: VotePoint,
+    shares: ReadonlyMap<Hex, G1Point>,
+  ): Promise<Hex[]> {
+    return this.#inner.invalidShares(network, kind, point, shares);
+  }
+  addNetwork(network: Network): void {
+    this.#inner.addNetwork(network);
   }
   close(): Promise<void> {
     return this.#inner.close();

@@ -10,6 +10,7 @@ import {
   type G1Json,
   g1ToJson,
   type Network,
+  type NetworkJson,
   networkToJson,
   type VoteKind,
   type VotePoint,
@@ -23,10 +24,17 @@ export type VerifyRequest =
   | {
       id: number;
       kind: "shares";
+      snapshotId: Hex;
       voteKind: VoteKind;
       point: { app: string; term: string; index: string; chainHash: Hex };
       shares: [Hex, G1Json][];
     };
+
+/** Not a job (no reply): another operator set the worker's certificates may name. */
+export interface AddNetworkMessage {
+  kind: "network";
+  network: NetworkJson;
+}
 
 export type VerifyReply =
   | { id: number; ready: true }
@@ -60,7 +68,7 @@ interface Slot {
  * go to the least busy worker. A worker that dies fails its jobs and is replaced.
  */
 export class WorkerBlsVerifier implements BlsVerifier {
-  readonly #network: Network;
+  readonly #networks: Network[];
   readonly #logger: Logger | undefined;
   readonly #url: URL;
   readonly #slots: Slot[] = [];
@@ -72,7 +80,7 @@ export class WorkerBlsVerifier implements BlsVerifier {
   #closed = false;
 
   private constructor(network: Network, url: URL, logger?: Logger) {
-    this.#network = network;
+    this.#networks = [network];
     this.#url = url;
     this.#logger = logger;
   }
@@ -92,7 +100,7 @@ export class WorkerBlsVerifier implements BlsVerifier {
   #spawn(): Promise<void> {
     const worker = new Worker(this.#url, {
       name: "avskit-sequencer-verify",
-      workerData: { network: networkToJson(this.#network) },
+      workerData: { networks: this.#networks.map(networkToJson) },
     });
     const slot: Slot = { worker, busy: 0 };
     return new Promise<void>((started, failed) => {
@@ -150,9 +158,22 @@ export class WorkerBlsVerifier implements BlsVerifier {
     return "ok" in reply && reply.ok;
   }
 
-  async invalidShares(kind: VoteKind, point: VotePoint, shares: ReadonlyMap<Hex, G1Point>): Promise<Hex[]> {
+  addNetwork(network: Network): void {
+    if (this.#networks.some((n) => n.snapshotId === network.snapshotId)) return;
+    this.#networks.push(network);
+    for (const slot of this.#slots)
+      slot.worker.postMessage({ kind: "network", network: networkToJson(network) });
+  }
+
+  async invalidShares(
+    network: Network,
+    kind: VoteKind,
+    point: VotePoint,
+    shares: ReadonlyMap<Hex, G1Point>,
+  ): Promise<Hex[]> {
     const reply = await this.#run({
       kind: "shares",
+      snapshotId: network.snapshotId,
       voteKind: kind,
       point: {
         app: point.app,

@@ -6,6 +6,7 @@ import {
   type G1Json,
   g1FromJson,
   memberById,
+  type Network,
   networkFromJson,
   type VoteKind,
   type VotePoint,
@@ -13,17 +14,35 @@ import {
   voteDigest,
 } from "@avskit/sequencer-protocol";
 import type { Hex } from "viem";
-import type { VerifyReply, VerifyRequest } from "./verify-pool.js";
+import type { AddNetworkMessage, VerifyReply, VerifyRequest } from "./verify-pool.js";
 
-/** A pairing worker: the network comes once (workerData), then certificates and shares to check. */
-const network = networkFromJson(workerData.network);
+/**
+ * A pairing worker: the operator sets come first (workerData; later ones by message, after an
+ * operator-set change), then certificates and shares to check, each against the set it names.
+ */
+const networks = new Map<Hex, Network>();
+for (const json of workerData.networks as unknown[]) {
+  const network = networkFromJson(json);
+  networks.set(network.snapshotId, network);
+}
 const port = parentPort!;
+
+function networkOf(snapshotId: Hex): Network {
+  const network = networks.get(snapshotId.toLowerCase() as Hex);
+  if (network === undefined) throw new Error(`unknown snapshot ${snapshotId}`);
+  return network;
+}
 
 /**
  * The senders of bad shares among `shares`, by halves: a half whose aggregate verifies holds no
  * bad share (one pairing check for it), so one bad share among n costs about 2·log2(n) checks.
  */
-function bisect(kind: VoteKind, point: VotePoint, shares: readonly [Hex, G1Point][]): Hex[] {
+function bisect(
+  network: Network,
+  kind: VoteKind,
+  point: VotePoint,
+  shares: readonly [Hex, G1Point][],
+): Hex[] {
   if (shares.length === 0) return [];
   if (shares.length === 1) {
     const [id, share] = shares[0]!;
@@ -39,14 +58,24 @@ function bisect(kind: VoteKind, point: VotePoint, shares: readonly [Hex, G1Point
     if (ok) return [];
   }
   const half = shares.length >> 1;
-  return [...bisect(kind, point, shares.slice(0, half)), ...bisect(kind, point, shares.slice(half))];
+  return [
+    ...bisect(network, kind, point, shares.slice(0, half)),
+    ...bisect(network, kind, point, shares.slice(half)),
+  ];
 }
 
-port.on("message", (request: VerifyRequest) => {
+port.on("message", (request: VerifyRequest | AddNetworkMessage) => {
+  if (request.kind === "network") {
+    const network = networkFromJson(request.network);
+    networks.set(network.snapshotId, network);
+    return;
+  }
   let reply: VerifyReply;
   try {
     if (request.kind === "certificate") {
-      reply = { id: request.id, ok: checkCertificate(network, certificateFromJson(request.certificate)).ok };
+      const cert = certificateFromJson(request.certificate);
+      const network = networks.get(cert.snapshotId.toLowerCase() as Hex);
+      reply = { id: request.id, ok: network !== undefined && checkCertificate(network, cert).ok };
     } else {
       const point = {
         app: request.point.app,
@@ -63,7 +92,7 @@ port.on("message", (request: VerifyRequest) => {
           invalid.push(id);
         }
       }
-      invalid.push(...bisect(request.voteKind as VoteKind, point, shares));
+      invalid.push(...bisect(networkOf(request.snapshotId), request.voteKind as VoteKind, point, shares));
       reply = { id: request.id, invalid };
     }
   } catch (error) {

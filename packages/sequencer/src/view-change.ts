@@ -1,5 +1,6 @@
 import {
   type Certificate,
+  checkTransition,
   checkViewChangeVote,
   compareLocks,
   hasQuorum,
@@ -9,11 +10,13 @@ import {
   type Member,
   memberById,
   type NewView,
+  networkOfDescriptor,
   newViewFromJson,
   newViewToJson,
   nextChainHash,
   peerLogPageFromJson,
   signViewChangeVote,
+  snapshotIdOf,
   stakeOf,
   type TipStatement,
   tipStatementToJson,
@@ -22,7 +25,7 @@ import {
 } from "@avskit/sequencer-protocol";
 import { type Hex, hexToBytes } from "viem";
 import { briefly, RefusedError } from "./errors.js";
-import type { SequencerNode } from "./node.js";
+import type { KnownNetwork, SequencerNode } from "./node.js";
 import type { StoredEntry } from "./store.js";
 
 /**
@@ -78,7 +81,7 @@ export class ViewChange {
 
   #tick(): void {
     const node = this.#node;
-    if (node.stopped) return;
+    if (node.stopped || !node.member) return;
     const now = Date.now();
     const { leaderTimeoutMs } = node.settings;
     if (this.#votedTerm > node.term) {
@@ -97,12 +100,16 @@ export class ViewChange {
     }
     if (!node.isLeader && now - node.lastRoundAt > leaderTimeoutMs)
       this.suspect(`leader silent: no valid round for ${now - node.lastRoundAt} ms`);
+    // A term that began without the change this node's source shows (too few named the same
+    // snapshot): ask again, once per term, after a leader timeout in it.
+    else if (node.candidate !== undefined && now - this.#enteredAt > leaderTimeoutMs)
+      this.suspect(`operator set changed to ${node.candidate.network.snapshotId}`);
   }
 
   /** Suspects the current leader: votes for the next term (once per term). */
   suspect(reason: string): void {
     const node = this.#node;
-    if (node.stopped || this.#votedTerm > node.term) return;
+    if (node.stopped || !node.member || this.#votedTerm > node.term) return;
     this.#vote(node.term + 1n, reason);
   }
 
@@ -114,12 +121,14 @@ export class ViewChange {
     node.store.setMeta("voted_term", newTerm.toString());
     const locks: Record<string, Certificate | null> = {};
     for (const [app, log] of node.apps) locks[app] = log.lock;
+    const next = node.candidate?.network.snapshotId ?? null;
     const vote = signViewChangeVote(
       node.keys.ecdsaPrivateKey,
       node.network,
       node.self.operatorId,
       newTerm,
       locks,
+      next,
     );
     node.logger.warn(
       {
@@ -127,6 +136,7 @@ export class ViewChange {
         term: node.term.toString(),
         leader: node.leader.operatorId,
         newLeader: leaderOf(node.network, newTerm).operatorId,
+        ...(next === null ? {} : { nextSnapshot: next }),
         reason,
       },
       "voting for a new term",
@@ -161,9 +171,11 @@ export class ViewChange {
     const node = this.#node;
     if (vote.from !== from.operatorId) throw new RefusedError("BAD_VOTE", "the vote is not the sender's");
     if (vote.newTerm <= node.term) return;
-    const check = checkViewChangeVote(node.network, vote);
+    const check = checkViewChangeVote(node.network, vote, node.networks);
     if (!check.ok) throw new RefusedError("BAD_VOTE", check.reason);
     this.#record(vote);
+    // A peer saw another operator set at its source: look at ours now rather than at the next poll.
+    if (vote.next !== null && vote.next !== node.candidate?.network.snapshotId) node.refreshNetwork();
     const voters = this.#votes.get(vote.newTerm)!;
     // Join a change that some honest member wants (more stake than the faulty can have).
     const stake = stakeOf(
@@ -182,7 +194,7 @@ export class ViewChange {
   /** As the new leader of `term`, with votes of a quorum: the new view. */
   async #tryNewView(term: bigint): Promise<void> {
     const node = this.#node;
-    if (this.#making || node.term >= term) return;
+    if (this.#making || node.term >= term || !node.member) return;
     if (leaderOf(node.network, term).operatorId !== node.self.operatorId) return;
     const votes = [...(this.#votes.get(term)?.values() ?? [])];
     if (
@@ -194,7 +206,7 @@ export class ViewChange {
       return;
     this.#making = true;
     try {
-      const justified = justifyNewView(node.network, term, votes);
+      const justified = justifyNewView(node.network, term, votes, node.networks);
       if (!justified.ok) {
         node.logger.warn(
           { term: term.toString(), reason: justified.reason },
@@ -202,7 +214,29 @@ export class ViewChange {
         );
         return;
       }
-      const nv: NewView = { term, votes, base: justified.base };
+      let next: KnownNetwork | undefined;
+      if (justified.next !== null) {
+        next = node.candidate;
+        if (next?.network.snapshotId !== justified.next) {
+          // Its own source must give the set too: the descriptor it sends is what followers load.
+          node.logger.warn(
+            { term: term.toString(), nextSnapshot: justified.next },
+            "the votes move to an operator set this node's source does not give (yet)",
+          );
+          node.refreshNetwork();
+          return;
+        }
+      }
+      const nv: NewView = {
+        term,
+        votes,
+        base: justified.base,
+        ...(next === undefined || node.descriptor === undefined
+          ? {}
+          : { next: next.descriptor, from: node.descriptor }),
+      };
+      // Members of the set being left hear of the change too (a removed one learns it is out).
+      const recipients = new Map(node.others.map((m) => [m.operatorId, m]));
       await node.withAllApps(async () => {
         if (node.term >= term) return;
         for (const [app, base] of Object.entries(nv.base)) {
@@ -210,10 +244,11 @@ export class ViewChange {
           const log = node.logOf(app);
           if (log.hashAt(Number(base.index)) !== base.chainHash) await this.#fetchTo(app, base, votes);
         }
-        this.#apply(nv, "new leader: votes of a quorum");
+        this.#apply(nv, "new leader: votes of a quorum", next);
       });
       const body = newViewToJson(nv);
-      for (const peer of node.others) {
+      for (const m of node.others) recipients.set(m.operatorId, m);
+      for (const peer of recipients.values()) {
         node.peers.request(peer, "POST", "/v1/peer/new-view", body).catch((error) => {
           node.logger.debug({ peer: peer.operatorId, err: briefly(error) }, "new view not delivered");
         });
@@ -276,9 +311,13 @@ export class ViewChange {
   }
 
   /** Moves this node into the view (the leader's own or one accepted), under every app's lock. */
-  #apply(nv: NewView, reason: string): void {
+  #apply(nv: NewView, reason: string, next: KnownNetwork | undefined): void {
     const node = this.#node;
     node.store.transaction(() => {
+      if (next !== undefined) {
+        node.adoptNetwork(next);
+        node.store.addNetworkChange(JSON.stringify(newViewToJson(nv)));
+      }
       const apps = new Set([...node.apps.keys(), ...Object.keys(nv.base)]);
       for (const app of apps) {
         const log = node.logOf(app);
@@ -313,8 +352,33 @@ export class ViewChange {
   async onNewView(nv: NewView): Promise<void> {
     const node = this.#node;
     if (nv.term <= node.term) return;
-    const justified = justifyNewView(node.network, nv.term, nv.votes);
+    // A node that joined on the set this view moves onto cannot know the set being left: it
+    // takes it from the view (its file text proves itself; the votes must still carry its quorum).
+    // What it risks by that is a base lock it cannot check, never a final batch: finality it
+    // accepts only from certificates of its own set.
+    let leaving = node.network;
+    let joined = false;
+    if (
+      nv.next !== undefined &&
+      nv.from !== undefined &&
+      snapshotIdOf(nv.next.snapshot) === node.network.snapshotId &&
+      snapshotIdOf(nv.from.snapshot) !== node.network.snapshotId
+    ) {
+      try {
+        leaving = await networkOfDescriptor(nv.from, snapshotIdOf(nv.from.snapshot), node.networkOptions);
+      } catch (error) {
+        throw new RefusedError("BAD_NEW_VIEW", `the set the view leaves: ${(error as Error).message}`);
+      }
+      joined = true;
+    }
+    const lookup = (id: Hex) => (id.toLowerCase() === leaving.snapshotId ? leaving : node.networks(id));
+    const justified = await checkTransition(leaving, nv, lookup, node.networkOptions);
     if (!justified.ok) throw new RefusedError("BAD_NEW_VIEW", justified.reason);
+    const next: KnownNetwork | undefined =
+      joined || justified.next === undefined || nv.next === undefined
+        ? undefined
+        : { network: justified.next, descriptor: nv.next };
+    if (joined) node.addEarlierNetwork(leaving);
     for (const app of new Set([...Object.keys(justified.base), ...Object.keys(nv.base)])) {
       const a = justified.base[app] ?? null;
       const b = nv.base[app] ?? null;
@@ -323,7 +387,11 @@ export class ViewChange {
     }
     await node.withAllApps(async () => {
       if (nv.term <= node.term) return;
-      this.#apply(nv, "new view accepted");
+      this.#apply(
+        nv,
+        next === undefined ? "new view accepted" : "new view accepted, on a new operator set",
+        next,
+      );
     });
   }
 

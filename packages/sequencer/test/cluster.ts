@@ -9,6 +9,7 @@ import {
   type Network,
   parseStaticNetwork,
   staticMember,
+  submitBatchesRequestToJson,
 } from "@avskit/sequencer-protocol";
 import { bytesToHex, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
@@ -39,6 +40,10 @@ export interface Cluster {
   readonly networkFile: string;
   readonly network: Network;
   readonly keys: readonly MemberKeys[];
+  /** Keys of nodes not in the first network file (for operator-set changes), after `keys`. */
+  readonly spare: readonly MemberKeys[];
+  /** Writes a new network file of these keys (index into keys then spare), stakes 100 unless given. */
+  rewriteNetwork(members: readonly number[], stakes?: readonly bigint[]): Network;
   /** Running nodes, in network member order (index i leads term i+1); undefined when stopped. */
   readonly nodes: (RunningService<SequencerHandle> | undefined)[];
   start(
@@ -51,12 +56,17 @@ export interface Cluster {
 }
 
 /** n members with generated keys and equal stakes, in a static network file; nodes started on demand. */
-export async function makeCluster(n: number, base: SequencerConfigInput = {}): Promise<Cluster> {
+export async function makeCluster(
+  n: number,
+  base: SequencerConfigInput = {},
+  options: { spare?: number } = {},
+): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), "avskit-sequencer-"));
   const unsorted: MemberKeys[] = [];
-  for (let i = 0; i < n; i++) {
+  const spare: MemberKeys[] = [];
+  for (let i = 0; i < n + (options.spare ?? 0); i++) {
     const port = await freePort();
-    unsorted.push({
+    (i < n ? unsorted : spare).push({
       bls: generateKeyPair(),
       ecdsa: generatePrivateKey(),
       port,
@@ -71,15 +81,28 @@ export async function makeCluster(n: number, base: SequencerConfigInput = {}): P
   writeFileSync(networkFile, text);
   const network = parseStaticNetwork(text);
   const keys = network.members.map((m) => unsorted.find((k) => k.url === m.url)!);
-  const nodes: (RunningService<SequencerHandle> | undefined)[] = keys.map(() => undefined);
+  const all = [...keys, ...spare];
+  const nodes: (RunningService<SequencerHandle> | undefined)[] = all.map(() => undefined);
   const cluster: Cluster = {
     dir,
     networkFile,
     network,
     keys,
+    spare,
     nodes,
+    rewriteNetwork(members, stakes) {
+      const next = formatStaticNetwork({
+        version: 1,
+        members: members.map((i, j) => {
+          const k = all[i]!;
+          return staticMember(k.bls, privateKeyToAddress(k.ecdsa), stakes?.[j] ?? 100n, k.url);
+        }),
+      });
+      writeFileSync(networkFile, next);
+      return parseStaticNetwork(next);
+    },
     async start(i, extra = {}, env = {}) {
-      const k = keys[i]!;
+      const k = all[i]!;
       const config = sequencerService.resolveConfig(
         {
           networkFile,
@@ -124,4 +147,17 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** POSTs text batches to a node's client API; the ids it acknowledged (a refusal fails the test). */
+export async function submitTexts(url: string, app: string, texts: readonly string[]): Promise<Hex[]> {
+  const res = await fetch(new URL(`/v1/apps/${app}/batches`, url), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(
+      submitBatchesRequestToJson({ batches: texts.map((t) => ({ body: new TextEncoder().encode(t) })) }),
+    ),
+  });
+  if (res.status !== 200) throw new Error(`submit to ${url}: HTTP ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { ids: Hex[] }).ids;
 }

@@ -1,21 +1,9 @@
-import { submitBatchesRequestToJson } from "@avskit/sequencer-protocol";
-import type { Hex } from "viem";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Cluster, makeCluster, until } from "./cluster.js";
+import { type Cluster, makeCluster, submitTexts, until } from "./cluster.js";
 
 const FAULTS = { AVSKIT_SEQUENCER_TEST_FAULTS: "1" };
 
-const submit = async (url: string, app: string, texts: string[]): Promise<Hex[]> => {
-  const res = await fetch(new URL(`/v1/apps/${app}/batches`, url), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(
-      submitBatchesRequestToJson({ batches: texts.map((t) => ({ body: new TextEncoder().encode(t) })) }),
-    ),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { ids: Hex[] }).ids;
-};
+const submit = submitTexts;
 
 describe("a faulty leader is voted out", () => {
   let cluster: Cluster | undefined;

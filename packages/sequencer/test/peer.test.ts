@@ -78,9 +78,14 @@ describe("peer routes", () => {
       [PEER_HEADERS.from]: outsider,
       [PEER_HEADERS.seq]: seq.toString(),
       [PEER_HEADERS.signature]: signRawDigest(generatePrivateKey(), digest),
+      [PEER_HEADERS.snapshot]: cluster.network.snapshotId,
     };
     const res = await send(headers, body);
     expect(((await res.json()) as { code: string }).code).toBe("NOT_A_MEMBER");
+    // Signed under an operator set the node does not know: refused before any membership question.
+    const elsewhere = await send({ ...headers, [PEER_HEADERS.snapshot]: `0x${"ab".repeat(32)}` }, body);
+    expect(elsewhere.status).toBe(403);
+    expect(((await elsewhere.json()) as { code: string }).code).toBe("UNKNOWN_SNAPSHOT");
   });
 
   it("refuses a signature by another key, and a replayed request", async () => {

@@ -43,6 +43,6 @@ describe("worker pairing pool", () => {
     );
     const bad = buildCertificate(network, "lock", point, shares)!;
     expect(await pool.checkCertificate(bad)).toBe(false);
-    expect(await pool.invalidShares("lock", point, shares)).toEqual([liar]);
+    expect(await pool.invalidShares(network, "lock", point, shares)).toEqual([liar]);
   });
 });

@@ -1,20 +1,9 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { submitBatchesRequestToJson } from "@avskit/sequencer-protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Cluster, makeCluster, until } from "./cluster.js";
+import { type Cluster, makeCluster, submitTexts, until } from "./cluster.js";
 
-const submit = async (url: string, app: string, texts: string[]) => {
-  const res = await fetch(new URL(`/v1/apps/${app}/batches`, url), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(
-      submitBatchesRequestToJson({ batches: texts.map((t) => ({ body: new TextEncoder().encode(t) })) }),
-    ),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { ids: string[] }).ids;
-};
+const submit = submitTexts;
 
 describe("leader change", () => {
   let cluster: Cluster;
