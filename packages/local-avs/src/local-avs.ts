@@ -463,10 +463,22 @@ class LocalAvsRun {
 
   #downtimeSource(operators: readonly DevnetOperator[]): DowntimeSource {
     if (this.#hooks.downtime) return this.#hooks.downtime;
-    const url = this.#config.downtimeLogUrl;
-    if (url === undefined) return notRunningDowntimeSource();
     const names = new Map(operators.map((op) => [op.operatorId.toLowerCase(), op.name]));
-    return httpDowntimeSource({ url, names });
+    const url = this.#config.downtimeLogUrl;
+    if (url !== undefined) return httpDowntimeSource({ url, names });
+    // The devnet's own replicas (started after the dashboard): the first one that answers, so a
+    // killed operator's replica does not blank the panel. Every replica answers the same at one index.
+    const waiting = notRunningDowntimeSource("the downtime logs are starting");
+    return {
+      read: async (signal) => {
+        let last = await waiting.read(signal);
+        for (const replica of this.#downtimeUrls.values()) {
+          last = await httpDowntimeSource({ url: replica, names }).read(signal);
+          if (last.state !== "unreachable") return last;
+        }
+        return last;
+      },
+    };
   }
 
   #show(service: ServiceProcess): void {

@@ -1,11 +1,11 @@
 import type { DowntimeView } from "./model.js";
 
 /**
- * Where the downtime panel's figures come from. The downtime-log service (packages/downtime-log,
- * on its own branch until it merges) answers per operator, for the current epoch, its down events
- * and total downtime as of a log index; `httpDowntimeSource` reads that from a replica's HTTP API
- * (`--downtime-log-url`). The devnet does not run the service yet, so without the flag the panel
- * says "not running" (`notRunningDowntimeSource`).
+ * Where the downtime panel's figures come from. The downtime-log service (packages/downtime-log)
+ * answers per operator, for the current epoch, its down events and total downtime as of a log
+ * index; `httpDowntimeSource` reads that from a replica's HTTP API: the devnet's own replicas
+ * (`npm start` runs one per operator), or the one `--downtime-log-url` names. Before any answers,
+ * or with none running, the panel says "not running" (`notRunningDowntimeSource`).
  */
 export interface DowntimeSource {
   /** One reading; should not throw (an unreachable service is a state, not an error). */
@@ -13,9 +13,7 @@ export interface DowntimeSource {
 }
 
 /** No downtime-log service in this devnet: the panel says so. */
-export function notRunningDowntimeSource(
-  reason = "no downtime-log service is configured (the devnet runs none yet; --downtime-log-url names one)",
-): DowntimeSource {
+export function notRunningDowntimeSource(reason = "no downtime-log replica answers yet"): DowntimeSource {
   const view: DowntimeView = { state: "not-running", reason };
   return { read: async () => view };
 }
