@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 async function report(subject: TestOperator, downtimeMs: bigint, signers: readonly TestOperator[]) {
-  const referenceBlock = Number(await avs.client.getBlockNumber()) - 1;
+  const referenceBlock = (await avs.blockNumber()) - 1;
   const epoch = await avs.client.readContract({ address: ejector, abi, functionName: "currentEpoch" });
   const value = { operator: subject.address, epoch, downtimeMs, asOfIndex: 7n, referenceBlock };
   const msgHash = (await avs.client.readContract({
@@ -101,7 +101,7 @@ describe("DowntimeEjector on anvil", () => {
     await expectRevert(simulate(), "ReportAlreadyUsed");
 
     await avs.mine(1);
-    const later = Number(await avs.client.getBlockNumber()) - 1;
+    const later = (await avs.blockNumber()) - 1;
     const task = keccak256(toBytes("a later task"));
     const input = await buildCheckInput(avs, {
       quorums: [0],
