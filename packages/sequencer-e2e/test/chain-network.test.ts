@@ -99,7 +99,8 @@ beforeAll(async () => {
     avs,
     nodes.map((n, i) => register(n, stakes[i]!)),
   );
-  await avs.mine(2);
+  // Past an epoch boundary (--network-epoch-blocks 10): the nodes read the set after the registrations.
+  await avs.mine(12);
   for (let i = 0; i < nodes.length; i++) startNode(i);
 }, 120_000);
 
