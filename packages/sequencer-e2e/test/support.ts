@@ -28,16 +28,21 @@ export async function scenario(
   return {
     cluster,
     checker,
-    until: (what, probe, timeoutMs = 15_000) =>
-      waitFor(
-        what,
-        async () => {
-          checker.assertOk();
-          return probe();
-        },
-        timeoutMs,
-        50,
-      ),
+    until: async (what, probe, timeoutMs = 15_000) => {
+      try {
+        return await waitFor(
+          what,
+          async () => {
+            checker.assertOk();
+            return probe();
+          },
+          timeoutMs,
+          50,
+        );
+      } catch (error) {
+        throw await withWhereNodesStood(error, cluster, checker, apps);
+      }
+    },
     close: async () => {
       try {
         await checker.stop();
@@ -46,6 +51,29 @@ export async function scenario(
       }
     },
   };
+}
+
+/**
+ * A timed-out wait says where every node stood (its state, how far the checker read it, its
+ * last log lines): a failure on a loaded CI machine is then readable without a rerun.
+ */
+async function withWhereNodesStood(
+  error: unknown,
+  cluster: Cluster,
+  checker: InvariantChecker,
+  apps: readonly string[],
+): Promise<unknown> {
+  if (!(error instanceof Error) || checker.violation) return error;
+  const states = await cluster.states();
+  const lines = cluster.nodes.map((n, i) => {
+    const read = apps.map((app) => `${app} read ${checker.readOf(n.index, app)}`).join(", ");
+    const state = states[i] ? JSON.stringify(states[i]) : "no answer";
+    const tail = n.output().split("\n").slice(-8).join("\n");
+    return `node ${n.index} (${n.running ? "running" : "stopped"}; ${read}): ${state}\n${tail}`;
+  });
+  const agreed = apps.map((app) => `${app} ${checker.log(app).hashes.length}`).join(", ");
+  error.message += `\nagreed log: ${agreed}; checker passes ${checker.ticks}\n${lines.join("\n")}`;
+  return error;
 }
 
 /** GET /v1/apps/:app/finalized of one node. */

@@ -147,6 +147,10 @@ export class Leader {
 
   /** One round; whether anything moved (entries, a certificate, a follower's tip). */
   async #round(app: string, state: AppState): Promise<boolean> {
+    // A round can wait for the app's lock while a new view ends this term; once it has the lock
+    // it must not append its queue to a log the view just truncated (the next leader's entries
+    // go there, and this node's own order would make it diverge from them for good).
+    if (!this.#active) return false;
     const node = this.#node;
     const { network, keys, settings } = node;
     const log = node.logOf(app);
@@ -323,6 +327,22 @@ export class Leader {
         index <= log.tip.index && log.hashAt(index) === mismatch.tip.chainHash
           ? index
           : Math.min(Number(mismatch.finalized), log.finalizedIndex, log.tip.index);
+      // Below the follower's tip there is nothing it can append to: within a term a follower
+      // only appends, so it waits for the next view (which truncates it to its base).
+      const stuck = next < index;
+      if (state.known.get(member.operatorId) !== next)
+        node.logger[stuck ? "warn" : "debug"](
+          {
+            peer: member.operatorId,
+            app,
+            peerTip: index,
+            peerFinalized: Number(mismatch.finalized),
+            resendFrom: next,
+          },
+          stuck
+            ? "a follower's log diverges from this leader's above its finalized index"
+            : "a follower's log ends elsewhere: resending from its tip",
+        );
       state.known.set(member.operatorId, next);
       return;
     }
