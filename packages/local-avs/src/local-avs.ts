@@ -466,6 +466,8 @@ class LocalAvsRun {
     const names = new Map(operators.map((op) => [op.operatorId.toLowerCase(), op.name]));
     const url = this.#config.downtimeLogUrl;
     if (url !== undefined) return httpDowntimeSource({ url, names });
+    if (!this.#config.sequencer)
+      return notRunningDowntimeSource("the devnet runs no downtime logs (--no-sequencer)");
     // The devnet's own replicas (started after the dashboard): the first one that answers, so a
     // killed operator's replica does not blank the panel. Every replica answers the same at one index.
     const waiting = notRunningDowntimeSource("the downtime logs are starting");
@@ -545,7 +547,9 @@ class LocalAvsRun {
         }),
       );
     }
-    const { sequencerSpecs, downtimeSpecs } = await this.#sequencerSpecs(operators, logLevel);
+    const { sequencerSpecs, downtimeSpecs } = this.#config.sequencer
+      ? await this.#sequencerSpecs(operators, logLevel)
+      : { sequencerSpecs: [], downtimeSpecs: [] };
     this.#operators = operators;
     await this.#startAll([
       aggregatorService({

@@ -185,9 +185,11 @@ describe("avskit-local as a process", () => {
 
   it("a service that dies is named, everything else is stopped, and the exit code is 1", async () => {
     const { args } = baseArgs();
-    const run = runLocal([...args, "--operators", "1", "--drift-interval", "0"]);
+    // The task AVS alone (--no-sequencer): the supervision under test is the same for every service.
+    const run = runLocal([...args, "--operators", "1", "--drift-interval", "0", "--no-sequencer"]);
     runs.push(run);
     await waitFor("ready", () => (/^ready /m.test(run.stdout()) ? true : undefined), 120_000);
+    expect(run.stdout()).not.toMatch(/^ +(sequencer|downtime)-1 +pid/m);
     const children = childrenOf(run.child.pid!);
     const challengerPid = Number(/challenger +pid (\d+)/.exec(run.stdout())?.[1]);
     expect(children).toContain(challengerPid);

@@ -37,6 +37,13 @@ describe("options", () => {
     expect(config).toMatchObject({ dashboard: true, dashboardPort: 8091 });
   });
 
+  it("runs the sequencer by default; --no-sequencer or AVSKIT_LOCAL_SEQUENCER=false runs the task AVS alone", () => {
+    expect(configFrom([]).sequencer).toBe(true);
+    expect(configFrom(["--no-sequencer"]).sequencer).toBe(false);
+    expect(configFrom([], { AVSKIT_LOCAL_SEQUENCER: "false" }).sequencer).toBe(false);
+    expect(configFrom(["--sequencer"], { AVSKIT_LOCAL_SEQUENCER: "false" }).sequencer).toBe(true);
+  });
+
   it("turns the dashboard off with --no-dashboard or AVSKIT_LOCAL_DASHBOARD=false, and moves it with its port", () => {
     expect(configFrom(["--no-dashboard"]).dashboard).toBe(false);
     expect(configFrom([], { AVSKIT_LOCAL_DASHBOARD: "false" }).dashboard).toBe(false);
