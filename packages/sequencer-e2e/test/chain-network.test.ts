@@ -158,12 +158,23 @@ it("nodes on the chain's operator set finalize batches the SDK verifies against 
   expect(final.index).toBe(3n);
   expect(checkCertificate(trusted, final.certificate!).ok).toBe(true);
 
-  // A fifth operator registers; its node starts on the registries' newest epoch block. The four
-  // running nodes see the set change at the registries, vote the next term onto it, and the
-  // client (trusting the first set only) follows the change and verifies the new certificates.
+  // A fifth operator registers. The four running nodes see the set change at the registries and
+  // vote the next term onto it without the fifth (their stake is a quorum of the set they
+  // leave); its node starts only then, on the registries' newest epoch block, having missed the
+  // view that made the change, and learns it from a peer. The client (trusting the first set
+  // only) follows the change and verifies the new certificates.
   nodes.push({ key: generatePrivateKey(), bls: generateKeyPair(), port: await freePort() });
   await registerOperators(avs, [register(nodes[4]!, 20n)]);
   await avs.mine(12);
+  await waitFor(
+    "the four running nodes on a new snapshot",
+    async () => {
+      const running = (await states()).slice(0, 4);
+      return running.every((b) => b?.snapshotId && b.snapshotId !== trusted.snapshotId) || undefined;
+    },
+    60_000,
+    100,
+  );
   startNode(4);
   const moved = await waitFor(
     "all five nodes ready on the five-member snapshot",

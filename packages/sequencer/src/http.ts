@@ -363,7 +363,7 @@ export function buildHttpApi(options: HttpApiOptions): FastifyInstance {
 
     scope.post("/v1/peer/new-view", async (request) => {
       const nv = decodeOr("BAD_NEW_VIEW", () => newViewFromJson(request.body));
-      await node.viewChange.onNewView(nv);
+      await node.viewChange.onNewViewFrom(sender(request), nv);
       return { term: node.term.toString() };
     });
 

@@ -395,6 +395,41 @@ export class ViewChange {
     });
   }
 
+  /**
+   * A new view from `peer`. A member that joined on a new operator set after the view that moved
+   * the log onto it cannot check later views whose base was locked by the set left (it never
+   * saw that set): when a view is refused, it first applies the peer's recorded set changes
+   * between its term and the view's (each justified on its own, as any view is), then the view.
+   */
+  async onNewViewFrom(peer: Member, nv: NewView): Promise<void> {
+    const node = this.#node;
+    try {
+      await this.onNewView(nv);
+      return;
+    } catch (error) {
+      if (!(error instanceof RefusedError) || nv.term <= node.term) throw error;
+      const changes = await this.#missedChanges(peer, nv.term).catch(() => []);
+      if (changes.length === 0) throw error;
+      for (const change of changes) await this.onNewView(change);
+      node.logger.info(
+        { peer: peer.operatorId, terms: changes.map((c) => c.term.toString()) },
+        "applied the operator-set changes this node missed, from a peer",
+      );
+    }
+    await this.onNewView(nv);
+  }
+
+  /** The peer's recorded set changes after this node's term and before `beforeTerm`, oldest first. */
+  async #missedChanges(peer: Member, beforeTerm: bigint): Promise<NewView[]> {
+    const node = this.#node;
+    const body = (await node.peers.request(peer, "GET", "/v1/network-changes")) as { changes?: unknown };
+    if (!Array.isArray(body?.changes)) return [];
+    return body.changes
+      .map((json) => newViewFromJson(json))
+      .filter((c) => c.term > node.term && c.term < beforeTerm)
+      .sort((a, b) => (a.term < b.term ? -1 : a.term > b.term ? 1 : 0));
+  }
+
   /** A round of a higher term arrived: get that term's new view from its sender. */
   needNewView(from: Member, term: bigint): void {
     if (term > this.#node.term) this.catchUpFrom(from);
@@ -407,7 +442,7 @@ export class ViewChange {
     this.#fetching = true;
     node.peers
       .request(peer, "GET", "/v1/peer/new-view")
-      .then((json) => this.onNewView(newViewFromJson(json)))
+      .then((json) => this.onNewViewFrom(peer, newViewFromJson(json)))
       .catch((error) =>
         node.logger.debug({ peer: peer.operatorId, err: briefly(error) }, "new view not fetched"),
       )
