@@ -387,6 +387,16 @@ export class ViewChange {
     }
     await node.withAllApps(async () => {
       if (nv.term <= node.term) return;
+      // A view made on the set being left can name this node the leader of the set it moves
+      // onto (members are ordered anew): it must hold the base before it leads, as a leader that
+      // made the view does (a member that joined on an empty disk holds nothing yet).
+      const leads = leaderOf(next?.network ?? node.network, nv.term).operatorId === node.self.operatorId;
+      if (leads) {
+        for (const [app, base] of Object.entries(nv.base)) {
+          if (base !== null && node.logOf(app).hashAt(Number(base.index)) !== base.chainHash)
+            await this.#fetchTo(app, base, nv.votes);
+        }
+      }
       this.#apply(
         nv,
         next === undefined ? "new view accepted" : "new view accepted, on a new operator set",

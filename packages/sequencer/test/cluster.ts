@@ -59,15 +59,21 @@ export interface Cluster {
 export async function makeCluster(
   n: number,
   base: SequencerConfigInput = {},
-  options: { spare?: number } = {},
+  options: {
+    spare?: number;
+    /** Spares' BLS keys are drawn until this accepts them (e.g. to decide where one sorts). */
+    acceptSpare?: (bls: BlsKeyPair, members: readonly MemberKeys[]) => boolean;
+  } = {},
 ): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), "avskit-sequencer-"));
   const unsorted: MemberKeys[] = [];
   const spare: MemberKeys[] = [];
   for (let i = 0; i < n + (options.spare ?? 0); i++) {
     const port = await freePort();
+    let bls = generateKeyPair();
+    while (i >= n && options.acceptSpare && !options.acceptSpare(bls, unsorted)) bls = generateKeyPair();
     (i < n ? unsorted : spare).push({
-      bls: generateKeyPair(),
+      bls,
       ecdsa: generatePrivateKey(),
       port,
       url: `http://127.0.0.1:${port}`,
