@@ -29,6 +29,9 @@ async function sumMetric(urls: readonly string[], names: readonly string[]): Pro
 it("a censoring leader is disputed and replaced, and the censored batches become final", async () => {
   s = await scenario({
     args: FAST_SUSPICION,
+    // Slow to call a leader silent (default 1 s): on a loaded machine a slow round would otherwise
+    // replace the censor before the censorship watch (1 s) and its dispute have run.
+    leaderTimeout: "4s",
     nodeArgs: (node, order) => (node === order[0] ? ["--fault", `censor:${order[1]!.operatorId}`] : []),
   });
   const { cluster, checker } = s;
