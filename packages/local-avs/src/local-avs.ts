@@ -290,6 +290,7 @@ class LocalAvsRun {
       port: this.#config.port,
       deploymentsDir: join(this.#devnetDir, "deployments"),
       anvilLogFile: anvilLog,
+      ...(this.#config.forkUrl === undefined ? {} : { forkUrl: this.#config.forkUrl }),
     });
     this.#chain = chain;
     this.#shutdown.add("anvil", () => chain.stop());
@@ -313,7 +314,7 @@ class LocalAvsRun {
       }),
     ]);
     out(
-      `${label("chain")}anvil ${chain.rpcUrl} (chain ${chain.chainId}, pid ${chain.anvilPid}), log ${displayPath(anvilLog)}`,
+      `${label("chain")}anvil ${chain.rpcUrl} (chain ${chain.chainId}${forkNote(this.#config.forkUrl)}, pid ${chain.anvilPid}), log ${displayPath(anvilLog)}`,
     );
     out(
       `${label("deployed")}TaskManager ${contracts.taskManager.proxy}, RegistryCoordinator ${contracts.registryCoordinator.proxy}`,
@@ -765,4 +766,9 @@ export function runLocalAvs(
   hooks: LocalAvsHooks = {},
 ): Promise<number> {
   return new LocalAvsRun(config, io, hooks).execute();
+}
+
+/** ", forking <host>": the host only, since an RPC URL's path or query often holds an API key. */
+function forkNote(forkUrl: string | undefined): string {
+  return forkUrl === undefined ? "" : `, forking ${new URL(forkUrl).host}`;
 }

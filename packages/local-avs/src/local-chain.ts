@@ -46,9 +46,11 @@ export interface StartLocalChainOptions {
   readonly anvilLogFile?: string;
   /** Progress of the deploy steps. */
   readonly log?: (line: string) => void;
+  /** A chain for anvil to fork (its latest block); a fresh chain without it. */
+  readonly forkUrl?: string;
 }
 
-/** Starts anvil on 127.0.0.1 in automine mode and deploys the AVS with the default two quorums. */
+/** Starts anvil on 127.0.0.1 (forking `forkUrl` if given) in automine mode and deploys the AVS with the default two quorums. */
 export async function startLocalChain(options: StartLocalChainOptions): Promise<LocalChain> {
   let anvilLog: WriteStream | undefined;
   if (options.anvilLogFile) anvilLog = createWriteStream(options.anvilLogFile, { flags: "a", mode: 0o600 });
@@ -56,6 +58,7 @@ export async function startLocalChain(options: StartLocalChainOptions): Promise<
     port: options.port,
     deploymentsDir: options.deploymentsDir,
     log: options.log,
+    ...(options.forkUrl === undefined ? {} : { forkUrl: options.forkUrl }),
     onAnvilLog: anvilLog ? (line) => anvilLog.write(`${line}\n`) : undefined,
   }).catch((error: unknown) => {
     anvilLog?.end();

@@ -65,6 +65,13 @@ export const localAvsOptionSpecs = {
       "a downtime-log replica whose current-epoch answer the dashboard shows instead of the devnet's own replicas'",
     schema: opt.url(),
   },
+  forkUrl: {
+    flag: "--fork-url",
+    value: "url",
+    description:
+      "JSON-RPC URL of a chain for anvil to fork (a testnet or mainnet RPC): the AVS is deployed and run on the fork, on 127.0.0.1; without it a fresh chain",
+    schema: opt.url(),
+  },
   blockTime: {
     flag: "--block-time",
     value: "seconds",

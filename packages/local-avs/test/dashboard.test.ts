@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stakeRegistryAbi } from "@avskit/bindings";
+import { type AnvilInstance, startAnvil } from "@avskit/devnet";
 import { waitFor } from "@avskit/integration";
 import { connectChain, type ReadClient } from "@avskit/runtime";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { createPublicClient, createTestClient, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type DashboardServer,
@@ -33,6 +35,7 @@ const KILLED = "operator-2";
 
 describe("the dashboard, in a real browser, against a running local AVS", () => {
   let dir: string;
+  let upstream: AnvilInstance;
   let browser: Browser;
   let page: Page;
   let ready: LocalAvsReady;
@@ -48,12 +51,17 @@ describe("the dashboard, in a real browser, against a running local AVS", () => 
     }
     mkdirSync(OUTPUT, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), "avskit-dashboard-test-"));
+    // The AVS runs on a fork (--fork-url), as against a testnet: the forked chain here is a
+    // plain anvil on 127.0.0.1 (nothing else is reachable), with a few blocks of its own history.
+    upstream = await startAnvil({ port: 0 });
+    await createTestClient({ mode: "anvil", transport: http(upstream.rpcUrl) }).mine({ blocks: 5 });
     const command = localAvsCommand().parse(
       [
         ["--port", "0"],
         ["--aggregator-port", "0"],
         ["--dashboard-port", "0"],
         ["--devnet-dir", dir],
+        ["--fork-url", upstream.rpcUrl],
         ["--task-interval", "2s"],
         ["--sync-interval", "4s"],
         ["--drift-interval", "3s"],
@@ -99,7 +107,19 @@ describe("the dashboard, in a real browser, against a running local AVS", () => 
     await browser?.close();
     stop.abort();
     await run;
+    await upstream?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs on the fork it was given: the upstream chain's blocks are its history", async () => {
+    const host = new URL(upstream.rpcUrl).host;
+    expect(out.some((line) => line.startsWith("chain") && line.includes(`forking ${host}`))).toBe(true);
+    const [mine, theirs] = await Promise.all([
+      client.getBlock({ blockNumber: 3n }),
+      createPublicClient({ transport: http(upstream.rpcUrl) }).getBlock({ blockNumber: 3n }),
+    ]);
+    expect(mine.hash).toBe(theirs.hash);
+    expect(ready.rpcUrl).not.toBe(upstream.rpcUrl);
   });
 
   it("prints the dashboard's URL at start", () => {

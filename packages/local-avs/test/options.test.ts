@@ -37,6 +37,15 @@ describe("options", () => {
     expect(config).toMatchObject({ dashboard: true, dashboardPort: 8091 });
   });
 
+  it("forks the chain at --fork-url (AVSKIT_LOCAL_FORK_URL), and refuses a URL that is not one", () => {
+    expect(configFrom([]).forkUrl).toBeUndefined();
+    expect(configFrom(["--fork-url", "http://127.0.0.1:8545"]).forkUrl).toBe("http://127.0.0.1:8545");
+    expect(configFrom([], { AVSKIT_LOCAL_FORK_URL: "https://rpc.example/v2/key" }).forkUrl).toBe(
+      "https://rpc.example/v2/key",
+    );
+    expect(() => configFrom(["--fork-url", "mainnet"])).toThrow(/--fork-url \(env AVSKIT_LOCAL_FORK_URL\)/);
+  });
+
   it("runs the sequencer by default; --no-sequencer or AVSKIT_LOCAL_SEQUENCER=false runs the task AVS alone", () => {
     expect(configFrom([]).sequencer).toBe(true);
     expect(configFrom(["--no-sequencer"]).sequencer).toBe(false);
