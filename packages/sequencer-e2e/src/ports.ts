@@ -31,15 +31,17 @@ const handedOut = new Set<number>();
 /**
  * A port free a moment ago for a node started later. Picked below the OS's range for outgoing
  * connections: a port from that range may be handed to some client as its local port before the
- * node binds it (the same reasoning as local-avs's freePort). Vitest runs test files side by side
- * in workers, each picking ports that stay unbound for a while (a node takes seconds to start):
- * each worker gets its own slice of the range, and a process never hands out one port twice.
+ * node binds it (the same reasoning as local-avs's freePort). Other processes pick ports that
+ * stay unbound for a while too (a node takes seconds to start): vitest's workers, and other
+ * packages' suites that turbo runs beside this one (downtime-log's starts clusters with this
+ * module, and its only worker has the same VITEST_POOL_ID as this suite's). So each process gets
+ * a slice of the range by its pid, and never hands out one port twice.
  */
 export async function freePort(): Promise<number> {
   const highest = ephemeralLow() - 1;
   const slices = 8;
   const width = Math.floor((highest + 1 - 20_000) / slices);
-  const slice = Number(process.env.VITEST_POOL_ID ?? process.pid) % slices;
+  const slice = process.pid % slices;
   const low = 20_000 + slice * width;
   for (let attempt = 0; attempt < 100; attempt++) {
     const candidate = randomInt(low, low + width);
