@@ -390,7 +390,9 @@ export class ViewChange {
       // A view made on the set being left can name this node the leader of the set it moves
       // onto (members are ordered anew): it must hold the base before it leads, as a leader that
       // made the view does (a member that joined on an empty disk holds nothing yet).
-      const leads = leaderOf(next?.network ?? node.network, nv.term).operatorId === node.self.operatorId;
+      const movesSet = joined || next !== undefined;
+      const leads =
+        movesSet && leaderOf(next?.network ?? node.network, nv.term).operatorId === node.self.operatorId;
       if (leads) {
         for (const [app, base] of Object.entries(nv.base)) {
           if (base !== null && node.logOf(app).hashAt(Number(base.index)) !== base.chainHash)
