@@ -134,6 +134,9 @@ describe("the dashboard, in a real browser, against a running local AVS", () => 
     const task = page.locator(`tr[data-task="${index}"]`);
     await task.and(page.locator('[data-status="responded"]')).waitFor({ timeout: 30_000 });
     expect(await task.locator('[data-field="status"]').textContent()).toContain("responded");
+    // The gas comes from the respond transaction's receipt, read after the response event: it
+    // may fill in a poll after the status turns.
+    await task.locator('[data-field="gas"]', { hasText: /^\d{1,3}(,\d{3})+$/ }).waitFor({ timeout: 10_000 });
     expect(await task.locator('[data-field="gas"]').textContent()).toMatch(/^\d{1,3}(,\d{3})+$/);
     expect(await task.locator('[data-field="latency"]').textContent()).toMatch(
       /^\d+\.\d\d s \/ \d+ blocks?$/,
