@@ -1,4 +1,3 @@
-import type { Network } from "@avskit/sequencer-protocol";
 import type { Hex } from "viem";
 import type { DowntimeDb, EventRow } from "./db.js";
 import { type EpochConfig, epochBounds } from "./epochs.js";
@@ -27,7 +26,7 @@ export interface EpochAnswer {
   readonly epoch: number;
   readonly epochStart: number;
   readonly epochEnd: number;
-  /** Every member, most downtime first (ties by operator id). */
+  /** Every operator the log knows as of the index (see DowntimeDb.operators), most downtime first (ties by id). */
   readonly operators: readonly { operator: Hex; downEvents: number; downtimeMs: number; downNow: boolean }[];
 }
 
@@ -75,7 +74,6 @@ export function operatorEpoch(
 
 export function epochSummary(
   db: DowntimeDb,
-  network: Network,
   epochs: EpochConfig,
   epoch: number,
   asOfIndex: number,
@@ -83,7 +81,8 @@ export function epochSummary(
   const { start, end } = epochBounds(epochs, epoch);
   const clock = db.logClock(asOfIndex);
   const all = db.events(asOfIndex);
-  const operators = network.members
+  const operators = db
+    .operators(asOfIndex)
     .map((m) => {
       const s = summarize(
         all.filter((e) => e.subject === m.operatorId),

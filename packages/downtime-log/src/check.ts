@@ -1,11 +1,13 @@
-import { memberById, type Network } from "@avskit/sequencer-protocol";
+import { type Member, memberById } from "@avskit/sequencer-protocol";
 import type { DowntimeDb, EventRow } from "./db.js";
 import { type EpochConfig, epochOf } from "./epochs.js";
+import type { NetworkSource } from "./networks.js";
 import type { RefusalReason } from "./refusals.js";
 import { checkSigners, parseEvent, statementDigest, verifyEventSignature } from "./statement.js";
 
 export interface CheckContext {
-  readonly network: Network;
+  /** Where the operator set an event names is found (a static file's, or the registries' at its block). */
+  readonly networks: NetworkSource;
   readonly db: DowntimeDb;
   readonly epochs: EpochConfig;
   /** How far observation times may be apart from the log's clock and this replica's clock. */
@@ -15,7 +17,7 @@ export interface CheckContext {
 }
 
 export type Decision =
-  | { readonly apply: true; readonly row: EventRow }
+  | { readonly apply: true; readonly row: EventRow; readonly operators: readonly Member[] }
   | { readonly apply: false; readonly reason: RefusalReason; readonly detail: string };
 
 const refuse = (reason: RefusalReason, detail: string): Decision => ({ apply: false, reason, detail });
@@ -23,11 +25,13 @@ const refuse = (reason: RefusalReason, detail: string): Decision => ({ apply: fa
 /**
  * What a replica does with batch `index` of the log. Cheap checks first, the one pairing last, so
  * a flood of junk costs parsing only. Every check but FUTURE_TIMESTAMP reads only the log so far,
- * the network and the configuration, so every replica decides every batch alike, whenever it
- * reads it. FUTURE_TIMESTAMP reads the local clock: an event only fails it when stake above the
- * threshold signed a time they had not reached, which the fault model excludes (README).
+ * the chain's history (the operator set at the event's reference block, see networks.ts) and the
+ * configuration, so every replica decides every batch alike, whenever it reads it.
+ * FUTURE_TIMESTAMP reads the local clock: an event only fails it when stake above the threshold
+ * signed a time they had not reached, which the fault model excludes (README). Throws only when
+ * the chain cannot be read; the batch is then decided on the next try.
  */
-export function decide(ctx: CheckContext, index: number, body: Uint8Array): Decision {
+export async function decide(ctx: CheckContext, index: number, body: Uint8Array): Promise<Decision> {
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
@@ -37,12 +41,9 @@ export function decide(ctx: CheckContext, index: number, body: Uint8Array): Deci
   const parsed = parseEvent(json);
   if (!parsed.ok) return refuse("MALFORMED", parsed.problem);
   const event = parsed.event;
-  const { network } = ctx;
-  if (event.snapshotId !== network.snapshotId)
-    return refuse(
-      "SNAPSHOT_MISMATCH",
-      `snapshot ${event.snapshotId}, this replica's is ${network.snapshotId}`,
-    );
+  const resolved = await ctx.networks.resolve(event);
+  if (!resolved.ok) return refuse(resolved.reason, resolved.detail);
+  const { network } = resolved;
   if (memberById(network, event.subject) === undefined)
     return refuse("NOT_A_MEMBER", `subject ${event.subject}`);
   const epoch = epochOf(ctx.epochs, event.observedAt);
@@ -69,5 +70,6 @@ export function decide(ctx: CheckContext, index: number, body: Uint8Array): Deci
   return {
     apply: true,
     row: { index, subject: event.subject, state: event.state, observedAt: event.observedAt, epoch, digest },
+    operators: network.members,
   };
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 import type { RefusalReason } from "./refusals.js";
 import type { Liveness } from "./statement.js";
 
@@ -44,7 +44,17 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_subject ON events (subject, idx);
 CREATE TABLE IF NOT EXISTS refusals (idx INTEGER PRIMARY KEY, reason TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS operators (
+  operator_id TEXT PRIMARY KEY, address TEXT NOT NULL, since_idx INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
+
+/** An operator the log knows: a member of the set of an event applied at `sinceIndex` (0: the static file's). */
+export interface OperatorRow {
+  readonly operatorId: Hex;
+  readonly address: Address;
+  readonly sinceIndex: number;
+}
 
 export class DowntimeDb {
   readonly #db: DatabaseSync;
@@ -107,13 +117,52 @@ export class DowntimeDb {
     }
   }
 
-  applyEvent(row: EventRow, chainHash: Hex): void {
+  /**
+   * Applies an event; `operators` (the members of the set its stake was counted in) become known
+   * to the log from this index on, so that answers as of an index list the same operators on
+   * every replica.
+   */
+  applyEvent(
+    row: EventRow,
+    chainHash: Hex,
+    operators: readonly { operatorId: Hex; address: Address }[] = [],
+  ): void {
     this.#transaction(() => {
       this.#advance(row.index, chainHash);
       this.#sql(
         "INSERT INTO events (idx, subject, state, observed_at, epoch, digest) VALUES (?, ?, ?, ?, ?, ?)",
       ).run(row.index, row.subject, row.state, row.observedAt, row.epoch, row.digest);
+      this.#know(operators, row.index);
     });
+  }
+
+  /** The members of a static network, known from index 0 (every replica has the same file). */
+  seedOperators(operators: readonly { operatorId: Hex; address: Address }[]): void {
+    this.#transaction(() => this.#know(operators, 0));
+  }
+
+  #know(operators: readonly { operatorId: Hex; address: Address }[], index: number): void {
+    const insert = this.#sql(
+      "INSERT INTO operators (operator_id, address, since_idx) VALUES (?, ?, ?) ON CONFLICT (operator_id) DO NOTHING",
+    );
+    for (const op of operators) insert.run(op.operatorId.toLowerCase(), op.address, index);
+  }
+
+  /** Operators known to the log as of index `upTo`, by id. */
+  operators(upTo: number): OperatorRow[] {
+    return (
+      this.#sql(
+        "SELECT operator_id, address, since_idx FROM operators WHERE since_idx <= ? ORDER BY operator_id",
+      ).all(upTo) as { operator_id: Hex; address: Address; since_idx: number }[]
+    ).map((r) => ({ operatorId: r.operator_id, address: r.address, sinceIndex: r.since_idx }));
+  }
+
+  /** The id of the operator registered with `address`, if the log knows it. */
+  operatorIdOf(address: Address): Hex | undefined {
+    const row = this.#sql("SELECT operator_id FROM operators WHERE lower(address) = lower(?)").get(address) as
+      | { operator_id: Hex }
+      | undefined;
+    return row?.operator_id;
   }
 
   refuse(row: RefusalRow, chainHash: Hex): void {

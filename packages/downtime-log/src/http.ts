@@ -1,17 +1,18 @@
 import { createHttpApp, type HttpLimits, type Logger } from "@avskit/runtime";
-import { type Member, memberById, type Network, type PeerVerifier } from "@avskit/sequencer-protocol";
+import type { Member, PeerVerifier } from "@avskit/sequencer-protocol";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Hex } from "viem";
 import { epochSummary, operatorEpoch } from "./answers.js";
 import type { DowntimeDb } from "./db.js";
 import { type EpochConfig, epochOf } from "./epochs.js";
+import type { NetworkSource } from "./networks.js";
 import type { Replicator } from "./replicator.js";
 import { type DowntimeReport, parseReport, type ReportReply } from "./report.js";
-import { CONFIRM_PATH, parseStatement, type Watcher } from "./watcher.js";
+import { CONFIRM_PATH, parseConfirmRequest, type Watcher } from "./watcher.js";
 
 export interface ApiDeps {
   readonly db: DowntimeDb;
-  readonly network: Network;
+  readonly networks: NetworkSource;
   readonly epochs: EpochConfig;
   readonly watcher: Watcher;
   readonly replicator: Replicator;
@@ -82,17 +83,22 @@ export function buildApi(d: ApiDeps): FastifyInstance {
         throw new ApiError(400, "INVALID_REQUEST", "an epoch is a whole number, or current");
       return Number(value);
     };
+    // An id is answered as is (one the log never named has no events); an address is looked up in
+    // the log, then in the current set (an operator's id is the hash of its key: the same everywhere).
     const operatorParam = (value: string): Hex => {
-      const byId = /^0x[0-9a-fA-F]{64}$/.test(value) ? memberById(d.network, value as Hex) : undefined;
-      const byAddress = d.network.members.find((m) => m.address.toLowerCase() === value.toLowerCase());
-      const member = byId ?? byAddress;
-      if (member === undefined)
+      if (/^0x[0-9a-fA-F]{64}$/.test(value)) return value.toLowerCase() as Hex;
+      const id = /^0x[0-9a-fA-F]{40}$/.test(value)
+        ? (d.db.operatorIdOf(value as Hex) ??
+          d.networks.current().members.find((m) => m.address.toLowerCase() === value.toLowerCase())
+            ?.operatorId)
+        : undefined;
+      if (id === undefined)
         throw new ApiError(
           404,
           "UNKNOWN_OPERATOR",
-          `${value} is neither the id nor the address of an operator`,
+          `${value} is neither an operator id (0x and 64 hex digits) nor the address of an operator`,
         );
-      return member.operatorId;
+      return id;
     };
     // Serialized here (not by fastify's schema-less stringify) so the bytes are exactly JSON.stringify's.
     const send = (reply: FastifyReply, body: unknown) =>
@@ -128,7 +134,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
     );
     scope.get<{ Params: { epoch: string } }>("/v1/epochs/:epoch", async (request, reply) => {
       const index = asOf(request);
-      return send(reply, epochSummary(d.db, d.network, d.epochs, epochParam(request.params.epoch), index));
+      return send(reply, epochSummary(d.db, d.epochs, epochParam(request.params.epoch), index));
     });
     // Open to anyone (a keeper assembling a report need not be an operator): it signs only what
     // this replica's own database holds.
@@ -143,6 +149,15 @@ export function buildApi(d: ApiDeps): FastifyInstance {
       return send(reply, d.signReport(report));
     });
     scope.post(CONFIRM_PATH, async (request, reply) => {
+      const confirm = parseConfirmRequest(request.body);
+      if (confirm === undefined)
+        throw new ApiError(
+          400,
+          "INVALID_REQUEST",
+          "the body is not a confirmation request {subject, state, observedAt, epoch, snapshotId, referenceBlock?}",
+        );
+      // The set it names is looked up first (bounded: see networks.ts), so that the sender's key is known.
+      await d.networks.resolve(confirm).catch(() => undefined);
       const check = d.verifier.verify(
         request.headers,
         request.method,
@@ -151,14 +166,7 @@ export function buildApi(d: ApiDeps): FastifyInstance {
       );
       if (!check.ok) throw new ApiError(401, check.code, `peer request refused: ${check.code}`);
       const from: Member = check.member;
-      const statement = parseStatement(request.body);
-      if (statement === undefined)
-        throw new ApiError(
-          400,
-          "INVALID_REQUEST",
-          "the body is not a statement {subject, state, observedAt, epoch}",
-        );
-      return send(reply, await d.watcher.handleConfirm(from, statement));
+      return send(reply, await d.watcher.handleConfirm(from, confirm));
     });
   });
   return app;

@@ -3,6 +3,15 @@ export { type CheckContext, type Decision, decide } from "./check.js";
 export { DowntimeDb, type EventRow, type Position, type RefusalRow } from "./db.js";
 export { DEFAULT_EPOCHS, type EpochConfig, epochBounds, epochOf } from "./epochs.js";
 export { DowntimeMetrics } from "./metrics.js";
+export {
+  type NetworkSource,
+  type RegistrySourceOptions,
+  type Resolution,
+  referenceBlockOf,
+  registrySource,
+  type SnapshotRef,
+  staticSource,
+} from "./networks.js";
 export { downtimeOptions, ENV_PREFIX } from "./options.js";
 export { probe, SuspicionTracker } from "./probe.js";
 export { type QueryIo, queryMain } from "./query.js";
@@ -30,4 +39,4 @@ export {
   verifyEventSignature,
   verifyStatementShare,
 } from "./statement.js";
-export { CONFIRM_PATH, type ConfirmReply, parseStatement } from "./watcher.js";
+export { CONFIRM_PATH, type ConfirmReply, type ConfirmRequest, parseConfirmRequest } from "./watcher.js";

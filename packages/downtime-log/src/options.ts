@@ -5,6 +5,7 @@ import {
   type OptionSpecs,
   opt,
   positiveDuration,
+  registryNetworkOptions,
 } from "@avskit/runtime";
 import type { Hex } from "viem";
 import { z } from "zod";
@@ -50,9 +51,33 @@ export const downtimeOptions = {
     flag: "--network-file",
     value: "file",
     description:
-      "static network file of the sequencer (members with address, stake, node URL, BLS keys and proof of possession): whom to watch and whose stake counts",
+      "static network file (members with address, stake, node URL, BLS keys and proof of possession): whom to watch and whose stake counts; without it they are read from the registries (--rpc-url)",
     schema: opt.string(),
-    required: true,
+  },
+  ...registryNetworkOptions(),
+  maxReferenceAge: duration(
+    "--max-reference-age",
+    "registries: an event's reference block may be mined at most this long before its observation (every replica must use the same)",
+    "1h",
+  ),
+  networkRefresh: duration(
+    "--network-refresh",
+    "registries: how often the newest reference block is read (whom to watch, whose stake counts in new statements)",
+    "10s",
+  ),
+  sequencerNetworkFile: {
+    flag: "--sequencer-network-file",
+    value: "file",
+    description:
+      "the sequencer's static network file, against which the SDK checks the log's finality certificates (default: --network-file)",
+    schema: opt.string(),
+  },
+  sequencerReferenceBlock: {
+    flag: "--sequencer-reference-block",
+    value: "n",
+    description:
+      "for a sequencer on the registries: the block its first operator set was read at (the SDK follows the set changes voted since)",
+    schema: opt.int(0, 2 ** 32 - 1),
   },
   threshold: {
     flag: "--threshold",

@@ -6,8 +6,11 @@
 export const REFUSALS = {
   NOT_JSON: "the batch is not UTF-8 JSON",
   MALFORMED: "the JSON is not a downtime event",
-  SNAPSHOT_MISMATCH:
-    "the event counts stake in another network snapshot (reference block) than this replica's",
+  SNAPSHOT_MISMATCH: "the event counts stake in another network than this replica's",
+  REFERENCE_BLOCK_NOT_ROUNDED: "the reference block is not a multiple of --network-epoch-blocks",
+  REFERENCE_BLOCK_TOO_NEW: "the reference block was not mined by the observation time",
+  REFERENCE_BLOCK_TOO_OLD:
+    "the reference block was mined more than --max-reference-age before the observation",
   NOT_A_MEMBER: "the subject is not an operator of the network",
   WRONG_EPOCH: "the epoch is not the one the observation time falls in",
   UNKNOWN_NON_SIGNER: "a non-signer is not a member",
@@ -27,6 +30,9 @@ export type RefusalReason = keyof typeof REFUSALS;
 /** Why a confirmer declined to sign, as data (the asker logs and counts them). */
 export const DECLINES = {
   NOT_A_MEMBER: "the subject is not an operator of the network",
+  BAD_SNAPSHOT: "the statement's network is not one I count stake in (see the message)",
+  NOT_MY_NETWORK: "I am not an operator of the statement's network",
+  CHAIN_UNREADABLE: "I cannot read the registries right now",
   SUBJECT_IS_ME: "an operator does not confirm statements about itself",
   WRONG_EPOCH: "the epoch is not the one the observation time falls in",
   CLOCK_SKEW: "the observation time is too far from my clock",

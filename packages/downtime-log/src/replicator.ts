@@ -69,9 +69,9 @@ export class Replicator {
           signal,
         })) {
           const index = Number(batch.index);
-          const decision = decide(this.#d.check, index, batch.body);
+          const decision = await decide(this.#d.check, index, batch.body);
           if (decision.apply) {
-            db.applyEvent(decision.row, batch.chainHash);
+            db.applyEvent(decision.row, batch.chainHash, decision.operators);
             metrics.eventsApplied.inc({ state: decision.row.state });
             logger.info(
               {

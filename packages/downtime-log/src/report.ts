@@ -1,5 +1,5 @@
 import { signDigest } from "@avskit/bls";
-import { g1ToJson, type Network } from "@avskit/sequencer-protocol";
+import { g1ToJson } from "@avskit/sequencer-protocol";
 import { type Address, encodeAbiParameters, type Hex, keccak256, toBytes } from "viem";
 import { z } from "zod";
 import { operatorEpoch } from "./answers.js";
@@ -87,10 +87,10 @@ export type ReportReply =
  * be whole seconds for the numbers to name the same window.
  */
 export function answerReport(
-  deps: { db: DowntimeDb; network: Network; epochs: EpochConfig; secretKey: bigint; self: Hex },
+  deps: { db: DowntimeDb; epochs: EpochConfig; secretKey: bigint; self: Hex },
   report: DowntimeReport,
 ): ReportReply {
-  const { db, network, epochs } = deps;
+  const { db, epochs } = deps;
   if (epochs.lengthMs % 1000 !== 0 || epochs.originMs % 1000 !== 0)
     return {
       signed: false,
@@ -100,10 +100,14 @@ export function answerReport(
   const applied = db.position().index;
   if (report.asOfIndex > applied)
     return { signed: false, reason: "NOT_YET", message: `this replica has applied the log up to ${applied}` };
-  const member = network.members.find((m) => m.address.toLowerCase() === report.operator.toLowerCase());
-  if (member === undefined)
-    return { signed: false, reason: "NOT_A_MEMBER", message: `${report.operator} is not an operator` };
-  const mine = operatorEpoch(db, epochs, member.operatorId, report.epoch, report.asOfIndex);
+  const operatorId = db.operatorIdOf(report.operator);
+  if (operatorId === undefined)
+    return {
+      signed: false,
+      reason: "NOT_A_MEMBER",
+      message: `${report.operator} is not an operator the log knows`,
+    };
+  const mine = operatorEpoch(db, epochs, operatorId, report.epoch, report.asOfIndex);
   if (mine.downtimeMs !== report.downtimeMs)
     return {
       signed: false,

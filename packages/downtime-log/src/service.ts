@@ -1,6 +1,8 @@
+import type { CodeReader } from "@avskit/bindings";
 import { keyPairFromSecretKey, operatorIdFromPublicKey } from "@avskit/bls";
 import {
   ConfigError,
+  connectChain,
   defineService,
   envNameFor,
   type HealthReport,
@@ -15,18 +17,21 @@ import {
 } from "@avskit/runtime";
 import { SequencerClient } from "@avskit/sequencer-client";
 import {
+  type ChainNetworkLoader,
   type Member,
   memberById,
   type Network,
+  openRegistryNetworks,
   PeerSigner,
   PeerVerifier,
   parseStaticNetwork,
 } from "@avskit/sequencer-protocol";
-import type { Hex } from "viem";
+import type { Hex, PublicClient } from "viem";
 import { DowntimeDb } from "./db.js";
 import type { EpochConfig } from "./epochs.js";
 import { buildApi } from "./http.js";
 import { DowntimeMetrics } from "./metrics.js";
+import { type NetworkSource, registrySource, staticSource } from "./networks.js";
 import { downtimeOptions, ENV_PREFIX } from "./options.js";
 import { Replicator } from "./replicator.js";
 import { answerReport } from "./report.js";
@@ -47,10 +52,52 @@ export interface DowntimeHandle extends ServiceHandle {
 const flagError = (flag: string, message: string) =>
   new ConfigError(flag, envNameFor(flag, ENV_PREFIX), message);
 
-function loadNetwork(config: DowntimeConfig): Promise<Network> {
-  return readOptionFile(config.networkFile, "--network-file", ENV_PREFIX, (text) =>
+const readNetworkFile = (config: DowntimeConfig, file: string, flag: string): Promise<Network> =>
+  readOptionFile(file, flag, ENV_PREFIX, (text) =>
     parseStaticNetwork(text, { thresholdPercent: config.threshold }),
   );
+
+interface Sources {
+  readonly networks: NetworkSource;
+  /** The sequencer's network the SDK checks certificates against, and how it loads later chain sets. */
+  readonly sequencer: { network: Network; loadChain?: ChainNetworkLoader };
+}
+
+async function sourcesOf(config: DowntimeConfig): Promise<Sources> {
+  const sequencerFile = config.sequencerNetworkFile ?? config.networkFile;
+  const sequencerFlag =
+    config.sequencerNetworkFile !== undefined ? "--sequencer-network-file" : "--network-file";
+  if (config.networkFile !== undefined) {
+    const network = await readNetworkFile(config, config.networkFile, "--network-file");
+    const sequencer =
+      sequencerFile === config.networkFile
+        ? network
+        : await readNetworkFile(config, sequencerFile!, sequencerFlag);
+    return { networks: staticSource(network), sequencer: { network: sequencer } };
+  }
+  if (config.rpcUrl === undefined)
+    throw flagError(
+      "--network-file",
+      "give a static network file, or --rpc-url to read the operators from the registries",
+    );
+  const reader = await connectChain({ rpcUrl: config.rpcUrl });
+  const client = reader as unknown as PublicClient & CodeReader;
+  const registries = await openRegistryNetworks(client, config);
+  const networks = await registrySource({ client, registries, maxReferenceAgeMs: config.maxReferenceAge });
+  if (sequencerFile !== undefined)
+    return { networks, sequencer: { network: await readNetworkFile(config, sequencerFile, sequencerFlag) } };
+  if (config.sequencerReferenceBlock === undefined)
+    throw flagError(
+      "--sequencer-network-file",
+      "with the operators read from the registries, name the sequencer's network: its static file, or --sequencer-reference-block for a sequencer on the registries",
+    );
+  return {
+    networks,
+    sequencer: {
+      network: await registries.load(config.sequencerReferenceBlock),
+      loadChain: registries.loadChain,
+    },
+  };
 }
 
 function peersOf(config: DowntimeConfig, network: Network, self: Member): Map<Hex, string> {
@@ -66,9 +113,10 @@ function peersOf(config: DowntimeConfig, network: Network, self: Member): Map<He
 }
 
 const HELP_AFTER = `
-Each operator runs one beside its sequencer node, with its own BLS and ECDSA keys (the ones in
-the network file), the same --network-file, --threshold and epochs as every other replica, and
---peers naming the others' downtime-log services.
+Each operator runs one beside its sequencer node, with its own BLS and ECDSA keys (the ones it
+registered), the same operator set (--network-file, or --rpc-url with the same registries, quorum,
+--network-epoch-blocks and --max-reference-age), --threshold and epochs as every other replica,
+and --peers naming the others' downtime-log services.
 
 Answers (also: avskit-downtime-query --help):
   GET /v1/operators/<operatorId|address>/epochs/<n|current>[?at=<index>]
@@ -92,7 +140,8 @@ export const downtimeService = defineService({
   stopTimeoutMs: 10_000,
   async start(config, { logger, registry }): Promise<DowntimeHandle> {
     const http = httpLimitsOf(config, ENV_PREFIX);
-    const network = await loadNetwork(config);
+    const { networks, sequencer } = await sourcesOf(config);
+    const network = networks.current();
     const secretKey = await loadConfiguredBlsSecret(config, ENV_PREFIX);
     const ecdsa = await loadConfiguredEcdsaKey(config, ENV_PREFIX);
     const operatorId = operatorIdFromPublicKey(
@@ -102,7 +151,9 @@ export const downtimeService = defineService({
     if (self === undefined)
       throw flagError(
         "--bls-private-key",
-        `the BLS key (operator ${operatorId}) is not a member of the network`,
+        `the BLS key (operator ${operatorId}) is not a member of the network${
+          network.snapshot.kind === "chain" ? ` at block ${network.snapshot.referenceBlock}` : ""
+        }`,
       );
     if (self.address !== ecdsa.address)
       throw flagError(
@@ -114,11 +165,7 @@ export const downtimeService = defineService({
 
     const db = DowntimeDb.open(config.dataDir);
     // A database holds one network's events under one epoch rule; mixing them would corrupt answers.
-    const identity = JSON.stringify({
-      snapshotId: network.snapshotId,
-      threshold: config.threshold,
-      ...epochs,
-    });
+    const identity = JSON.stringify({ ...networks.identity, threshold: config.threshold, ...epochs });
     const stored = db.getMeta("identity");
     if (stored !== undefined && stored !== identity) {
       db.close();
@@ -128,13 +175,15 @@ export const downtimeService = defineService({
       );
     }
     db.setMeta("identity", identity);
+    if (networks.kind === "static") db.seedOperators(network.members);
 
     const metrics = new DowntimeMetrics(registry);
     const clientLogger = {
       warn: (fields: Record<string, unknown>, message: string) => logger.warn(fields, `sdk: ${message}`),
     };
     const client = new SequencerClient(DOWNTIME_APP, {
-      network,
+      network: sequencer.network,
+      ...(sequencer.loadChain !== undefined ? { loadChainNetwork: sequencer.loadChain } : {}),
       ...(config.sequencerUrls !== undefined ? { nodes: config.sequencerUrls } : {}),
       logger: clientLogger,
       failoverTimeoutMs: 10_000,
@@ -152,14 +201,14 @@ export const downtimeService = defineService({
     const replicator = new Replicator({
       client,
       db,
-      check: { network, db, epochs, maxSkewMs: config.maxClockSkew, now: Date.now },
+      check: { networks, db, epochs, maxSkewMs: config.maxClockSkew, now: Date.now },
       metrics,
       logger,
       lagIntervalMs: config.lagInterval,
     });
     const watcher = new Watcher({
-      network,
-      self,
+      networks,
+      self: operatorId,
       secretKey,
       peerSigner: new PeerSigner(ecdsa.key, network, operatorId),
       peers,
@@ -171,14 +220,14 @@ export const downtimeService = defineService({
     });
     const app = buildApi({
       db,
-      network,
+      networks,
       epochs,
       watcher,
       replicator,
-      verifier: new PeerVerifier(network, operatorId),
+      verifier: new PeerVerifier((snapshotId) => networks.known(snapshotId), operatorId),
       logger,
       http,
-      signReport: (report) => answerReport({ db, network, epochs, secretKey, self: operatorId }, report),
+      signReport: (report) => answerReport({ db, epochs, secretKey, self: operatorId }, report),
     });
     let api: RunningServer;
     try {
@@ -190,10 +239,24 @@ export const downtimeService = defineService({
     }
     replicator.start();
     watcher.start();
+    const refresh =
+      networks.kind === "registries"
+        ? setInterval(() => {
+            networks
+              .refresh()
+              .catch((error: unknown) =>
+                logger.warn(
+                  { err: error },
+                  "reading the registries' newest operator set failed; trying again",
+                ),
+              );
+          }, config.networkRefresh)
+        : undefined;
 
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
+        clearInterval(refresh);
         await watcher.stop();
         await api.close();
         await replicator.stop();
@@ -216,7 +279,10 @@ export const downtimeService = defineService({
         app: DOWNTIME_APP,
         members: network.members.length,
         peers: peers.size,
+        operators: networks.kind === "static" ? "network file" : "registries",
         snapshotId: network.snapshotId,
+        ...(network.snapshot.kind === "chain" ? { referenceBlock: network.snapshot.referenceBlock } : {}),
+        sequencerSnapshotId: sequencer.network.snapshotId,
         threshold: config.threshold,
         epochLengthMs: epochs.lengthMs,
         epochOriginMs: epochs.originMs,

@@ -28,8 +28,10 @@ export interface Statement {
 /** A confirmed statement as it travels through the sequencer (one batch body, JSON). */
 export interface DowntimeEvent extends Statement {
   readonly type: typeof EVENT_TYPE;
-  /** The network (stake snapshot, i.e. reference block) the signers' stake is counted in. */
+  /** The network (stake snapshot) the signers' stake is counted in. */
   readonly snapshotId: Hex;
+  /** On a network read from the registries: the block whose stakes count (its snapshot is `snapshotId`). */
+  readonly referenceBlock?: number | undefined;
   /** Members that did not sign, strictly ascending. */
   readonly nonSigners: readonly Hex[];
   readonly signature: G1Json;
@@ -117,6 +119,7 @@ export function buildEvent(
     observedAt: statement.observedAt,
     epoch: statement.epoch,
     snapshotId: network.snapshotId,
+    ...(network.snapshot.kind === "chain" ? { referenceBlock: network.snapshot.referenceBlock } : {}),
     nonSigners: network.members.filter((m) => !signers.has(m.operatorId)).map((m) => m.operatorId),
     signature: g1ToJson(aggregateG1(signed)),
   };
@@ -135,6 +138,7 @@ const eventSchema = z.strictObject({
   observedAt: z.number().int().min(0).max(UINT64_MAX),
   epoch: z.number().int().min(0).max(UINT64_MAX),
   snapshotId: bytes32,
+  referenceBlock: z.number().int().min(0).max(0xffff_ffff).optional(),
   nonSigners: z.array(bytes32).max(10_000),
   signature: z.strictObject({ X: uintString, Y: uintString }),
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyPair, verifySignature } from "@avskit/bls";
-import { g1FromJson } from "@avskit/sequencer-protocol";
+import { g1FromJson, type Network } from "@avskit/sequencer-protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   answerReport,
@@ -18,6 +18,7 @@ import {
   reportDigest,
   type Statement,
   signStatement,
+  staticSource,
   verifyStatementShare,
 } from "../src/index.js";
 import { signedEvent, testNetwork } from "./support.js";
@@ -30,18 +31,25 @@ afterEach(() => {
 });
 
 /** A replica's checks over a fresh database, its clock fixed at `now`. */
-function replica(network: CheckContext["network"], now = T0 + 60_000) {
+function replica(network: Network, now = T0 + 60_000) {
   const dir = mkdtempSync(join(tmpdir(), "downtime-check-"));
   dirs.push(dir);
   const db = DowntimeDb.open(dir);
-  const ctx: CheckContext = { network, db, epochs, maxSkewMs: 30_000, now: () => now };
+  db.seedOperators(network.members);
+  const ctx: CheckContext = {
+    networks: staticSource(network),
+    db,
+    epochs,
+    maxSkewMs: 30_000,
+    now: () => now,
+  };
   let index = 0;
-  const feed = (body: string | Uint8Array) => {
+  const feed = async (body: string | Uint8Array) => {
     index++;
     const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
-    const decision = decide(ctx, index, bytes);
+    const decision = await decide(ctx, index, bytes);
     const hash = `0x${index.toString(16).padStart(64, "0")}` as const;
-    if (decision.apply) db.applyEvent(decision.row, hash);
+    if (decision.apply) db.applyEvent(decision.row, hash, decision.operators);
     else db.refuse({ index, reason: decision.reason, detail: decision.detail }, hash);
     return decision.apply ? "APPLIED" : decision.reason;
   };
@@ -60,46 +68,52 @@ describe("a replica's checks", () => {
   const [a, b, c, d] = members;
   const json = (event: DowntimeEvent) => JSON.stringify(event);
 
-  it("applies a change signed by stake over the threshold, and refuses each forgery with its reason", () => {
+  it("applies a change signed by stake over the threshold, and refuses each forgery with its reason", async () => {
     const { feed, db } = replica(network);
     const down = statement(d!.operatorId, "down", T0);
-    expect(feed(json(signedEvent(network, down, [a!.bls, b!.bls, c!.bls])))).toBe("APPLIED");
+    expect(await feed(json(signedEvent(network, down, [a!.bls, b!.bls, c!.bls])))).toBe("APPLIED");
     // The same statement again, however it is delivered.
-    expect(feed(json(signedEvent(network, down, [a!.bls, b!.bls, c!.bls])))).toBe("ALREADY_APPLIED");
+    expect(await feed(json(signedEvent(network, down, [a!.bls, b!.bls, c!.bls])))).toBe("ALREADY_APPLIED");
     expect(
-      feed(json(signedEvent(network, statement(d!.operatorId, "down", T0 + 1), [a!.bls, b!.bls, c!.bls]))),
+      await feed(
+        json(signedEvent(network, statement(d!.operatorId, "down", T0 + 1), [a!.bls, b!.bls, c!.bls])),
+      ),
     ).toBe("NOT_A_CHANGE");
     // Older than the subject's last event: an old event delivered again late.
     expect(
-      feed(json(signedEvent(network, statement(d!.operatorId, "up", T0 - 5), [a!.bls, b!.bls, c!.bls]))),
+      await feed(
+        json(signedEvent(network, statement(d!.operatorId, "up", T0 - 5), [a!.bls, b!.bls, c!.bls])),
+      ),
     ).toBe("NOT_AFTER_PREVIOUS");
     // Another subject, observed long before the log's newest event.
     expect(
-      feed(
+      await feed(
         json(signedEvent(network, statement(c!.operatorId, "down", T0 - 60_000), [a!.bls, b!.bls, d!.bls])),
       ),
     ).toBe("STALE_TIMESTAMP");
     expect(
-      feed(
+      await feed(
         json(
           signedEvent(network, statement(c!.operatorId, "down", T0 + 3_600_000), [a!.bls, b!.bls, d!.bls]),
         ),
       ),
     ).toBe("FUTURE_TIMESTAMP");
     // Two of four: below 67 % of the stake, however valid the two signatures are.
-    expect(feed(json(signedEvent(network, statement(c!.operatorId, "down", T0 + 2), [a!.bls, b!.bls])))).toBe(
-      "BELOW_THRESHOLD",
-    );
+    expect(
+      await feed(json(signedEvent(network, statement(c!.operatorId, "down", T0 + 2), [a!.bls, b!.bls]))),
+    ).toBe("BELOW_THRESHOLD");
     // Three outsiders' keys, claiming to be the members: the aggregate does not verify.
     const outsiders = [generateKeyPair(), generateKeyPair(), generateKeyPair()];
     expect(
-      feed(json(signedEvent(network, statement(c!.operatorId, "down", T0 + 3), outsiders, [c!.operatorId]))),
+      await feed(
+        json(signedEvent(network, statement(c!.operatorId, "down", T0 + 3), outsiders, [c!.operatorId])),
+      ),
     ).toBe("BAD_SIGNATURE");
     const wrongEpoch = { ...statement(c!.operatorId, "down", T0 + 4), epoch: epochOf(epochs, T0) + 1 };
-    expect(feed(json(signedEvent(network, wrongEpoch, [a!.bls, b!.bls, d!.bls])))).toBe("WRONG_EPOCH");
+    expect(await feed(json(signedEvent(network, wrongEpoch, [a!.bls, b!.bls, d!.bls])))).toBe("WRONG_EPOCH");
     const stranger = generateKeyPair();
     expect(
-      feed(
+      await feed(
         json(
           signedEvent(network, statement(`0x${"ab".repeat(32)}`, "down", T0 + 5), [
             a!.bls,
@@ -110,12 +124,12 @@ describe("a replica's checks", () => {
         ),
       ),
     ).toBe("NOT_A_MEMBER");
-    expect(feed("not json {")).toBe("NOT_JSON");
-    expect(feed(new Uint8Array([0xff, 0xfe, 0x00]))).toBe("NOT_JSON");
-    expect(feed(JSON.stringify({ hello: "world" }))).toBe("MALFORMED");
+    expect(await feed("not json {")).toBe("NOT_JSON");
+    expect(await feed(new Uint8Array([0xff, 0xfe, 0x00]))).toBe("NOT_JSON");
+    expect(await feed(JSON.stringify({ hello: "world" }))).toBe("MALFORMED");
     const otherNetwork = testNetwork([1n, 1n, 1n, 1n]).network;
     expect(
-      feed(
+      await feed(
         json({
           ...signedEvent(network, statement(c!.operatorId, "down", T0 + 6), [a!.bls, b!.bls, d!.bls]),
           snapshotId: otherNetwork.snapshotId,
@@ -123,7 +137,7 @@ describe("a replica's checks", () => {
       ),
     ).toBe("SNAPSHOT_MISMATCH");
     expect(
-      feed(
+      await feed(
         json(
           signedEvent(
             network,
@@ -136,7 +150,9 @@ describe("a replica's checks", () => {
     ).toBe("UNSORTED_NON_SIGNERS");
     // After all that, the real recovery still applies.
     expect(
-      feed(json(signedEvent(network, statement(d!.operatorId, "up", T0 + 10_000), [a!.bls, b!.bls, c!.bls]))),
+      await feed(
+        json(signedEvent(network, statement(d!.operatorId, "up", T0 + 10_000), [a!.bls, b!.bls, c!.bls])),
+      ),
     ).toBe("APPLIED");
     expect(db.counts()).toEqual({ applied: 2, refused: 14 });
     const answer = operatorEpoch(db, epochs, d!.operatorId, epochOf(epochs, T0), db.position().index);
@@ -144,13 +160,13 @@ describe("a replica's checks", () => {
     expect(answer.events.map((e) => e.state)).toEqual(["down", "up"]);
   });
 
-  it("counts stake, never heads: three small operators cannot outvote one large one", () => {
+  it("counts stake, never heads: three small operators cannot outvote one large one", async () => {
     const { network: weighted, members: ms } = testNetwork([1n, 1n, 1n, 5n]);
     const [s1, s2, s3, big] = ms;
     const { feed } = replica(weighted);
     // 3 of 4 operators, 3 of 8 stake.
     expect(
-      feed(
+      await feed(
         JSON.stringify(
           signedEvent(weighted, statement(big!.operatorId, "down", T0), [s1!.bls, s2!.bls, s3!.bls]),
         ),
@@ -168,10 +184,10 @@ describe("a replica's checks", () => {
     const event = buildEvent(weighted, st, small);
     expect(event).toBeDefined();
     expect(verifyStatementShare(weighted, st, big!.operatorId, small.get(big!.operatorId)!)).toBe(true);
-    expect(feed(JSON.stringify(event))).toBe("APPLIED");
+    expect(await feed(JSON.stringify(event))).toBe("APPLIED");
   });
 
-  it("answers an epoch identically from identical rows, most downtime first, with an open outage counted to the log's clock", () => {
+  it("answers an epoch identically from identical rows, most downtime first, with an open outage counted to the log's clock", async () => {
     const one = replica(network);
     const two = replica(network);
     const events = [
@@ -180,13 +196,13 @@ describe("a replica's checks", () => {
       signedEvent(network, statement(d!.operatorId, "up", T0 + 5_000), [a!.bls, b!.bls, c!.bls]),
     ];
     for (const e of events) {
-      one.feed(JSON.stringify(e));
-      two.feed(JSON.stringify(e));
+      await one.feed(JSON.stringify(e));
+      await two.feed(JSON.stringify(e));
     }
     const epoch = epochOf(epochs, T0);
-    const first = JSON.stringify(epochSummary(one.db, network, epochs, epoch, 3));
-    expect(first).toBe(JSON.stringify(epochSummary(two.db, network, epochs, epoch, 3)));
-    const summary = epochSummary(one.db, network, epochs, epoch, 3);
+    const first = JSON.stringify(epochSummary(one.db, epochs, epoch, 3));
+    expect(first).toBe(JSON.stringify(epochSummary(two.db, epochs, epoch, 3)));
+    const summary = epochSummary(one.db, epochs, epoch, 3);
     // d: down T0 → T0 + 5 s; c: down since T0 + 1 s, still down at the log's clock (T0 + 5 s).
     expect(summary.operators[0]).toMatchObject({
       operator: d!.operatorId,
@@ -204,17 +220,17 @@ describe("a replica's checks", () => {
     expect(one.db.digest(2)).not.toBe(one.db.digest(3));
   });
 
-  it("signs an on-chain report only for the downtime its own rows give, as of an index it has", () => {
+  it("signs an on-chain report only for the downtime its own rows give, as of an index it has", async () => {
     const { db, feed } = replica(network);
-    feed(
+    await feed(
       JSON.stringify(signedEvent(network, statement(d!.operatorId, "down", T0), [a!.bls, b!.bls, c!.bls])),
     );
-    feed(
+    await feed(
       JSON.stringify(
         signedEvent(network, statement(d!.operatorId, "up", T0 + 7_000), [a!.bls, b!.bls, c!.bls]),
       ),
     );
-    const deps = { db, network, epochs, secretKey: a!.bls.secretKey, self: a!.operatorId };
+    const deps = { db, epochs, secretKey: a!.bls.secretKey, self: a!.operatorId };
     const report = {
       chainId: 31337,
       ejector: "0x00000000000000000000000000000000000000e1" as const,

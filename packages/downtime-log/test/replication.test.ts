@@ -74,7 +74,7 @@ describe("the downtime log on four operators", () => {
     const liar = cluster.node(0);
     // It asks replica 1 to confirm that (healthy) node 2 is down: replica 1 probes node 2 itself and declines.
     const signer = new PeerSigner(liar.ecdsaKey, network, liar.operatorId);
-    const body = JSON.stringify(statement(2, "down"));
+    const body = JSON.stringify({ ...statement(2, "down"), snapshotId: network.snapshotId });
     const reply = await postJson(`${replicas.url(1)}${CONFIRM_PATH}`, body, {
       ...signer.headers(cluster.node(1).operatorId, "POST", CONFIRM_PATH, body),
     });

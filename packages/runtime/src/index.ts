@@ -103,6 +103,7 @@ export {
   pollIntervalOption,
   positiveDuration,
   readOptionFile,
+  registryNetworkOptions,
   rpcUrlOption,
   signerOptionNames,
   taskManagerLocationOptions,

@@ -87,6 +87,56 @@ export const taskManagerLocationOptions = () =>
   }) as const satisfies OptionSpecs;
 
 /**
+ * Where an operator set is read from the registries: `--rpc-url` (optional: without it the
+ * service reads a static file instead), the RegistryCoordinator and OperatorStateRetriever (from
+ * the deployments file unless given), the quorum, and the window reference blocks are rounded to.
+ */
+export const registryNetworkOptions = () =>
+  ({
+    rpcUrl: {
+      flag: "--rpc-url",
+      value: "url",
+      description:
+        "JSON-RPC endpoint of the chain whose registries give the network (when no --network-file)",
+      schema: opt.url(),
+    },
+    deploymentsDir: {
+      flag: "--deployments-dir",
+      value: "dir",
+      description:
+        "folder of deployments/<chainId>.json, where the RegistryCoordinator and OperatorStateRetriever are read from (default: $AVSKIT_DEPLOYMENTS_DIR or ./deployments)",
+      schema: opt.string(),
+    },
+    registryCoordinator: {
+      flag: "--registry-coordinator",
+      value: "address",
+      description: "RegistryCoordinator (proxy) address; overrides the deployments file",
+      schema: opt.address(),
+    },
+    operatorStateRetriever: {
+      flag: "--operator-state-retriever",
+      value: "address",
+      description: "OperatorStateRetriever address; overrides the deployments file",
+      schema: opt.address(),
+    },
+    quorum: {
+      flag: "--quorum",
+      value: "n",
+      description: "the quorum whose operators and stakes make the network",
+      schema: opt.int(0, 191),
+      default: "0",
+    },
+    networkEpochBlocks: {
+      flag: "--network-epoch-blocks",
+      value: "n",
+      description:
+        "chain network: reference blocks are multiples of this, so nodes that read the registries within one window name the same snapshot",
+      schema: opt.int(1, 1_000_000),
+      default: "20",
+    },
+  }) as const satisfies OptionSpecs;
+
+/**
  * The four ECDSA signer options (private key, or keystore with its password or password file).
  * Only the help lines naming the account differ between services.
  */

@@ -1,4 +1,9 @@
-import { operatorStateRetrieverAbi, registryCoordinatorAbi } from "@avskit/bindings";
+import {
+  type CodeReader,
+  operatorStateRetrieverAbi,
+  registryCoordinatorAbi,
+  resolveContracts,
+} from "@avskit/bindings";
 import { g1FromSolidity, g2FromSolidity } from "@avskit/bls";
 import type { Address, PublicClient } from "viem";
 import { NetworkError } from "./errors.js";
@@ -69,4 +74,131 @@ export async function loadChainNetwork(client: PublicClient, p: ChainNetworkPara
     members,
     p.thresholdPercent,
   );
+}
+
+export interface RegistryNetworksParams {
+  registryCoordinator: Address;
+  operatorStateRetriever: Address;
+  quorumNumber: number;
+  chainId: number;
+  thresholdPercent?: number;
+  /** Reference blocks are multiples of this (see `latestReferenceBlock`). */
+  epochBlocks: number;
+  /** Networks kept in memory, most recently used first (default 32). */
+  cacheSize?: number;
+}
+
+/** The chain snapshot of one quorum's registries at `referenceBlock` (what its snapshot id hashes). */
+export type ChainSnapshot = Extract<Network["snapshot"], { kind: "chain" }>;
+
+/**
+ * One quorum's operator sets as the registries give them, block by block: loaded once per
+ * reference block (the history at a block never changes), and the newest reference block the
+ * latest block less one rounded down to `epochBlocks`, so every reader within one window names
+ * the same snapshot and the number of snapshots anyone can make a reader load is bounded.
+ */
+export class RegistryNetworks {
+  readonly #client: PublicClient;
+  readonly #p: RegistryNetworksParams;
+  readonly #cache = new Map<number, Promise<Network>>();
+
+  constructor(client: PublicClient, params: RegistryNetworksParams) {
+    if (!Number.isSafeInteger(params.epochBlocks) || params.epochBlocks < 1)
+      throw new NetworkError(`bad epochBlocks ${params.epochBlocks}`);
+    this.#client = client;
+    this.#p = params;
+  }
+
+  get params(): Readonly<RegistryNetworksParams> {
+    return this.#p;
+  }
+
+  snapshotAt(referenceBlock: number): ChainSnapshot {
+    return {
+      kind: "chain",
+      chainId: this.#p.chainId,
+      registryCoordinator: this.#p.registryCoordinator,
+      quorumNumber: this.#p.quorumNumber,
+      referenceBlock,
+    };
+  }
+
+  /** Whether a chain snapshot is one of these registries' (any reference block). */
+  isOurs(snapshot: ChainSnapshot): boolean {
+    return (
+      snapshot.chainId === this.#p.chainId &&
+      snapshot.registryCoordinator.toLowerCase() === this.#p.registryCoordinator.toLowerCase() &&
+      snapshot.quorumNumber === this.#p.quorumNumber
+    );
+  }
+
+  /** The latest block less one, rounded down to `epochBlocks`. */
+  async latestReferenceBlock(): Promise<number> {
+    const latest = Number(await this.#client.getBlockNumber()) - 1;
+    return Math.max(0, latest - (latest % this.#p.epochBlocks));
+  }
+
+  /** The operator set at `referenceBlock` (a failed read is not kept: the next call tries again). */
+  load(referenceBlock: number): Promise<Network> {
+    const block = Math.max(0, referenceBlock);
+    let network = this.#cache.get(block);
+    if (network === undefined) {
+      network = loadChainNetwork(this.#client, {
+        registryCoordinator: this.#p.registryCoordinator,
+        operatorStateRetriever: this.#p.operatorStateRetriever,
+        quorumNumber: this.#p.quorumNumber,
+        referenceBlock: block,
+        chainId: this.#p.chainId,
+        ...(this.#p.thresholdPercent !== undefined ? { thresholdPercent: this.#p.thresholdPercent } : {}),
+      });
+      network.catch(() => this.#cache.delete(block));
+      if (this.#cache.size >= (this.#p.cacheSize ?? 32)) this.#cache.delete(this.#cache.keys().next().value!);
+    } else this.#cache.delete(block);
+    this.#cache.set(block, network);
+    return network;
+  }
+
+  /** A loader for the snapshots of these registries only (a new view's, a data dir's). */
+  readonly loadChain = async (snapshot: ChainSnapshot): Promise<Network> => {
+    if (!this.isOurs(snapshot)) throw new NetworkError("a snapshot of other registries than this reader's");
+    return this.load(snapshot.referenceBlock);
+  };
+}
+
+/** Where a service's registry network options point (see runtime's registryNetworkOptions). */
+export interface RegistryLocation {
+  readonly deploymentsDir?: string | undefined;
+  readonly registryCoordinator?: Address | undefined;
+  readonly operatorStateRetriever?: Address | undefined;
+  readonly quorum: number;
+  readonly networkEpochBlocks: number;
+  readonly threshold?: number;
+}
+
+/**
+ * The registries a service's options name: the coordinator and retriever from the flags or the
+ * deployments file (an address without code fails here, naming where it came from).
+ */
+export async function openRegistryNetworks(
+  client: PublicClient & CodeReader,
+  location: RegistryLocation,
+): Promise<RegistryNetworks> {
+  const { addresses } = await resolveContracts(client, {
+    ...(location.deploymentsDir !== undefined ? { dir: location.deploymentsDir } : {}),
+    contracts: {
+      registryCoordinator: { flag: "--registry-coordinator", address: location.registryCoordinator },
+      operatorStateRetriever: {
+        flag: "--operator-state-retriever",
+        address: location.operatorStateRetriever,
+      },
+    },
+  });
+  return new RegistryNetworks(client, {
+    registryCoordinator: addresses.registryCoordinator,
+    operatorStateRetriever: addresses.operatorStateRetriever,
+    quorumNumber: location.quorum,
+    chainId: await client.getChainId(),
+    epochBlocks: location.networkEpochBlocks,
+    ...(location.threshold !== undefined ? { thresholdPercent: location.threshold } : {}),
+  });
 }

@@ -23,7 +23,15 @@ export {
   verifyVoteShare,
   voteDigest,
 } from "./certificate.js";
-export { type ChainNetworkParams, loadChainNetwork } from "./chain-network.js";
+export {
+  type ChainNetworkParams,
+  type ChainSnapshot,
+  loadChainNetwork,
+  openRegistryNetworks,
+  type RegistryLocation,
+  RegistryNetworks,
+  type RegistryNetworksParams,
+} from "./chain-network.js";
 export { addressOfPrivateKey, recoverRawDigest, signRawDigest } from "./ecdsa.js";
 export {
   CertificateError,

@@ -6,6 +6,7 @@ import {
   type OptionSpecs,
   opt,
   positiveDuration,
+  registryNetworkOptions,
 } from "@avskit/runtime";
 import { z } from "zod";
 
@@ -34,52 +35,13 @@ export const sequencerOptions = {
       "static network file (version 1: members with address, stake, url, BLS keys and proof of possession); without it the network is read from the chain",
     schema: opt.string(),
   },
-  rpcUrl: {
-    flag: "--rpc-url",
-    value: "url",
-    description: "JSON-RPC endpoint of the chain whose registries give the network (when no --network-file)",
-    schema: opt.url(),
-  },
-  deploymentsDir: {
-    flag: "--deployments-dir",
-    value: "dir",
-    description:
-      "folder of deployments/<chainId>.json, where the RegistryCoordinator and OperatorStateRetriever are read from (default: $AVSKIT_DEPLOYMENTS_DIR or ./deployments)",
-    schema: opt.string(),
-  },
-  registryCoordinator: {
-    flag: "--registry-coordinator",
-    value: "address",
-    description: "RegistryCoordinator (proxy) address; overrides the deployments file",
-    schema: opt.address(),
-  },
-  operatorStateRetriever: {
-    flag: "--operator-state-retriever",
-    value: "address",
-    description: "OperatorStateRetriever address; overrides the deployments file",
-    schema: opt.address(),
-  },
-  quorum: {
-    flag: "--quorum",
-    value: "n",
-    description: "the quorum whose operators and stakes make the network",
-    schema: opt.int(0, 191),
-    default: "0",
-  },
+  ...registryNetworkOptions(),
   referenceBlock: {
     flag: "--reference-block",
     value: "n|latest-1",
     description: "block the stakes are read at (default: the latest block less one, read at start)",
     schema: z.union([z.literal("latest-1"), opt.int(0, 2 ** 32 - 1)]),
     default: "latest-1",
-  },
-  networkEpochBlocks: {
-    flag: "--network-epoch-blocks",
-    value: "n",
-    description:
-      "chain network: reference blocks are multiples of this, so nodes that read the registries within one window name the same snapshot",
-    schema: opt.int(1, 1_000_000),
-    default: "20",
   },
   threshold: {
     flag: "--threshold",

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { resolveContracts } from "@avskit/bindings";
+import type { CodeReader } from "@avskit/bindings";
 import { keyPairFromSecretKey, operatorIdFromPublicKey } from "@avskit/bls";
 import {
   ConfigError,
@@ -19,14 +19,15 @@ import {
 } from "@avskit/runtime";
 import {
   type ChainNetworkLoader,
-  loadChainNetwork,
   type Member,
   memberById,
   type Network,
   type NetworkDescriptor,
+  openRegistryNetworks,
   PeerSigner,
   PeerVerifier,
   parseStaticNetwork,
+  type RegistryNetworks,
 } from "@avskit/sequencer-protocol";
 import type { PublicClient } from "viem";
 import { type Hex, keccak256, toBytes } from "viem";
@@ -74,7 +75,7 @@ async function readNetworkFile(config: SequencerConfig, file: string): Promise<K
 
 /** The registries a chain network is read from, and how a snapshot of them is loaded. */
 interface ChainSource {
-  readonly client: PublicClient;
+  readonly registries: RegistryNetworks;
   /** The operator set at `referenceBlock`. */
   load(referenceBlock: number): Promise<KnownNetwork>;
   /** Resolves a chain descriptor of a new view or of the data dir (the same registries only). */
@@ -83,42 +84,13 @@ interface ChainSource {
 
 async function chainSource(config: SequencerConfig, rpcUrl: string): Promise<ChainSource> {
   const reader = await connectChain({ rpcUrl });
-  const client = reader as unknown as PublicClient;
-  const { addresses } = await resolveContracts(reader, {
-    ...(config.deploymentsDir !== undefined ? { dir: config.deploymentsDir } : {}),
-    contracts: {
-      registryCoordinator: { flag: "--registry-coordinator", address: config.registryCoordinator },
-      operatorStateRetriever: { flag: "--operator-state-retriever", address: config.operatorStateRetriever },
-    },
-  });
-  const chainId = await client.getChainId();
+  const client = reader as unknown as PublicClient & CodeReader;
+  const registries = await openRegistryNetworks(client, config);
   const load = async (referenceBlock: number): Promise<KnownNetwork> => {
-    const network = await loadChainNetwork(client, {
-      registryCoordinator: addresses.registryCoordinator,
-      operatorStateRetriever: addresses.operatorStateRetriever,
-      quorumNumber: config.quorum,
-      referenceBlock: Math.max(0, referenceBlock),
-      thresholdPercent: config.threshold,
-      chainId,
-    });
+    const network = await registries.load(referenceBlock);
     return { network, descriptor: { snapshot: network.snapshot } };
   };
-  const loadChain: ChainNetworkLoader = async (snapshot) => {
-    if (
-      snapshot.chainId !== chainId ||
-      snapshot.registryCoordinator.toLowerCase() !== addresses.registryCoordinator.toLowerCase() ||
-      snapshot.quorumNumber !== config.quorum
-    )
-      throw new Error("a snapshot of other registries than this node's");
-    return (await load(snapshot.referenceBlock)).network;
-  };
-  return { client, load, loadChain };
-}
-
-/** The latest block less one, rounded down to --network-epoch-blocks (see there). */
-async function epochReferenceBlock(config: SequencerConfig, client: PublicClient): Promise<number> {
-  const latest = Number(await client.getBlockNumber()) - 1;
-  return Math.max(0, latest - (latest % config.networkEpochBlocks));
+  return { registries, load, loadChain: registries.loadChain };
 }
 
 async function loadNetwork(
@@ -136,7 +108,7 @@ async function loadNetwork(
   const referenceBlock =
     config.referenceBlock !== "latest-1"
       ? config.referenceBlock
-      : (storedReferenceBlock ?? (await epochReferenceBlock(config, chain.client)));
+      : (storedReferenceBlock ?? (await chain.registries.latestReferenceBlock()));
   return chain.load(referenceBlock);
 }
 
@@ -362,7 +334,7 @@ export const sequencerService = defineService({
           // The registries at the latest epoch block: offered only when the set differs.
           // A changed set is offered at the newest epoch block, so that nodes that saw the change
           // in different windows still come to name one snapshot.
-          const at = await epochReferenceBlock(config, chain.client);
+          const at = await chain.registries.latestReferenceBlock();
           const current = node.network.snapshot;
           if (at <= Math.max(current.kind === "chain" ? current.referenceBlock : 0, lastCheckedBlock)) return;
           lastCheckedBlock = at;
