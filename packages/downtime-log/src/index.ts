@@ -1,6 +1,8 @@
 export { type EpochAnswer, epochSummary, type OperatorEpochAnswer, operatorEpoch } from "./answers.js";
 export { type CheckContext, type Decision, decide } from "./check.js";
 export { DowntimeDb, type EventRow, type Position, type RefusalRow } from "./db.js";
+export { EjectError, type EjectParameters, type EjectReturnType, ejectForDowntime } from "./eject.js";
+export { EJECT_ENV_PREFIX, ejectMain, ejectOptions } from "./eject-cli-main.js";
 export { DEFAULT_EPOCHS, type EpochConfig, epochBounds, epochOf } from "./epochs.js";
 export { DowntimeMetrics } from "./metrics.js";
 export {

@@ -1,8 +1,10 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { BlsKeyPair } from "@avskit/bls";
 import { type LogLine, type RunningCli, runCli } from "@avskit/integration";
 import { type Cluster, freePort, getJson, sleep } from "@avskit/sequencer-e2e";
+import type { Hex } from "viem";
 
 /** The built service CLI (turbo builds the package before its tests run). */
 const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "src", "cli.js");
@@ -21,30 +23,49 @@ export interface Status {
   readonly digest: string;
 }
 
+/** The operator a replica runs for: its keys. */
+export interface ReplicaOperator {
+  readonly operatorId: Hex;
+  readonly bls: BlsKeyPair;
+  readonly ecdsaKey: Hex;
+}
+
 /**
- * One downtime-log process beside each node of a sequencer-e2e Cluster, with that node's keys
- * (through the environment), the cluster's network file and small intervals, so a test sees an
- * outage confirmed within a second or two.
+ * One downtime-log process per operator (beside each node of a sequencer-e2e Cluster, say), with
+ * that operator's keys (through the environment), the given network options and small
+ * intervals, so a test sees an outage confirmed within a second or two.
  */
 export class Replicas {
   readonly ports: number[] = [];
   readonly runs: RunningCli[][] = [];
   readonly #processes: (RunningCli | undefined)[] = [];
-  readonly #cluster: Cluster;
+  readonly #operators: readonly ReplicaOperator[];
+  readonly #root: string;
   readonly #args: readonly string[];
 
-  private constructor(cluster: Cluster, args: readonly string[]) {
-    this.#cluster = cluster;
+  private constructor(operators: readonly ReplicaOperator[], root: string, args: readonly string[]) {
+    this.#operators = operators;
+    this.#root = root;
     this.#args = args;
   }
 
-  static async start(cluster: Cluster, args: readonly string[] = []): Promise<Replicas> {
-    const replicas = new Replicas(cluster, args);
-    for (let i = 0; i < cluster.nodes.length; i++) {
+  /** Beside a cluster's nodes, on its static network file. */
+  static start(cluster: Cluster, args: readonly string[] = []): Promise<Replicas> {
+    return Replicas.startFor(cluster.nodes, cluster.root, ["--network-file", cluster.networkFile, ...args]);
+  }
+
+  /** For these operators; `args` names the network (a file, or the registries). */
+  static async startFor(
+    operators: readonly ReplicaOperator[],
+    root: string,
+    args: readonly string[],
+  ): Promise<Replicas> {
+    const replicas = new Replicas(operators, root, args);
+    for (let i = 0; i < operators.length; i++) {
       replicas.ports.push(await freePort());
       replicas.runs.push([]);
     }
-    for (let i = 0; i < cluster.nodes.length; i++) replicas.spawn(i);
+    for (let i = 0; i < operators.length; i++) replicas.spawn(i);
     try {
       await replicas.waitUp();
     } catch (error) {
@@ -59,21 +80,19 @@ export class Replicas {
   }
 
   dataDir(i: number): string {
-    return join(this.#cluster.root, `downtime-${i}`);
+    return join(this.#root, `downtime-${i}`);
   }
 
   spawn(i: number): void {
-    const node = this.#cluster.node(i);
-    const peers = this.#cluster.nodes
-      .filter((n) => n.index !== i)
-      .map((n) => `${n.operatorId}=${this.url(n.index)}`)
+    const node = this.#operators[i]!;
+    const peers = this.#operators
+      .map((n, j) => `${n.operatorId}=${this.url(j)}`)
+      .filter((_, j) => j !== i)
       .join(",");
     mkdirSync(this.dataDir(i), { recursive: true });
     const run = runCli(
       CLI,
       [
-        "--network-file",
-        this.#cluster.networkFile,
         "--data-dir",
         this.dataDir(i),
         "--listen",
