@@ -1,6 +1,6 @@
 import { runMain } from "@avskit/integration";
 import { describe, expect, it } from "vitest";
-import { downtimeService, queryMain } from "../src/index.js";
+import { downtimeService, ejectMain, queryMain } from "../src/index.js";
 
 describe("avskit-downtime-log's command line", () => {
   it("--help names every option with its environment variable", async () => {
@@ -27,6 +27,11 @@ describe("avskit-downtime-log's command line", () => {
       [["--network-file", "n.json", "--data-dir", "/tmp/x", "--epoch-origin", "yesterday"], "--epoch-origin"],
       [["--network-file", "n.json", "--data-dir", "/tmp/x", "--threshold", "40"], "--threshold"],
       [["--network-file", "/nonexistent/network.json", "--data-dir", "/tmp/x"], "--network-file"],
+      // On the registries the SDK still needs the sequencer's network.
+      [
+        ["--rpc-url", "http://127.0.0.1:1", "--data-dir", "/tmp/x", "--max-reference-age", "0s"],
+        "--max-reference-age",
+      ],
     ] as const;
     for (const [argv, flag] of bad) {
       const { code, stderr } = await runMain(downtimeService, argv, {});
@@ -76,5 +81,46 @@ describe("avskit-downtime-query", () => {
     expect(t.err.join("")).toContain("UNKNOWN_OPERATOR");
     expect(await queryMain(["--at", "x", "epoch"], io({ status: 200, body: "{}" }).io)).toBe(2);
     expect(await queryMain([], io({ status: 200, body: "{}" }).io)).toBe(2);
+  });
+});
+
+describe("avskit-downtime-eject", () => {
+  const run = async (argv: readonly string[], env: NodeJS.ProcessEnv = {}) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await ejectMain(argv, { stdout: (t) => out.push(t), stderr: (t) => err.push(t), env });
+    return { code, stdout: out.join(""), stderr: err.join("") };
+  };
+  const ejector = "0x00000000000000000000000000000000000000e1";
+  const operator = "0x00000000000000000000000000000000000000aa";
+
+  it("--help names every option with its environment variable and the exit codes", async () => {
+    const { code, stdout } = await run(["--help"]);
+    expect(code).toBe(0);
+    for (const flag of [
+      "--ejector",
+      "--operator",
+      "--epoch",
+      "--replicas",
+      "--dry-run",
+      "--ecdsa-private-key",
+    ])
+      expect(stdout).toContain(flag);
+    expect(stdout).toContain("AVSKIT_DOWNTIME_EJECT_ECDSA_PRIVATE_KEY");
+    expect(stdout).toContain("Exit codes");
+  });
+
+  it("refuses bad options with exit code 2 naming the flag, and an unreachable chain with 1, sending nothing", async () => {
+    const base = ["--ejector", ejector, "--operator", operator, "--replicas", "http://127.0.0.1:1"];
+    const missing = await run(["--operator", operator, "--replicas", "http://127.0.0.1:1"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--ejector");
+    const badEpoch = await run([...base, "--epoch", "last-week"]);
+    expect(badEpoch.code).toBe(2);
+    expect(badEpoch.stderr).toContain("--epoch");
+    const down = await run([...base, "--rpc-url", "http://127.0.0.1:1", "--dry-run"]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/127\.0\.0\.1:1/);
+    expect(down.stdout).toBe("");
   });
 });
