@@ -54,7 +54,8 @@ interface ITaskManager {
     error ResponseTooLate(uint32 taskIndex, uint32 deadlineBlock);
     /// @notice A quorum's signed stake is below the threshold.
     error InsufficientStake(uint8 quorumNumber, uint96 signedStake, uint96 totalStake);
-    /// @notice No response (or a different one) was recorded for the task.
+    /// @notice No response was recorded for the task, or the task, response and metadata are not
+    ///         the recorded ones (an answered task's record covers all three).
     error WrongTaskResponse(uint32 taskIndex);
     /// @notice The task's response was already challenged.
     error TaskAlreadyChallenged(uint32 taskIndex);
@@ -87,10 +88,13 @@ interface ITaskManager {
 
     /// @notice Number of tasks created (the next task's index).
     function latestTaskNum() external view returns (uint32);
-    /// @notice keccak256(abi.encode(task)) of task `taskIndex` (0 if none).
-    function allTaskHashes(uint32 taskIndex) external view returns (bytes32);
-    /// @notice keccak256(abi.encode(taskResponse, taskResponseMetadata)) of task `taskIndex`'s response (0 if none).
-    function allTaskResponses(uint32 taskIndex) external view returns (bytes32);
+    /// @notice Task `taskIndex`'s one storage slot (0 if none). Unanswered: keccak256(abi.encode(task))
+    ///         with its lowest bit cleared. Answered: keccak256(abi.encode(that, keccak256(abi.encode(
+    ///         taskResponse, taskResponseMetadata)))) with its lowest bit set. One slot, so a response
+    ///         overwrites a slot it reads anyway instead of filling a fresh one.
+    function taskRecord(uint32 taskIndex) external view returns (bytes32);
+    /// @notice Whether task `taskIndex` has a response.
+    function taskResponded(uint32 taskIndex) external view returns (bool);
     /// @notice Whether the response to `taskIndex` was proven wrong.
     function taskSuccessfullyChallenged(uint32 taskIndex) external view returns (bool);
     /// @notice Whether the response to `taskIndex` was challenged at all.

@@ -15,8 +15,9 @@ import {QuorumBitmap} from "../libraries/QuorumBitmap.sol";
 import {TaskManagerStorage} from "./TaskManagerStorage.sol";
 
 /// @title TaskManager
-/// @notice The "sum two integers" AVS. Stores only hashes of tasks and responses; everything an
-///         off-chain party needs is in the events.
+/// @notice The "sum two integers" AVS. Stores one hash per task (`taskRecord`: the task's, then
+///         the task's and its response's together); everything an off-chain party needs is in the
+///         events.
 /// @dev Deployed behind a TransparentUpgradeableProxy. Roles (OpenZeppelin AccessControl):
 ///      DEFAULT_ADMIN_ROLE (grants roles, toggles the stale-stake guard), TASK_GENERATOR_ROLE,
 ///      AGGREGATOR_ROLE.
@@ -74,7 +75,7 @@ contract TaskManager is Initializable, AccessControlUpgradeable, BLSSignatureChe
             quorumNumbers: quorumNumbers
         });
         uint32 taskIndex = latestTaskNum;
-        allTaskHashes[taskIndex] = keccak256(abi.encode(task));
+        taskRecord[taskIndex] = _unanswered(keccak256(abi.encode(task)));
         latestTaskNum = taskIndex + 1;
         emit NewTaskCreated(taskIndex, task);
     }
@@ -86,8 +87,10 @@ contract TaskManager is Initializable, AccessControlUpgradeable, BLSSignatureChe
         IBLSSignatureChecker.NonSignerStakesAndSignature calldata nonSignerStakesAndSignature
     ) external onlyRole(AGGREGATOR_ROLE) {
         uint32 taskIndex = taskResponse.referenceTaskIndex;
-        if (keccak256(abi.encode(task)) != allTaskHashes[taskIndex]) revert WrongTaskHash(taskIndex);
-        if (allTaskResponses[taskIndex] != bytes32(0)) revert TaskAlreadyResponded(taskIndex);
+        bytes32 record = taskRecord[taskIndex];
+        if (record & RESPONDED != 0) revert TaskAlreadyResponded(taskIndex);
+        bytes32 taskHash = _unanswered(keccak256(abi.encode(task)));
+        if (taskHash != record) revert WrongTaskHash(taskIndex);
         uint32 deadline = task.taskCreatedBlock + TASK_RESPONSE_WINDOW_BLOCK;
         if (block.number > deadline) revert ResponseTooLate(taskIndex, deadline);
 
@@ -105,7 +108,7 @@ contract TaskManager is Initializable, AccessControlUpgradeable, BLSSignatureChe
 
         TaskResponseMetadata memory metadata =
             TaskResponseMetadata({taskRespondedBlock: uint32(block.number), hashOfNonSigners: signatoryRecordHash});
-        allTaskResponses[taskIndex] = keccak256(abi.encode(taskResponse, metadata));
+        taskRecord[taskIndex] = _answeredRecord(taskHash, taskResponse, metadata);
         emit TaskResponded(taskResponse, metadata);
     }
 
@@ -117,9 +120,14 @@ contract TaskManager is Initializable, AccessControlUpgradeable, BLSSignatureChe
         BN254.G1Point[] calldata pubkeysOfNonSigningOperators
     ) external {
         uint32 taskIndex = taskResponse.referenceTaskIndex;
-        if (keccak256(abi.encode(task)) != allTaskHashes[taskIndex]) revert WrongTaskHash(taskIndex);
-        bytes32 recorded = allTaskResponses[taskIndex];
-        if (recorded == bytes32(0) || recorded != keccak256(abi.encode(taskResponse, taskResponseMetadata))) {
+        bytes32 record = taskRecord[taskIndex];
+        bytes32 taskHash = _unanswered(keccak256(abi.encode(task)));
+        if (record & RESPONDED == 0) {
+            // Unanswered (or no such task): the record is the task's own hash.
+            if (record != taskHash) revert WrongTaskHash(taskIndex);
+            revert WrongTaskResponse(taskIndex);
+        }
+        if (record != _answeredRecord(taskHash, taskResponse, taskResponseMetadata)) {
             revert WrongTaskResponse(taskIndex);
         }
         if (taskChallenged[taskIndex]) revert TaskAlreadyChallenged(taskIndex);
@@ -144,6 +152,28 @@ contract TaskManager is Initializable, AccessControlUpgradeable, BLSSignatureChe
             taskSuccessfullyChallenged[taskIndex] = true;
             emit TaskChallengedSuccessfully(taskIndex, msg.sender);
         }
+    }
+
+    /// @inheritdoc ITaskManager
+    function taskResponded(uint32 taskIndex) external view returns (bool) {
+        return taskRecord[taskIndex] & RESPONDED != 0;
+    }
+
+    /// @dev The record's flag bit: set once the task is answered.
+    bytes32 private constant RESPONDED = bytes32(uint256(1));
+
+    /// @dev An unanswered task's record: keccak256(abi.encode(task)) with the flag bit cleared.
+    function _unanswered(bytes32 taskHash) private pure returns (bytes32) {
+        return taskHash & ~RESPONDED;
+    }
+
+    /// @dev An answered task's record: task and response hashed together, the flag bit set.
+    function _answeredRecord(bytes32 taskHash, TaskResponse calldata response, TaskResponseMetadata memory metadata)
+        private
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(taskHash, keccak256(abi.encode(response, metadata)))) | RESPONDED;
     }
 
     /// @dev The stale-stake guard belongs to the admin.

@@ -19,15 +19,13 @@ abstract contract TaskManagerStorage is ITaskManager {
     /// @inheritdoc ITaskManager
     uint32 public latestTaskNum;
     /// @inheritdoc ITaskManager
-    mapping(uint32 taskIndex => bytes32) public allTaskHashes;
-    /// @inheritdoc ITaskManager
-    mapping(uint32 taskIndex => bytes32) public allTaskResponses;
+    mapping(uint32 taskIndex => bytes32) public taskRecord;
     /// @inheritdoc ITaskManager
     mapping(uint32 taskIndex => bool) public taskChallenged;
     /// @inheritdoc ITaskManager
     mapping(uint32 taskIndex => bool) public taskSuccessfullyChallenged;
 
-    uint256[45] private __gap;
+    uint256[46] private __gap;
 
     constructor(uint32 taskResponseWindowBlock, uint32 taskChallengeWindowBlock) {
         TASK_RESPONSE_WINDOW_BLOCK = taskResponseWindowBlock;

@@ -47,7 +47,8 @@ contract TaskManagerTest is AvsTestBase {
         (ITaskManager.Task memory task, uint32 index) = _create(2, 3, 67, _q(0, 1));
         assertEq(index, 0, "first task");
         assertEq(taskManager.latestTaskNum(), 1, "counter");
-        assertEq(taskManager.allTaskHashes(0), keccak256(abi.encode(task)), "stored hash");
+        assertEq(taskManager.taskRecord(0), keccak256(abi.encode(task)) & ~bytes32(uint256(1)), "stored hash");
+        assertFalse(taskManager.taskResponded(0), "not answered yet");
     }
 
     function test_create_refusals() public {
@@ -103,7 +104,13 @@ contract TaskManagerTest is AvsTestBase {
         emit TaskResponded(response, metadata);
         vm.prank(aggregator);
         taskManager.respondToTask(task, response, p);
-        assertEq(taskManager.allTaskResponses(index), keccak256(abi.encode(response, metadata)), "stored");
+        assertTrue(taskManager.taskResponded(index), "answered");
+        bytes32 taskHash = keccak256(abi.encode(task)) & ~bytes32(uint256(1));
+        assertEq(
+            taskManager.taskRecord(index),
+            keccak256(abi.encode(taskHash, keccak256(abi.encode(response, metadata)))) | bytes32(uint256(1)),
+            "stored"
+        );
     }
 
     function test_respond_exactThresholdAccepted() public {
@@ -292,7 +299,8 @@ contract TaskManagerTest is AvsTestBase {
 
         ITaskManager.Task memory otherTask =
             ITaskManager.Task(task.a, 21, task.taskCreatedBlock, task.quorumThresholdPercentage, task.quorumNumbers);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.WrongTaskHash.selector, index));
+        // An answered task's record covers task and response together.
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.WrongTaskResponse.selector, index));
         taskManager.raiseAndResolveChallenge(otherTask, response, metadata, nonSigners);
 
         uint32 deadline = metadata.taskRespondedBlock + CHALLENGE_WINDOW;
@@ -307,6 +315,10 @@ contract TaskManagerTest is AvsTestBase {
         ITaskManager.TaskResponseMetadata memory metadata;
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.WrongTaskResponse.selector, index));
         taskManager.raiseAndResolveChallenge(task, response, metadata, new BN254.G1Point[](0));
+        ITaskManager.Task memory otherTask =
+            ITaskManager.Task(task.a, 5, task.taskCreatedBlock, task.quorumThresholdPercentage, task.quorumNumbers);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.WrongTaskHash.selector, index));
+        taskManager.raiseAndResolveChallenge(otherTask, response, metadata, new BN254.G1Point[](0));
     }
 
     // ------------------------------------------------------------------ deployment

@@ -4,6 +4,7 @@ import { taskResponseDigest as responseDigest, type TaskResponse } from "@avskit
 import { taskManagerAbi } from "@avskit/bindings";
 import { G1, g1ToSolidity, signDigest } from "@avskit/bls";
 import {
+  answeredTaskRecord,
   createTask,
   E18,
   type RunningCli,
@@ -145,17 +146,25 @@ function postWithRetry(url: string, taskIndex: number, body: Body) {
   );
 }
 
-/** What the task manager recorded as the response to a task (zero hash when none). */
+/** What the task manager records for a task (ITaskManager.taskRecord). */
 function recordedResponse(taskIndex: number): Promise<Hex> {
   return avs.client.readContract({
     address: avs.deployment.contracts.taskManager.proxy,
     abi: taskManagerAbi,
-    functionName: "allTaskResponses",
+    functionName: "taskRecord",
     args: [taskIndex],
   });
 }
 
-const NO_RESPONSE = `0x${"00".repeat(32)}`;
+/** Whether the task manager holds a response to the task. */
+function responded(taskIndex: number): Promise<boolean> {
+  return avs.client.readContract({
+    address: avs.deployment.contracts.taskManager.proxy,
+    abi: taskManagerAbi,
+    functionName: "taskResponded",
+    args: [taskIndex],
+  });
+}
 
 async function respondedLogs(taskIndex: number) {
   const logs = await avs.client.getLogs({
@@ -292,17 +301,10 @@ describe("aggregator on anvil", () => {
         keccak256(encodePacked(["uint32", "bytes32[]"], [created.task.taskCreatedBlock, nonSigners])),
       );
       expect(await recordedResponse(created.taskIndex)).toBe(
-        keccak256(
-          encodeAbiParameters(
-            [
-              { type: "tuple", components: [{ type: "uint32" }, { type: "uint256" }] },
-              { type: "tuple", components: [{ type: "uint32" }, { type: "bytes32" }] },
-            ],
-            [
-              [created.taskIndex, 42n],
-              [taskResponseMetadata.taskRespondedBlock, taskResponseMetadata.hashOfNonSigners],
-            ],
-          ),
+        answeredTaskRecord(
+          created.task,
+          { referenceTaskIndex: created.taskIndex, sum: 42n },
+          taskResponseMetadata,
         ),
       );
       // Late signatures are told the task is done; nothing more is sent.
@@ -421,7 +423,7 @@ describe("aggregator on anvil", () => {
       ).toBe("TASK_EXPIRED");
       expect(aggregator.handle.aggregator.load).toEqual({ tasks: 0, timers: 0, submitting: 0 });
       expect(await aggregator.registry.metrics()).toMatch(/avskit_aggregator_tasks_expired_total 1/);
-      expect(await recordedResponse(created.taskIndex)).toBe(NO_RESPONSE);
+      expect(await responded(created.taskIndex)).toBe(false);
     } finally {
       await aggregator.stop();
     }
@@ -529,7 +531,7 @@ describe("aggregator on anvil", () => {
         20_000,
         25,
       );
-      expect(await recordedResponse(created.taskIndex)).not.toBe(NO_RESPONSE);
+      expect(await responded(created.taskIndex)).toBe(true);
       const metrics = await (await fetch(`${opsUrl}/metrics`)).text();
       expect(metrics).toMatch(/avskit_aggregator_tasks_completed_total 1/);
       expect(metrics).toMatch(/avskit_aggregator_signatures_valid_total 3/);
@@ -645,7 +647,7 @@ describe("aggregator on anvil", () => {
       // It was sent, not lost: once blocks are mined again it lands.
       await avs.testClient.setAutomine(true);
       await avs.mine(1);
-      expect(await recordedResponse(created.taskIndex)).not.toBe(NO_RESPONSE);
+      expect(await responded(created.taskIndex)).toBe(true);
     } finally {
       cli.child.kill("SIGKILL");
       await proxy.down();

@@ -58,6 +58,7 @@ export {
   TxSender,
 } from "./sender.js";
 export {
+  answeredTaskRecord,
   type CreatedTask,
   createTask,
   type RespondedTask,

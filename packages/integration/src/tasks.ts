@@ -1,6 +1,13 @@
 import { type TaskResponse, taskResponseDigest } from "@avskit/aggregator-api";
 import { taskManagerAbi } from "@avskit/bindings";
-import { type Hex, parseEventLogs, type TransactionReceipt } from "viem";
+import {
+  encodeAbiParameters,
+  type Hex,
+  keccak256,
+  parseEventLogs,
+  type TransactionReceipt,
+  toHex,
+} from "viem";
 import type { TestAvs } from "./avs.js";
 import type { NonSignerStakesAndSignature } from "./check-input.js";
 import { UnexpectedChainStateError } from "./errors.js";
@@ -72,4 +79,61 @@ export async function respondToTask(
     taskRespondedBlock: event.args.taskResponseMetadata.taskRespondedBlock,
     hashOfNonSigners: event.args.taskResponseMetadata.hashOfNonSigners,
   };
+}
+
+const RESPONDED = 1n;
+
+/**
+ * What `TaskManager.taskRecord` holds once a task is answered (ITaskManager.taskRecord):
+ * keccak256(abi.encode(taskHash, keccak256(abi.encode(response, metadata)))) with the lowest bit
+ * set, taskHash being keccak256(abi.encode(task)) with it cleared. Computed here independently of
+ * the contract, so a test that compares the two checks the contract's formula.
+ */
+export function answeredTaskRecord(
+  task: Task,
+  response: TaskResponse,
+  metadata: { taskRespondedBlock: number; hashOfNonSigners: Hex },
+): Hex {
+  const taskHash =
+    BigInt(
+      keccak256(
+        encodeAbiParameters(
+          [
+            {
+              type: "tuple",
+              components: [
+                { type: "uint256" },
+                { type: "uint256" },
+                { type: "uint32" },
+                { type: "uint32" },
+                { type: "bytes" },
+              ],
+            },
+          ],
+          [[task.a, task.b, task.taskCreatedBlock, task.quorumThresholdPercentage, task.quorumNumbers]],
+        ),
+      ),
+    ) & ~RESPONDED;
+  const responseHash = keccak256(
+    encodeAbiParameters(
+      [
+        { type: "tuple", components: [{ type: "uint32" }, { type: "uint256" }] },
+        { type: "tuple", components: [{ type: "uint32" }, { type: "bytes32" }] },
+      ],
+      [
+        [response.referenceTaskIndex, response.sum],
+        [metadata.taskRespondedBlock, metadata.hashOfNonSigners],
+      ],
+    ),
+  );
+  const record =
+    BigInt(
+      keccak256(
+        encodeAbiParameters(
+          [{ type: "bytes32" }, { type: "bytes32" }],
+          [toHex(taskHash, { size: 32 }), responseHash],
+        ),
+      ),
+    ) | RESPONDED;
+  return toHex(record, { size: 32 });
 }

@@ -295,13 +295,12 @@ export class ChainSubmitter implements ResponseSubmitter {
   }
 
   async #alreadyResponded(taskIndex: number): Promise<boolean> {
-    const recorded = await this.#options.client.readContract({
+    return this.#options.client.readContract({
       address: this.#options.contracts.taskManager,
       abi: taskManagerAbi,
-      functionName: "allTaskResponses",
+      functionName: "taskResponded",
       args: [taskIndex],
     });
-    return BigInt(recorded) !== 0n;
   }
 
   /** The checker's input: keys and apks from the aggregation, history indices from the chain, the hash hint computed here. */

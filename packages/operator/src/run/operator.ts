@@ -13,7 +13,7 @@ import {
   type ServiceHandle,
   sleep,
 } from "@avskit/runtime";
-import { type Address, type Hex, isAddressEqual, type LocalAccount, zeroAddress, zeroHash } from "viem";
+import { type Address, type Hex, isAddressEqual, type LocalAccount, zeroAddress } from "viem";
 import { type AvsContracts, resolveAvsContracts } from "../chain/contracts.js";
 import { EcdsaKeyMismatchError } from "../errors.js";
 import { bitmapOf, quorumNumbersFromBytes, quorumsInBitmap } from "../registration/quorums.js";
@@ -321,7 +321,7 @@ class TaskHandler {
       client.readContract({
         address: contracts.taskManager,
         abi: taskManagerAbi,
-        functionName: "allTaskResponses",
+        functionName: "taskResponded",
         args: [task.taskIndex],
       }),
       client.readContract({
@@ -331,7 +331,7 @@ class TaskHandler {
         args: [operatorId, task.taskCreatedBlock],
       }),
     ]);
-    if (responded !== zeroHash) return "already-responded";
+    if (responded) return "already-responded";
     if ((bitmap & bitmapOf(quorumNumbersFromBytes(task.quorumNumbers))) === 0n) return "not-in-quorums";
     return "ok";
   }
