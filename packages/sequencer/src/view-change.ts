@@ -28,6 +28,9 @@ import { briefly, RefusedError } from "./errors.js";
 import type { KnownNetwork, SequencerNode } from "./node.js";
 import type { StoredEntry } from "./store.js";
 
+/** The doubling of the timeouts after escalations stops at 2^MAX_BACKOFF times the leader timeout. */
+const MAX_BACKOFF = 3;
+
 /**
  * Leader change (PROTOCOL.md "Leader change"): suspicion, votes, the new leader's new view, a
  * follower's acceptance, escalation to the next term when a change does not complete, and the
@@ -49,6 +52,13 @@ export class ViewChange {
   #gossipTimer: NodeJS.Timeout | undefined;
   #making = false;
   #fetching = false;
+  /**
+   * Term changes that did not complete since this node last followed an established leader
+   * (terms voted past the next one). Each one doubles the time it gives the next change and the next leader (up to 2^MAX_BACKOFF): with
+   * fixed timeouts, a machine slower than them would escalate forever; with doubling ones,
+   * eventually they exceed the real delays (partial synchrony), and a change completes.
+   */
+  #escalations = 0;
 
   constructor(node: SequencerNode, persisted: { votedTerm: bigint; newView: NewView | undefined }) {
     this.#node = node;
@@ -62,6 +72,11 @@ export class ViewChange {
 
   get votedTerm(): bigint {
     return this.#votedTerm;
+  }
+
+  /** Escalations since this node last followed an established leader (its timeouts are × 2^this). */
+  get escalations(): number {
+    return this.#escalations;
   }
 
   get enteredAt(): number {
@@ -83,14 +98,18 @@ export class ViewChange {
     const node = this.#node;
     if (node.stopped || !node.member) return;
     const now = Date.now();
-    const { leaderTimeoutMs } = node.settings;
+    if (this.#escalations > 0 && this.#votedTerm <= node.term && node.following) this.#escalations = 0;
+    const leaderTimeoutMs = node.settings.leaderTimeoutMs * 2 ** this.#escalations;
     if (this.#votedTerm > node.term) {
       // A change that does not complete within twice the leader timeout: the next term.
       if (now - this.#votingSince <= 2 * leaderTimeoutMs) return;
       const voters = [...(this.#votes.get(this.#votedTerm)?.keys() ?? [])];
       if (hasQuorum(node.network, voters)) {
         // A quorum wanted that term and its leader did not deliver: the term after.
-        this.#vote(this.#votedTerm + 1n, "escalation: the change to the voted term did not complete");
+        this.#vote(
+          this.#votedTerm + 1n,
+          `escalation: the change to the voted term did not complete in ${2 * leaderTimeoutMs} ms`,
+        );
       } else {
         // Too few agree (yet): say it again, in case votes were lost, and keep following meanwhile.
         this.#votingSince = now;
@@ -116,6 +135,10 @@ export class ViewChange {
   #vote(newTerm: bigint, reason: string): void {
     const node = this.#node;
     if (newTerm <= this.#votedTerm) return;
+    // Terms skipped past the next one are changes that did not complete, whoever escalated first
+    // (a node that joins a vote counts them too, or the first to escalate would set the pace).
+    const skipped = Number(newTerm - node.term - 1n);
+    this.#escalations = Math.min(MAX_BACKOFF, Math.max(this.#escalations, skipped));
     this.#votedTerm = newTerm;
     this.#votingSince = Date.now();
     node.store.setMeta("voted_term", newTerm.toString());

@@ -63,6 +63,8 @@ export async function makeCluster(
     spare?: number;
     /** Spares' BLS keys are drawn until this accepts them (e.g. to decide where one sorts). */
     acceptSpare?: (bls: BlsKeyPair, members: readonly MemberKeys[]) => boolean;
+    /** Members' stakes in the network's order (the order leaders rotate in); 100 each unless given. */
+    stakes?: readonly bigint[];
   } = {},
 ): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), "avskit-sequencer-"));
@@ -85,9 +87,25 @@ export async function makeCluster(
   });
   const networkFile = join(dir, "network.json");
   writeFileSync(networkFile, text);
-  const network = parseStaticNetwork(text);
+  let network = parseStaticNetwork(text);
   const keys = network.members.map((m) => unsorted.find((k) => k.url === m.url)!);
   const all = [...keys, ...spare];
+  const writeNetwork = (members: readonly number[], stakes?: readonly bigint[]): Network => {
+    const next = formatStaticNetwork({
+      version: 1,
+      members: members.map((i, j) => {
+        const k = all[i]!;
+        return staticMember(k.bls, privateKeyToAddress(k.ecdsa), stakes?.[j] ?? 100n, k.url);
+      }),
+    });
+    writeFileSync(networkFile, next);
+    return parseStaticNetwork(next);
+  };
+  if (options.stakes)
+    network = writeNetwork(
+      keys.map((_, i) => i),
+      options.stakes,
+    );
   const nodes: (RunningService<SequencerHandle> | undefined)[] = all.map(() => undefined);
   const cluster: Cluster = {
     dir,
@@ -96,17 +114,7 @@ export async function makeCluster(
     keys,
     spare,
     nodes,
-    rewriteNetwork(members, stakes) {
-      const next = formatStaticNetwork({
-        version: 1,
-        members: members.map((i, j) => {
-          const k = all[i]!;
-          return staticMember(k.bls, privateKeyToAddress(k.ecdsa), stakes?.[j] ?? 100n, k.url);
-        }),
-      });
-      writeFileSync(networkFile, next);
-      return parseStaticNetwork(next);
-    },
+    rewriteNetwork: writeNetwork,
     async start(i, extra = {}, env = {}) {
       const k = all[i]!;
       const config = sequencerService.resolveConfig(
