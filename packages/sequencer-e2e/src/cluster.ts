@@ -277,7 +277,7 @@ export class Cluster {
   }
 
   /** One batch in app WARMUP_APP, with a fixed id (so that sending it to several nodes is one batch). */
-  async #warmup(to: readonly ClusterNode[], timeoutMs = 20_000): Promise<void> {
+  async #warmup(to: readonly ClusterNode[], timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const body = {
       batches: [{ id: `0x${"00".repeat(15)}01`, body: Buffer.from("warmup").toString("base64") }],
@@ -296,7 +296,7 @@ export class Cluster {
     }
   }
 
-  async #warmupFinal(timeoutMs = 15_000): Promise<void> {
+  async #warmupFinal(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const states = await this.states();
@@ -308,7 +308,7 @@ export class Cluster {
   }
 
   /** Every running node answers /v1/state ready, all naming one leader and one term. */
-  async waitReady(timeoutMs = 20_000): Promise<NodeState[]> {
+  async waitReady(timeoutMs = 60_000): Promise<NodeState[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const running = this.nodes.filter((n) => n.running);
