@@ -347,7 +347,7 @@ describe("HTTP API", () => {
     expect(perRequestUs).toBeLessThan((pairing.user + pairing.system) / 10);
     // None of it counted as the victim's attempts: its own response goes through.
     expect((await post(body(victim, right), { token: await login(victim) })).statusCode).toBe(202);
-  });
+  }, 30_000);
 
   it("describes tasks and reports health", async () => {
     const { app } = api();
