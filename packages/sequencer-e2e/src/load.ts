@@ -39,7 +39,7 @@ export interface LoadOptions {
   readonly clients?: number;
   readonly batchesPerRequest?: number;
   readonly bodyBytes?: number;
-  /** Pause between one client's requests. */
+  /** Pause between one client's requests (default 100 ms: load, not a benchmark's flood). */
   readonly pauseMs?: number;
 }
 
@@ -85,7 +85,7 @@ export class Load {
       const ids = await postBatches(url, this.#options.app, batches, 2_000);
       if (ids) for (const id of ids) this.acked.set(id, Date.now());
       else this.refused++;
-      await sleep(this.#options.pauseMs ?? 20);
+      await sleep(this.#options.pauseMs ?? 100);
     }
   }
 }
