@@ -183,47 +183,60 @@ async function answer(i: number, operator: Hex, epoch: number, at: number): Prom
 }
 
 const epochOf = (ms: number) => Math.floor((ms - Number(origin) * 1000) / Number(EPOCH_S * 1000n));
+
+/** Every epoch from the one holding `fromMs` to the current one. */
+function epochsSince(fromMs: number): number[] {
+  const out: number[] = [];
+  for (let e = epochOf(fromMs); e <= epochOf(Date.now()); e++) out.push(e);
+  return out;
+}
+
+/**
+ * The states of `operator`'s events that replica i applied since `fromMs`, in log order (its
+ * own answers, as of its last applied index). Counted per operator: on a loaded machine a slow
+ * probe may get another operator a down event of its own, so "two events applied" is not "this
+ * operator's two events".
+ */
+async function statesOn(i: number, operator: Hex, fromMs: number): Promise<string[] | undefined> {
+  const status = await replicas.status(i);
+  if (status === undefined) return undefined;
+  const answers = await Promise.all(epochsSince(fromMs).map((e) => answer(i, operator, e, status.asOfIndex)));
+  return answers.flatMap((a) => a.events.map((e) => e.state));
+}
 const SUBJECT = 3;
 let downUp: DowntimeEvent[] = [];
 
 describe("the downtime log on the registries", () => {
   it("counts each event's stake in the registries at its reference block, on every replica alike", async () => {
     const subject = operators[SUBJECT]!;
+    const killedAt = Date.now();
     await stopNode(SUBJECT);
     await replicas.kill(SUBJECT);
     const others = [0, 1, 2];
-    await replicas.waitFor(
-      async () =>
-        (await Promise.all(others.map((i) => replicas.status(i)))).every(
-          (s) => s !== undefined && s.applied >= 1,
-        ),
-      60_000,
-      "the down event applied on the three replicas left",
-    );
+    const appliedEverywhere = (among: readonly number[], states: readonly string[]) =>
+      replicas.waitFor(
+        async () =>
+          (await Promise.all(among.map((i) => statesOn(i, subject.operatorId, killedAt)))).every(
+            (got) => got !== undefined && states.every((state, k) => got[k] === state),
+          ),
+        90_000,
+        `the subject's ${states.join(", ")} applied on replicas ${among.join(", ")}`,
+      );
+    await appliedEverywhere(others, ["down"]);
     // Down long enough to be over the 5 % share (3 s) in at least one epoch, whatever the boundaries.
     await sleep(8_000);
     startNode(SUBJECT);
     replicas.restart(SUBJECT);
-    await replicas.waitFor(
-      async () =>
-        (await Promise.all([0, 1, 2, 3].map((i) => replicas.status(i)))).every(
-          (s) => s !== undefined && s.applied >= 2,
-        ),
-      90_000,
-      "the up event applied on all four replicas",
-    );
+    await appliedEverywhere([0, 1, 2, 3], ["down", "up"]);
     const statuses = await Promise.all([0, 1, 2, 3].map((i) => replicas.mustStatus(i)));
     const index = Math.min(...statuses.map((s) => s.asOfIndex));
     const digests = await Promise.all([0, 1, 2, 3].map((i) => replicas.text(i, `/v1/digest?at=${index}`)));
     expect(new Set(digests).size).toBe(1);
 
     // The batches the replicas applied for the subject (others posted the same change and were refused NOT_A_CHANGE).
-    const epochs = [
-      ...new Set([epochOf(Date.now() - 120_000), epochOf(Date.now() - 60_000), epochOf(Date.now())]),
-    ];
     const applied = new Set(
-      (await Promise.all(epochs.map((e) => answer(0, subject.operatorId, e, index)))).flatMap((a) =>
-        a.events.map((e) => e.index),
+      (await Promise.all(epochsSince(killedAt).map((e) => answer(0, subject.operatorId, e, index)))).flatMap(
+        (a) => a.events.map((e) => e.index),
       ),
     );
     const log = await logEvents(index);
