@@ -124,7 +124,11 @@ export async function handleRound(
       );
     }
     let finalizeSignature: G1Point | undefined;
-    if (mayVote && lockOk && Number(lockCert.index) > log.finalizedIndex) {
+    // Also at or below this node's own finalized index: a leader that missed a finality
+    // certificate (it led a new term from a lock it fetched) asks again for what is final here,
+    // and without these votes it would stay behind until the next batch. The lock is verified and
+    // on this log's chain, so the vote says nothing this node's log does not.
+    if (mayVote && lockOk) {
       finalizeSignature = signVote(
         blsSecretKey,
         "finalize",
