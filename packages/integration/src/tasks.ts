@@ -2,6 +2,7 @@ import { type TaskResponse, taskResponseDigest } from "@avskit/aggregator-api";
 import { taskManagerAbi } from "@avskit/bindings";
 import {
   encodeAbiParameters,
+  getAbiItem,
   type Hex,
   keccak256,
   parseEventLogs,
@@ -83,6 +84,12 @@ export async function respondToTask(
 
 const RESPONDED = 1n;
 
+/** The contract's own struct layouts (task, response, metadata), from the challenge's inputs. */
+const [TASK_PARAM, RESPONSE_PARAM, METADATA_PARAM] = getAbiItem({
+  abi: taskManagerAbi,
+  name: "raiseAndResolveChallenge",
+}).inputs;
+
 /**
  * What `TaskManager.taskRecord` holds once a task is answered (ITaskManager.taskRecord):
  * keccak256(abi.encode(taskHash, keccak256(abi.encode(response, metadata)))) with the lowest bit
@@ -94,38 +101,8 @@ export function answeredTaskRecord(
   response: TaskResponse,
   metadata: { taskRespondedBlock: number; hashOfNonSigners: Hex },
 ): Hex {
-  const taskHash =
-    BigInt(
-      keccak256(
-        encodeAbiParameters(
-          [
-            {
-              type: "tuple",
-              components: [
-                { type: "uint256" },
-                { type: "uint256" },
-                { type: "uint32" },
-                { type: "uint32" },
-                { type: "bytes" },
-              ],
-            },
-          ],
-          [[task.a, task.b, task.taskCreatedBlock, task.quorumThresholdPercentage, task.quorumNumbers]],
-        ),
-      ),
-    ) & ~RESPONDED;
-  const responseHash = keccak256(
-    encodeAbiParameters(
-      [
-        { type: "tuple", components: [{ type: "uint32" }, { type: "uint256" }] },
-        { type: "tuple", components: [{ type: "uint32" }, { type: "bytes32" }] },
-      ],
-      [
-        [response.referenceTaskIndex, response.sum],
-        [metadata.taskRespondedBlock, metadata.hashOfNonSigners],
-      ],
-    ),
-  );
+  const taskHash = BigInt(keccak256(encodeAbiParameters([TASK_PARAM], [task]))) & ~RESPONDED;
+  const responseHash = keccak256(encodeAbiParameters([RESPONSE_PARAM, METADATA_PARAM], [response, metadata]));
   const record =
     BigInt(
       keccak256(
