@@ -106,6 +106,7 @@ export class SequencerWatch {
   #sent = 0;
   #polling: Promise<void> | undefined;
   #finalized: number | undefined;
+  #stopped = false;
 
   constructor(options: SequencerWatchOptions) {
     this.#options = options;
@@ -124,7 +125,7 @@ export class SequencerWatch {
       () => {
         this.#sent++;
       },
-      (error: Error) => this.#options.err(`sequencer: first batch not sent: ${error.message}`),
+      (error: Error) => this.#notSent("first batch", error),
     );
     this.#timer = setInterval(() => {
       this.#polling ??= this.poll().finally(() => {
@@ -135,6 +136,7 @@ export class SequencerWatch {
 
   /** Stops polling after one last look (the summary's figures). */
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#timer);
     await this.#polling;
     await this.poll();
@@ -142,6 +144,7 @@ export class SequencerWatch {
 
   /** Sequences a created task (fire and forget: the view does not wait for the sequencer). */
   onTaskCreated(task: OnChainTask): void {
+    if (this.#stopped) return;
     const body = {
       taskIndex: task.taskIndex,
       a: task.a.toString(),
@@ -152,8 +155,13 @@ export class SequencerWatch {
       () => {
         this.#sent++;
       },
-      (error: Error) => this.#options.err(`sequencer: task ${task.taskIndex} not sent: ${error.message}`),
+      (error: Error) => this.#notSent(`task ${task.taskIndex}`, error),
     );
+  }
+
+  /** A send that failed; not an error once stopping, when the nodes it tries are shut down under it. */
+  #notSent(what: string, error: Error): void {
+    if (!this.#stopped) this.#options.err(`sequencer: ${what} not sent: ${error.message}`);
   }
 
   get sent(): number {
