@@ -15,7 +15,9 @@ const APP = "lag";
 const finalized = (i: number) => cluster.nodes[i]?.handle.node.apps.get(APP)?.finalizedIndex;
 
 beforeAll(async () => {
-  cluster = await makeCluster(4, { leaderTimeout: "1s", heartbeat: "50ms" });
+  // 3 s: member 1 must be back before the change to term 2 escalates (2 × the timeout), or
+  // term 3's leader, not lagging, would lead instead.
+  cluster = await makeCluster(4, { leaderTimeout: "3s", heartbeat: "50ms" });
   await Promise.all([0, 1, 2, 3].map((i) => cluster.start(i)));
   await until("member 2 ready", () => cluster.nodes[2]!.handle.node.ready || undefined);
 });
@@ -34,7 +36,7 @@ it("a new leader behind its followers' finality catches up without a new batch",
   await cluster.stop(0);
   const back = (await cluster.start(1)).handle.node;
   expect(back.apps.get(APP)?.finalizedIndex).toBe(1);
-  await until("member 1 leads term 2", () => (back.term === 2n && back.isLeader) || undefined, 15_000);
+  await until("member 1 leads term 2", () => (back.term === 2n && back.isLeader) || undefined, 20_000);
   await until("member 1 final at 2 with no new batch", () => finalized(1) === 2 || undefined, 5_000);
   expect([finalized(2), finalized(3)]).toEqual([2, 2]);
 });
