@@ -17,6 +17,13 @@ interface IDelegationManager {
         view
         returns (uint256[] memory);
 
+    /// @notice Shares delegated to each of `operators` in each of `strategies`: one array per
+    ///         operator, in the order given, each in the order of `strategies`.
+    function getOperatorsShares(address[] memory operators, IStrategy[] memory strategies)
+        external
+        view
+        returns (uint256[][] memory);
+
     /// @notice Minimum number of blocks a queued withdrawal waits before it can complete.
     function minWithdrawalDelayBlocks() external view returns (uint256);
 }

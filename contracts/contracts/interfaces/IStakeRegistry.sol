@@ -9,7 +9,7 @@ import {IStrategy} from "./IStrategy.sol";
 /// @notice Per quorum, the strategies that count and their multipliers, the minimum stake, and
 ///         the block-stamped stake histories of each operator and of the quorum total.
 ///         Weight of an operator = Σ shares(operator, strategy_i) · multiplier_i / 1e18, with
-///         shares read from the delegation contract (`IDelegationManager.getOperatorShares`).
+///         shares read from the delegation contract (`IDelegationManager.getOperatorsShares`).
 /// @dev Stake bookkeeping is callable only by the registry coordinator; quorum configuration only
 ///      by the coordinator's owner.
 interface IStakeRegistry {
@@ -112,10 +112,12 @@ interface IStakeRegistry {
 
     /// @notice Batch stake update of many operators in one quorum; the total is written once.
     ///         Reverts OperatorNotInQuorum for an operator not registered in the quorum.
-    /// @return belowMinimum belowMinimum[i] is true if operator i fell below the minimum (recorded as 0).
+    /// @return belowMinimum Ascending indices (into `operators`) of the operators that fell below
+    ///         the minimum (recorded as 0), usually none: an answer that does not grow with the
+    ///         quorum, unlike one flag per operator.
     function updateOperatorsStake(address[] calldata operators, bytes32[] calldata operatorIds, uint8 quorumNumber)
         external
-        returns (bool[] memory belowMinimum);
+        returns (uint256[] memory belowMinimum);
 
     /// @notice Starts the stake bookkeeping of a new quorum.
     function initializeQuorum(uint8 quorumNumber, uint96 minimumStake, StrategyParams[] calldata strategyParams)

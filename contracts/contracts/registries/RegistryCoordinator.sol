@@ -166,10 +166,12 @@ contract RegistryCoordinator is Initializable, OwnableUpgradeable, EIP712Upgrade
                 operatorIds[j] = _operatorInfo[operator].operatorId;
                 previous = operator;
             }
-            bool[] memory belowMinimum = stakeRegistry.updateOperatorsStake(operators, operatorIds, quorumNumber);
-            bytes memory single = abi.encodePacked(quorumNumber);
-            for (uint256 j = 0; j < operators.length; ++j) {
-                if (belowMinimum[j]) _deregisterOperator(operators[j], single);
+            uint256[] memory belowMinimum = stakeRegistry.updateOperatorsStake(operators, operatorIds, quorumNumber);
+            if (belowMinimum.length != 0) {
+                bytes memory single = abi.encodePacked(quorumNumber);
+                for (uint256 j = 0; j < belowMinimum.length; ++j) {
+                    _deregisterOperator(operators[belowMinimum[j]], single);
+                }
             }
             quorumUpdateBlockNumber[quorumNumber] = block.number;
             emit QuorumBlockNumberUpdated(quorumNumber, block.number);

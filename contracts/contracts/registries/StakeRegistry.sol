@@ -14,7 +14,8 @@ import {StakeRegistryStorage} from "./StakeRegistryStorage.sol";
 
 /// @title StakeRegistry
 /// @notice Weights operators per quorum from their delegated shares and keeps block-stamped
-///         stake histories (per operator and per quorum total), one slot per entry.
+///         stake histories (per operator, two entries a slot: `PackedStakeHistory`; per quorum
+///         total, one slot per entry).
 /// @dev Deployed behind a TransparentUpgradeableProxy; has no initializer (quorums are created
 ///      through the coordinator). Updates within one block overwrite that block's entry, and an
 ///      unchanged stake writes nothing.
@@ -26,10 +27,17 @@ contract StakeRegistry is StakeRegistryStorage {
     /// @notice A weight does not fit in uint96.
     error WeightOverflow(address operator);
 
-    /// @dev A quorum's weighting rule, loaded from storage once per batch, with the encoded
-    ///      `getOperatorShares` call (the operator word is filled in per operator) and a buffer for
-    ///      its answer, so that a batch encodes the strategies once and allocates no memory per
-    ///      operator.
+    /// @dev Operators whose shares one `getOperatorsShares` call reads in a batch update. The
+    ///      callee's memory grows quadratically in cost with its answer (one array per operator), so
+    ///      a 200-operator quorum is read in a few calls rather than one: 32 keep that expansion
+    ///      under ~130 gas an operator with 10 strategies while sharing each call's fixed cost.
+    uint256 internal constant SHARES_BATCH = 32;
+
+    /// @dev A quorum's weighting rule, loaded from storage once per batch, with a reusable
+    ///      `getOperatorsShares(operators, strategies)` call and a buffer for its answer, so that
+    ///      a batch encodes the strategies once and allocates no memory per operator or per call.
+    ///      The call's tails are laid out strategies first (fixed), operators last, so only the
+    ///      operator count and words change between calls (the ABI allows tails in any order).
     struct Weighting {
         uint96[] multipliers;
         uint96 minimumStake;
@@ -75,7 +83,7 @@ contract StakeRegistry is StakeRegistryStorage {
             uint96 weight = _weightOf(quorumNumber, operator);
             uint96 minimumStake = minimumStakeForQuorum[quorumNumber];
             if (weight < minimumStake) revert BelowMinimumStakeRequirement(quorumNumber, weight, minimumStake);
-            int256 delta = _recordOperatorStake(operatorId, quorumNumber, weight, true);
+            int256 delta = _recordOperatorStake(_operatorStakeHistory[operatorId][quorumNumber], operatorId, quorumNumber, weight, true);
             operatorStakes[i] = weight;
             totalStakes[i] = _recordTotalStakeDelta(quorumNumber, delta);
         }
@@ -86,7 +94,7 @@ contract StakeRegistry is StakeRegistryStorage {
         for (uint256 i = 0; i < quorumNumbers.length; ++i) {
             uint8 quorumNumber = uint8(quorumNumbers[i]);
             _requireQuorumExists(quorumNumber);
-            _recordTotalStakeDelta(quorumNumber, _recordOperatorStake(operatorId, quorumNumber, 0, false));
+            _recordTotalStakeDelta(quorumNumber, _recordOperatorStake(_operatorStakeHistory[operatorId][quorumNumber], operatorId, quorumNumber, 0, false));
         }
     }
 
@@ -115,7 +123,7 @@ contract StakeRegistry is StakeRegistryStorage {
                 weight = 0;
                 quorumsToRemove |= uint256(1) << quorumNumber;
             }
-            _recordTotalStakeDelta(quorumNumber, _recordOperatorStake(operatorId, quorumNumber, weight, true));
+            _recordTotalStakeDelta(quorumNumber, _recordOperatorStake(_operatorStakeHistory[operatorId][quorumNumber], operatorId, quorumNumber, weight, true));
         }
     }
 
@@ -124,27 +132,55 @@ contract StakeRegistry is StakeRegistryStorage {
         external
         onlyRegistryCoordinator
         quorumExists(quorumNumber)
-        returns (bool[] memory belowMinimum)
+        returns (uint256[] memory belowMinimum)
     {
         uint256 count = operators.length;
         if (operatorIds.length != count) revert InputLengthMismatch();
-        belowMinimum = new bool[](count);
-        Weighting memory weighting = _loadWeighting(quorumNumber);
+        // Room for every index; the length counts those found (see _updateBatch).
+        belowMinimum = new uint256[](count);
+        assembly ("memory-safe") {
+            mstore(belowMinimum, 0)
+        }
+        Weighting memory weighting = _loadWeighting(quorumNumber, count < SHARES_BATCH ? count : SHARES_BATCH);
         int256 totalDelta = 0;
-        for (uint256 i = 0; i < count; ++i) {
-            bytes32 operatorId = operatorIds[i];
-            // The coordinator's quorum bitmap and this flag change together (register/deregister).
-            if (!_operatorStakeHistory[operatorId][quorumNumber].isMember()) {
-                revert OperatorNotInQuorum(quorumNumber, operators[i]);
-            }
-            uint96 weight = _weight(weighting, operators[i]);
-            if (weight < weighting.minimumStake) {
-                weight = 0;
-                belowMinimum[i] = true;
-            }
-            totalDelta += _recordOperatorStake(operatorId, quorumNumber, weight, true);
+        for (uint256 start = 0; start < count; start += SHARES_BATCH) {
+            uint256 end = start + SHARES_BATCH < count ? start + SHARES_BATCH : count;
+            totalDelta += _updateBatch(
+                weighting, quorumNumber, operators[start:end], operatorIds[start:end], belowMinimum, start
+            );
         }
         _recordTotalStakeDelta(quorumNumber, totalDelta);
+    }
+
+    /// @dev `updateOperatorsStake` for the operators of one share call; `first` is the index of
+    ///      the batch's first operator. Appends the indices below the minimum to `belowMinimum`
+    ///      (allocated for all of them) and returns the change of the quorum's total.
+    function _updateBatch(
+        Weighting memory weighting,
+        uint8 quorumNumber,
+        address[] calldata operators,
+        bytes32[] calldata operatorIds,
+        uint256[] memory belowMinimum,
+        uint256 first
+    ) internal returns (int256 delta) {
+        _readOperatorsShares(weighting, operators);
+        for (uint256 k = 0; k < operators.length; ++k) {
+            bytes32 operatorId = operatorIds[k];
+            // The coordinator's quorum bitmap and this flag change together (register/deregister).
+            PackedStakeHistory.History storage history = _operatorStakeHistory[operatorId][quorumNumber];
+            if (!history.isMember()) revert OperatorNotInQuorum(quorumNumber, operators[k]);
+            uint96 weight = _weight(weighting, k, operators[k]);
+            if (weight < weighting.minimumStake) {
+                weight = 0;
+                uint256 index = first + k;
+                assembly ("memory-safe") {
+                    let found := add(mload(belowMinimum), 1)
+                    mstore(belowMinimum, found)
+                    mstore(add(belowMinimum, shl(5, found)), index)
+                }
+            }
+            delta += _recordOperatorStake(history, operatorId, quorumNumber, weight, true);
+        }
     }
 
     /// @inheritdoc IStakeRegistry
@@ -531,62 +567,109 @@ contract StakeRegistry is StakeRegistryStorage {
         }
     }
 
-    /// @dev Strategies, multipliers and minimum stake of a quorum, loaded once for a batch.
-    function _loadWeighting(uint8 quorumNumber) internal view returns (Weighting memory weighting) {
+    /// @dev Strategies, multipliers and minimum stake of a quorum, loaded once for a batch, with the
+    ///      share call and answer buffers sized for `capacity` operators a call.
+    function _loadWeighting(uint8 quorumNumber, uint256 capacity) internal view returns (Weighting memory weighting) {
         StrategyParams[] storage params = _strategyParams[quorumNumber];
         uint256 count = params.length;
-        IStrategy[] memory strategies = new IStrategy[](count);
         weighting.multipliers = new uint96[](count);
+        // selector, two head offsets, the strategies (length + words), the operators (length + words)
+        bytes4 selector = IDelegationManager.getOperatorsShares.selector;
+        bytes memory request = new bytes(0x04 + 0x40 + 0x20 * (1 + count) + 0x20 * (1 + capacity));
+        assembly ("memory-safe") {
+            mstore(add(request, 0x20), selector)
+            mstore(add(request, 0x24), add(0x60, shl(5, count))) // operators' tail, after the strategies
+            mstore(add(request, 0x44), 0x40) // strategies' tail
+            mstore(add(request, 0x64), count)
+        }
         for (uint256 i = 0; i < count; ++i) {
             StrategyParams memory p = params[i];
-            strategies[i] = p.strategy;
             weighting.multipliers[i] = p.multiplier;
+            address strategy = address(p.strategy);
+            assembly ("memory-safe") {
+                mstore(add(add(request, 0x84), shl(5, i)), strategy)
+            }
         }
         weighting.minimumStake = minimumStakeForQuorum[quorumNumber];
-        weighting.sharesCall = abi.encodeCall(IDelegationManager.getOperatorShares, (address(0), strategies));
-        // The ABI answer: offset, length, one word a strategy.
-        weighting.sharesAnswer = new bytes(0x40 + 0x20 * count);
+        weighting.sharesCall = request;
+        // The ABI answer for `capacity` operators: offset, length, one offset an operator, then
+        // each operator's array (length, one word a strategy).
+        weighting.sharesAnswer = new bytes(0x40 + 0x20 * capacity + capacity * 0x20 * (1 + count));
     }
 
     function _weightOf(uint8 quorumNumber, address operator) internal view returns (uint96) {
-        return _weight(_loadWeighting(quorumNumber), operator);
+        Weighting memory weighting = _loadWeighting(quorumNumber, 1);
+        _readOperatorShares(weighting, operator);
+        return _weight(weighting, 0, operator);
     }
 
     /// @dev Σ shares_i · multiplier_i / 1e18, each term rounded down (as EigenLayer's middleware
-    ///      does), with shares from the delegation contract's `getOperatorShares`.
-    function _weight(Weighting memory weighting, address operator) internal view returns (uint96) {
+    ///      does), over the shares of the `k`-th operator of the last `getOperatorsShares` answer.
+    function _weight(Weighting memory weighting, uint256 k, address operator) internal pure returns (uint96) {
         bytes memory answer = weighting.sharesAnswer;
-        _readOperatorShares(weighting.sharesCall, answer, operator);
         uint96[] memory multipliers = weighting.multipliers;
         uint256 weight = 0;
         uint256 tooMany = 0;
-        // _readOperatorShares checked that the answer holds one share count per multiplier.
+        // _readOperatorsShares checked that the answer is canonical: operator k's array starts at
+        // word 2 + n + k·(1 + count) and holds one share count per multiplier.
         // 2^160 shares or more weigh more than a uint96 holds (multipliers are >= 1, the divisor
         // is below 2^64), so refusing them keeps every product and sum below 2^256.
         assembly ("memory-safe") {
             let count := mload(multipliers)
-            let shares := add(answer, 0x60)
-            let factors := add(multipliers, 0x20)
-            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                let share := mload(add(shares, shl(5, i)))
-                tooMany := or(tooMany, shr(160, share))
-                weight := add(weight, div(mul(share, mload(add(factors, shl(5, i)))), WEIGHTING_DIVISOR))
+            let n := mload(add(answer, 0x40))
+            let share := add(add(answer, 0x80), shl(5, add(n, mul(k, add(count, 1)))))
+            let factor := add(multipliers, 0x20)
+            for { let end := add(factor, shl(5, count)) } lt(factor, end) {
+                factor := add(factor, 0x20)
+                share := add(share, 0x20)
+            } {
+                let shares := mload(share)
+                tooMany := or(tooMany, shares)
+                weight := add(weight, div(mul(shares, mload(factor)), WEIGHTING_DIVISOR))
             }
+            tooMany := shr(160, tooMany)
         }
         if (tooMany != 0 || weight > type(uint96).max) revert WeightOverflow(operator);
         return uint96(weight);
     }
 
-    /// @dev Makes the encoded `getOperatorShares` call for `operator` and copies its answer into
-    ///      `answer`, which must then be exactly one ABI-encoded uint256[] of the strategies' count.
-    function _readOperatorShares(bytes memory sharesCall, bytes memory answer, address operator) internal view {
+    /// @dev One `getOperatorsShares` call for `operators` (at most the weighting's capacity).
+    function _readOperatorsShares(Weighting memory weighting, address[] calldata operators) internal view {
+        bytes memory request = weighting.sharesCall;
+        uint256 n = operators.length;
+        assembly ("memory-safe") {
+            let tail := add(add(request, 0x24), mload(add(request, 0x24)))
+            mstore(tail, n)
+            calldatacopy(add(tail, 0x20), operators.offset, shl(5, n))
+        }
+        _callOperatorsShares(weighting, n);
+    }
+
+    /// @dev The same call for one operator.
+    function _readOperatorShares(Weighting memory weighting, address operator) internal view {
+        bytes memory request = weighting.sharesCall;
+        assembly ("memory-safe") {
+            let tail := add(add(request, 0x24), mload(add(request, 0x24)))
+            mstore(tail, 1)
+            mstore(add(tail, 0x20), operator)
+        }
+        _callOperatorsShares(weighting, 1);
+    }
+
+    /// @dev Sends the prepared call for its first `n` operators and copies the answer into the
+    ///      buffer, which must be exactly the canonical ABI encoding of n arrays of the strategies'
+    ///      count (what Solidity returns): anything else is refused rather than half-read.
+    function _callOperatorsShares(Weighting memory weighting, uint256 n) internal view {
+        bytes memory request = weighting.sharesCall;
+        bytes memory answer = weighting.sharesAnswer;
+        uint256 count = weighting.multipliers.length;
         address target = address(delegation);
+        uint256 expected = 0x40 + 0x20 * n + n * 0x20 * (1 + count);
         bool success;
         uint256 size;
         assembly ("memory-safe") {
-            // The call's first argument: 32 bytes of the buffer, 4 bytes of selector.
-            mstore(add(sharesCall, 0x24), operator)
-            success := staticcall(gas(), target, add(sharesCall, 0x20), mload(sharesCall), 0, 0)
+            let callSize := add(mload(add(request, 0x24)), add(0x24, shl(5, n)))
+            success := staticcall(gas(), target, add(request, 0x20), callSize, 0, 0)
             size := returndatasize()
         }
         if (!success) {
@@ -595,27 +678,33 @@ contract StakeRegistry is StakeRegistryStorage {
                 revert(0, size)
             }
         }
-        if (size != answer.length) revert SharesLengthMismatch();
+        if (size != expected) revert SharesLengthMismatch();
+        bool canonical;
         assembly ("memory-safe") {
-            returndatacopy(add(answer, 0x20), 0, size)
+            let data := add(answer, 0x20)
+            returndatacopy(data, 0, size)
+            canonical := and(eq(mload(data), 0x20), eq(mload(add(data, 0x20)), n))
+            let offsets := add(data, 0x40)
+            let stride := shl(5, add(count, 1))
+            for { let k := 0 } lt(k, n) { k := add(k, 1) } {
+                let offset := add(shl(5, n), mul(k, stride))
+                canonical := and(canonical, eq(mload(add(offsets, shl(5, k))), offset))
+                canonical := and(canonical, eq(mload(add(offsets, offset)), count))
+            }
         }
-        if (_word(answer, 0) != 0x20 || _word(answer, 1) != (size - 0x40) / 0x20) revert SharesLengthMismatch();
-    }
-
-    /// @dev Word `index` of `data` (in bounds by construction of the callers).
-    function _word(bytes memory data, uint256 index) private pure returns (uint256 value) {
-        assembly ("memory-safe") {
-            value := mload(add(add(data, 0x20), mul(index, 0x20)))
-        }
+        if (!canonical) revert SharesLengthMismatch();
     }
 
     /// @dev Records `newStake` and the membership flag for the operator; returns the stake's change.
     ///      No new entry (and no event) if unchanged, except the first entry, which is always written.
-    function _recordOperatorStake(bytes32 operatorId, uint8 quorumNumber, uint96 newStake, bool member)
-        internal
-        returns (int256 delta)
-    {
-        (uint96 previous, bool written) = _operatorStakeHistory[operatorId][quorumNumber].record(newStake, member);
+    function _recordOperatorStake(
+        PackedStakeHistory.History storage history,
+        bytes32 operatorId,
+        uint8 quorumNumber,
+        uint96 newStake,
+        bool member
+    ) internal returns (int256 delta) {
+        (uint96 previous, bool written) = history.record(newStake, member);
         if (!written) return 0;
         emit OperatorStakeUpdate(operatorId, quorumNumber, newStake);
         return int256(uint256(newStake)) - int256(uint256(previous));

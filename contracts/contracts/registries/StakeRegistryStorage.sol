@@ -36,7 +36,7 @@ abstract contract StakeRegistryStorage is Initializable, IStakeRegistry {
     uint256[45] private __gap;
 
     /// @param registryCoordinator_ The coordinator (its proxy) allowed to record stakes.
-    /// @param delegation_ Where operator shares are read (IDelegationManager.getOperatorShares).
+    /// @param delegation_ Where operator shares are read (IDelegationManager.getOperatorsShares).
     constructor(address registryCoordinator_, IDelegationManager delegation_) {
         registryCoordinator = registryCoordinator_;
         delegation = delegation_;

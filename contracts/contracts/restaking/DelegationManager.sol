@@ -17,7 +17,9 @@ import {StrategyManager} from "./StrategyManager.sol";
 ///         registration, delegation, undelegation and the withdrawal queue. Operators are
 ///         delegated to themselves. `operatorShares` changes in the same transaction as every
 ///         deposit, delegation, undelegation and queued withdrawal, so `getOperatorShares` is
-///         always current.
+///         always current. One later view is added: `getOperatorsShares`, the batched read of
+///         EigenLayer's slashing release (v1.0, on mainnet and its testnets since 2025), which the
+///         stake registry's whole-quorum update calls, so that a fork reads the same function.
 /// @dev Differences from EigenLayer, all on purpose: delegation approvers are refused at
 ///      registration (so `delegateTo`'s signature arguments are never needed and are ignored),
 ///      `stakerOptOutWindowBlocks` is stored but unused, there is no slashing, pausing or
@@ -269,13 +271,25 @@ contract DelegationManager is IDelegationManager, IDelegationShareHook, Ownable,
 
     /// @inheritdoc IDelegationManager
     function getOperatorShares(address operator, IStrategy[] memory strategies)
-        external
+        public
         view
         returns (uint256[] memory shares)
     {
         shares = new uint256[](strategies.length);
         for (uint256 i = 0; i < strategies.length; ++i) {
             shares[i] = operatorShares[operator][strategies[i]];
+        }
+    }
+
+    /// @inheritdoc IDelegationManager
+    function getOperatorsShares(address[] memory operators, IStrategy[] memory strategies)
+        external
+        view
+        returns (uint256[][] memory shares)
+    {
+        shares = new uint256[][](operators.length);
+        for (uint256 i = 0; i < operators.length; ++i) {
+            shares[i] = getOperatorShares(operators[i], strategies);
         }
     }
 
