@@ -76,7 +76,7 @@ abstract contract BLSSignatureChecker is IBLSSignatureChecker {
         bytes32[] memory nonSignerIds = new bytes32[](nonSignerCount);
         uint256[] memory nonSignerBitmaps;
         if (nonSignerCount != 0) {
-            nonSignerBitmaps = _nonSignerBitmaps(nonSignerIds, quorumBitmap, referenceBlockNumber, params);
+            nonSignerBitmaps = _nonSignerBitmaps(nonSignerIds, referenceBlockNumber, params);
         }
 
         bytes24[] memory apkHashes;
@@ -84,7 +84,7 @@ abstract contract BLSSignatureChecker is IBLSSignatureChecker {
             _quorumAggregates(quorumNumbers, referenceBlockNumber, params, nonSignerIds, nonSignerBitmaps);
         (uint256 apkX, uint256 apkY) = _sumQuorumApks(quorumNumbers, apkHashes, params.quorumApks);
         if (nonSignerCount != 0) {
-            (apkX, apkY) = _subtractNonSigners(apkX, apkY, nonSignerBitmaps, params.nonSignerPubkeys);
+            (apkX, apkY) = _subtractNonSigners(apkX, apkY, quorumBitmap, nonSignerBitmaps, params);
         }
 
         if (staleStakesForbidden) _requireFreshStakes(quorumNumbers, referenceBlockNumber);
@@ -119,52 +119,54 @@ abstract contract BLSSignatureChecker is IBLSSignatureChecker {
     }
 
     /// @dev Fills `nonSignerIds` (checking strict ascending order) and returns each non-signer's
-    ///      quorum bitmap at the reference block restricted to the task's quorums (one registry call).
+    ///      quorum bitmap at the reference block (one coordinator call). The bitmaps are not
+    ///      restricted to the task's quorums here: the stake registry reads only the task's bits,
+    ///      and _subtractNonSigners restricts them where it counts multiplicities.
     function _nonSignerBitmaps(
         bytes32[] memory nonSignerIds,
-        uint256 quorumBitmap,
         uint32 referenceBlockNumber,
         NonSignerStakesAndSignature calldata params
     ) internal view returns (uint256[] memory bitmaps) {
         BN254.G1Point[] calldata pubkeys = params.nonSignerPubkeys;
         bytes32 previous = bytes32(0);
         for (uint256 i = 0; i < pubkeys.length; ++i) {
-            uint256 x = pubkeys[i].X;
-            uint256 y = pubkeys[i].Y;
             bytes32 operatorId;
+            // In bounds: Solidity checked the array's extent when `pubkeys` was read from params.
             assembly ("memory-safe") {
-                mstore(0x00, x)
-                mstore(0x20, y)
+                calldatacopy(0x00, add(pubkeys.offset, shl(6, i)), 0x40)
                 operatorId := keccak256(0x00, 0x40)
+                mstore(add(nonSignerIds, shl(5, add(i, 1))), operatorId)
             }
             if (i != 0 && operatorId <= previous) revert NonSignersNotSorted(i);
-            nonSignerIds[i] = operatorId;
             previous = operatorId;
         }
-        bitmaps = registryCoordinator.getQuorumBitmapsAtBlockNumber(
-            nonSignerIds, referenceBlockNumber, params.nonSignerQuorumBitmapIndices
-        );
-        for (uint256 i = 0; i < bitmaps.length; ++i) {
-            uint256 inTask = bitmaps[i] & quorumBitmap;
-            if (inTask == 0) revert NonSignerNotInQuorums(nonSignerIds[i]);
-            bitmaps[i] = inTask;
-        }
+        bitmaps = _quorumBitmaps(nonSignerIds, referenceBlockNumber, params.nonSignerQuorumBitmapIndices);
     }
 
-    /// @dev apk - Σ k_i·pk_i, k_i = number of the task's quorums non-signer i was in.
+    /// @dev apk - Σ k_i·pk_i, k_i = number of the task's quorums non-signer i was in (at least one,
+    ///      or the input is refused).
     function _subtractNonSigners(
         uint256 apkX,
         uint256 apkY,
+        uint256 quorumBitmap,
         uint256[] memory bitmaps,
-        BN254.G1Point[] calldata pubkeys
+        NonSignerStakesAndSignature calldata params
     ) internal view returns (uint256, uint256) {
+        BN254.G1Point[] calldata pubkeys = params.nonSignerPubkeys;
         uint256 sumX;
         uint256 sumY;
         for (uint256 i = 0; i < pubkeys.length; ++i) {
-            uint256 x = pubkeys[i].X;
-            uint256 y = pubkeys[i].Y;
-            uint256 multiplicity = QuorumBitmap.count(bitmaps[i]);
-            if (multiplicity != 1) (x, y) = BN254Ext.mulSmall(x, y, multiplicity);
+            uint256 x;
+            uint256 y;
+            assembly ("memory-safe") {
+                let at := add(pubkeys.offset, shl(6, i))
+                x := calldataload(at)
+                y := calldataload(add(at, 0x20))
+            }
+            uint256 inTask = bitmaps[i] & quorumBitmap;
+            if (inTask == 0) revert NonSignerNotInQuorums(keccak256(abi.encode(x, y)));
+            // One quorum (every non-signer of a one-quorum task): no scalar to apply.
+            if (inTask & (inTask - 1) != 0) (x, y) = BN254Ext.mulSmall(x, y, QuorumBitmap.count(inTask));
             if (i == 0) (sumX, sumY) = (x, y);
             else (sumX, sumY) = BN254Ext.add(sumX, sumY, x, y);
         }
@@ -181,25 +183,150 @@ abstract contract BLSSignatureChecker is IBLSSignatureChecker {
         bytes32[] memory nonSignerIds,
         uint256[] memory nonSignerBitmaps
     ) internal view returns (bytes24[] memory apkHashes, QuorumStakeTotals memory stakeTotals) {
-        uint96[] memory totalStakes;
-        uint96[] memory nonSignerStakes;
-        (apkHashes, totalStakes, nonSignerStakes) = stakeRegistry.getQuorumAggregatesAtBlockNumber(
-            IStakeRegistry.AggregatesQuery({
-                quorumNumbers: quorumNumbers,
-                blockNumber: referenceBlockNumber,
-                quorumApkIndices: params.quorumApkIndices,
-                totalStakeIndices: params.totalStakeIndices,
-                nonSignerIds: nonSignerIds,
-                nonSignerQuorumBitmaps: nonSignerBitmaps,
-                nonSignerStakeIndices: params.nonSignerStakeIndices
-            })
-        );
+        _callStakeRegistry(quorumNumbers, referenceBlockNumber, params, nonSignerIds, nonSignerBitmaps);
+        // The answer, (bytes24[], uint96[], uint96[]) of one element a quorum each, as Solidity
+        // encodes it: three offsets, then each array's length and words.
+        uint256 quorumCount = quorumNumbers.length;
+        uint256 stride = 0x20 * (quorumCount + 1);
+        if (_returnDataSize() != 0x60 + 3 * stride) revert UnexpectedRegistryAnswer();
+        apkHashes = new bytes24[](quorumCount);
+        uint96[] memory totalStakes = new uint96[](quorumCount);
+        uint96[] memory nonSignerStakes = new uint96[](quorumCount);
+        bool canonical;
+        assembly ("memory-safe") {
+            let offsets := mload(0x40) // scratch: the three arrays are allocated already
+            returndatacopy(offsets, 0x00, 0x60)
+            canonical := and(eq(mload(offsets), 0x60), eq(mload(add(offsets, 0x20)), add(0x60, stride)))
+            canonical := and(canonical, eq(mload(add(offsets, 0x40)), add(0x60, shl(1, stride))))
+            returndatacopy(apkHashes, 0x60, stride)
+            returndatacopy(totalStakes, add(0x60, stride), stride)
+            returndatacopy(nonSignerStakes, add(0x60, shl(1, stride)), stride)
+            // Each length is the quorum count; each word is clean for its type.
+            canonical := and(canonical, eq(mload(apkHashes), quorumCount))
+            canonical := and(canonical, eq(mload(totalStakes), quorumCount))
+            canonical := and(canonical, eq(mload(nonSignerStakes), quorumCount))
+            let dirty := 0
+            for { let i := 0 } lt(i, quorumCount) { i := add(i, 1) } {
+                let at := shl(5, add(i, 1))
+                dirty := or(dirty, shl(192, mload(add(apkHashes, at))))
+                dirty := or(dirty, shr(96, mload(add(totalStakes, at))))
+                dirty := or(dirty, shr(96, mload(add(nonSignerStakes, at))))
+            }
+            canonical := and(canonical, iszero(dirty))
+        }
+        if (!canonical) revert UnexpectedRegistryAnswer();
         // Reuse the array: signed = total - non-signing (a subset never exceeds the total).
         for (uint256 i = 0; i < totalStakes.length; ++i) {
             nonSignerStakes[i] = totalStakes[i] - nonSignerStakes[i];
         }
         stakeTotals.totalStakeForQuorum = totalStakes;
         stakeTotals.signedStakeForQuorum = nonSignerStakes;
+    }
+
+    /// @dev `stakeRegistry.getQuorumAggregatesAtBlockNumber(quorumNumbers, referenceBlockNumber,
+    ///      nonSignerIds, nonSignerBitmaps, params)`, encoded by hand: Solidity's encoder would
+    ///      re-encode `params` (nested arrays, points) from calldata element by element, which was
+    ///      ~5k gas of a 0-non-signer check. `params` is copied as it came, from its head to the end
+    ///      of the calldata, so every offset inside it still holds (ABI offsets are relative to the
+    ///      head and only point forward); the registry decodes, and so checks, what it reads.
+    ///      Reverts with the registry's error; the answer is left in the return data.
+    function _callStakeRegistry(
+        bytes calldata quorumNumbers,
+        uint32 referenceBlockNumber,
+        NonSignerStakesAndSignature calldata params,
+        bytes32[] memory nonSignerIds,
+        uint256[] memory nonSignerBitmaps
+    ) private view {
+        address registry = address(stakeRegistry);
+        bytes4 selector = IStakeRegistry.getQuorumAggregatesAtBlockNumber.selector;
+        bool success;
+        // Scratch memory past the free pointer, not kept: nothing is allocated until the call returns.
+        assembly ("memory-safe") {
+            let request := mload(0x40)
+            mstore(request, selector)
+            let args := add(request, 4)
+            let tail := 0xa0 // five head words
+            mstore(args, tail)
+            mstore(add(args, 0x20), referenceBlockNumber)
+            // quorumNumbers: its length, then its bytes zero-padded to whole words
+            let length := quorumNumbers.length
+            let padded := and(add(length, 31), not(31))
+            mstore(add(add(args, tail), padded), 0)
+            mstore(add(args, tail), length)
+            calldatacopy(add(add(args, tail), 0x20), quorumNumbers.offset, length)
+            tail := add(tail, add(0x20, padded))
+            // the two memory arrays, length word included
+            mstore(add(args, 0x40), tail)
+            let size := shl(5, add(mload(nonSignerIds), 1))
+            mcopy(add(args, tail), nonSignerIds, size)
+            tail := add(tail, size)
+            mstore(add(args, 0x60), tail)
+            size := shl(5, add(mload(nonSignerBitmaps), 1))
+            mcopy(add(args, tail), nonSignerBitmaps, size)
+            tail := add(tail, size)
+            mstore(add(args, 0x80), tail)
+            size := sub(calldatasize(), params)
+            calldatacopy(add(args, tail), params, size)
+            success := staticcall(gas(), registry, request, add(4, add(tail, size)), 0, 0)
+        }
+        if (!success) {
+            assembly ("memory-safe") {
+                let size := returndatasize()
+                returndatacopy(0, 0, size)
+                revert(0, size)
+            }
+        }
+    }
+
+    /// @dev `registryCoordinator.getQuorumBitmapsAtBlockNumber(ids, blockNumber, indices)`, encoded
+    ///      and decoded by hand (Solidity would copy `indices` element by element both ways): the
+    ///      ids' memory array and the indices' calldata array are copied whole, length words
+    ///      included, and the answer must be exactly one uint256[] of the ids' count.
+    function _quorumBitmaps(bytes32[] memory ids, uint32 blockNumber, uint32[] calldata indices)
+        private
+        view
+        returns (uint256[] memory bitmaps)
+    {
+        address coordinator = address(registryCoordinator);
+        bytes4 selector = IRegistryCoordinator.getQuorumBitmapsAtBlockNumber.selector;
+        uint256 count = ids.length;
+        bool success;
+        assembly ("memory-safe") {
+            let request := mload(0x40)
+            mstore(request, selector)
+            let args := add(request, 4)
+            let idsSize := shl(5, add(count, 1))
+            mstore(args, 0x60)
+            mstore(add(args, 0x20), blockNumber)
+            mstore(add(args, 0x40), add(0x60, idsSize))
+            mcopy(add(args, 0x60), ids, idsSize)
+            let indicesSize := shl(5, add(indices.length, 1))
+            calldatacopy(add(add(args, 0x60), idsSize), sub(indices.offset, 0x20), indicesSize)
+            success := staticcall(gas(), coordinator, request, add(0x64, add(idsSize, indicesSize)), 0, 0)
+        }
+        if (!success) {
+            assembly ("memory-safe") {
+                let size := returndatasize()
+                returndatacopy(0, 0, size)
+                revert(0, size)
+            }
+        }
+        if (_returnDataSize() != 0x40 + 0x20 * count) revert UnexpectedRegistryAnswer();
+        bitmaps = new uint256[](count);
+        bool canonical;
+        assembly ("memory-safe") {
+            returndatacopy(0x00, 0x00, 0x20)
+            canonical := eq(mload(0x00), 0x20)
+            returndatacopy(bitmaps, 0x20, shl(5, add(count, 1)))
+            canonical := and(canonical, eq(mload(bitmaps), count))
+        }
+        if (!canonical) revert UnexpectedRegistryAnswer();
+    }
+
+    function _returnDataSize() private pure returns (uint256 size) {
+        assembly ("memory-safe") {
+            size := returndatasize()
+        }
     }
 
     /// @dev Stale-stake guard: each quorum's last full stake update must be younger than the

@@ -78,6 +78,9 @@ interface IBLSSignatureChecker {
     error InvalidSignature();
     /// @notice The pairing precompile rejected the input (e.g. apkG2 not a valid G2 point).
     error PairingPrecompileFailed();
+    /// @notice A registry answered the check's query with something other than the exact ABI
+    ///         encoding of what was asked (never expected from the deployed registries).
+    error UnexpectedRegistryAnswer();
 
     /// @notice Verifies `params.sigma` as an aggregate signature over `msgHash` by the operators of
     ///         `quorumNumbers` at `referenceBlockNumber`, minus `params.nonSignerPubkeys`.

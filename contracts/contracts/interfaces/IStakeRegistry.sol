@@ -3,6 +3,7 @@ pragma solidity ^0.8.30;
 
 import {IBLSApkRegistry} from "./IBLSApkRegistry.sol";
 import {IDelegationManager} from "./IDelegationManager.sol";
+import {IBLSSignatureChecker} from "./IBLSSignatureChecker.sol";
 import {IStrategy} from "./IStrategy.sol";
 
 /// @title IStakeRegistry
@@ -26,21 +27,6 @@ interface IStakeRegistry {
         uint32 updateBlockNumber;
         uint32 nextUpdateBlockNumber;
         uint96 stake;
-    }
-
-    /// @notice What the signature checker reads in one call, all at `blockNumber`, each history
-    ///         read index-checked: per quorum the APK hash (at `quorumApkIndices[i]`, the same index
-    ///         as in the BLS APK registry, whose history this registry copies) and the total stake
-    ///         (at `totalStakeIndices[i]`); and the non-signers' stakes as in
-    ///         getTotalAndNonSignerStakesAtBlockNumber.
-    struct AggregatesQuery {
-        bytes quorumNumbers;
-        uint32 blockNumber;
-        uint32[] quorumApkIndices;
-        uint32[] totalStakeIndices;
-        bytes32[] nonSignerIds;
-        uint256[] nonSignerQuorumBitmaps;
-        uint32[][] nonSignerStakeIndices;
     }
 
     /// @notice `operatorId`'s stake in `quorumNumber` is now `stake`.
@@ -219,13 +205,23 @@ interface IStakeRegistry {
         view
         returns (uint32[] memory);
 
-    /// @notice The signature checker's one call: see AggregatesQuery. Reverts as
-    ///         getTotalAndNonSignerStakesAtBlockNumber does, and on an APK index that is not the
-    ///         entry in force at the block.
-    function getQuorumAggregatesAtBlockNumber(AggregatesQuery calldata query)
-        external
-        view
-        returns (bytes24[] memory apkHashes, uint96[] memory totalStakes, uint96[] memory nonSignerStakes);
+    /// @notice What the signature checker reads in one call, all at `blockNumber`, each history
+    ///         read index-checked: per quorum the APK hash (at `params.quorumApkIndices[i]`, the
+    ///         same index as in the BLS APK registry, whose history this registry copies), the total
+    ///         stake (at `params.totalStakeIndices[i]`) and the non-signers' stake as in
+    ///         getTotalAndNonSignerStakesAtBlockNumber (at `params.nonSignerStakeIndices`). `params`
+    ///         is the check's own input, which the checker forwards as it received it (the fields
+    ///         this does not read are ignored). Reverts as getTotalAndNonSignerStakesAtBlockNumber
+    ///         does, and on an APK index that is not the entry in force at the block.
+    /// @param nonSignerIds,nonSignerQuorumBitmaps The non-signers' ids and, for each, its quorum
+    ///        bitmap at `blockNumber` (only the bits of `quorumNumbers` are read).
+    function getQuorumAggregatesAtBlockNumber(
+        bytes calldata quorumNumbers,
+        uint32 blockNumber,
+        bytes32[] calldata nonSignerIds,
+        uint256[] calldata nonSignerQuorumBitmaps,
+        IBLSSignatureChecker.NonSignerStakesAndSignature calldata params
+    ) external view returns (bytes24[] memory apkHashes, uint96[] memory totalStakes, uint96[] memory nonSignerStakes);
 
     /// @notice Entries in this registry's copy of `quorumNumber`'s APK hash history.
     function getApkHashHistoryLength(uint8 quorumNumber) external view returns (uint256);

@@ -3,6 +3,7 @@ pragma solidity ^0.8.30;
 
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IBLSApkRegistry} from "../interfaces/IBLSApkRegistry.sol";
+import {IBLSSignatureChecker} from "../interfaces/IBLSSignatureChecker.sol";
 import {IDelegationManager} from "../interfaces/IDelegationManager.sol";
 import {IRegistryCoordinator} from "../interfaces/IRegistryCoordinator.sol";
 import {IStakeRegistry} from "../interfaces/IStakeRegistry.sol";
@@ -417,35 +418,37 @@ contract StakeRegistry is StakeRegistryStorage {
     }
 
     /// @inheritdoc IStakeRegistry
-    function getQuorumAggregatesAtBlockNumber(AggregatesQuery calldata query)
-        external
-        view
-        returns (bytes24[] memory apkHashes, uint96[] memory totalStakes, uint96[] memory nonSignerStakes)
-    {
-        uint256 quorumCount = query.quorumNumbers.length;
-        if (query.quorumApkIndices.length != quorumCount) revert InputLengthMismatch();
+    function getQuorumAggregatesAtBlockNumber(
+        bytes calldata quorumNumbers,
+        uint32 blockNumber,
+        bytes32[] calldata nonSignerIds,
+        uint256[] calldata nonSignerQuorumBitmaps,
+        IBLSSignatureChecker.NonSignerStakesAndSignature calldata params
+    ) external view returns (bytes24[] memory apkHashes, uint96[] memory totalStakes, uint96[] memory nonSignerStakes) {
+        uint256 quorumCount = quorumNumbers.length;
+        if (params.quorumApkIndices.length != quorumCount) revert InputLengthMismatch();
         _requireStakeQueryLengths(
             quorumCount,
-            query.totalStakeIndices.length,
-            query.nonSignerStakeIndices.length,
-            query.nonSignerIds.length,
-            query.nonSignerQuorumBitmaps.length
+            params.totalStakeIndices.length,
+            params.nonSignerStakeIndices.length,
+            nonSignerIds.length,
+            nonSignerQuorumBitmaps.length
         );
         apkHashes = new bytes24[](quorumCount);
         totalStakes = new uint96[](quorumCount);
         nonSignerStakes = new uint96[](quorumCount);
         // Every quorum's APK first: a quorum that does not exist fails there, before any stake.
         for (uint256 i = 0; i < quorumCount; ++i) {
-            apkHashes[i] = _apkHashAt(uint8(query.quorumNumbers[i]), query.blockNumber, query.quorumApkIndices[i]);
+            apkHashes[i] = _apkHashAt(uint8(quorumNumbers[i]), blockNumber, params.quorumApkIndices[i]);
         }
         for (uint256 i = 0; i < quorumCount; ++i) {
             (totalStakes[i], nonSignerStakes[i]) = _quorumStakes(
-                uint8(query.quorumNumbers[i]),
-                query.blockNumber,
-                query.totalStakeIndices[i],
-                query.nonSignerIds,
-                query.nonSignerQuorumBitmaps,
-                query.nonSignerStakeIndices[i]
+                uint8(quorumNumbers[i]),
+                blockNumber,
+                params.totalStakeIndices[i],
+                nonSignerIds,
+                nonSignerQuorumBitmaps,
+                params.nonSignerStakeIndices[i]
             );
         }
     }
