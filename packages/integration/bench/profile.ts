@@ -3,7 +3,7 @@
 // compiler's source map gives its program counter. Lines the compiler generated (ABI encoding
 // and decoding, dispatch) have no source: they are summed as "(generated code)".
 //
-//   npm run build && node packages/integration/dist/bench/profile.js [checker|stakeRegistry]
+//   npm run build && node packages/integration/dist/bench/profile.js [checker|stakeRegistry|coordinator]
 //
 // A call is charged to the line that makes it, with everything the callee spent.
 import { readFileSync } from "node:fs";
@@ -15,10 +15,25 @@ import { addOperators, startBenchChain } from "./setup.js";
 
 const ARTIFACTS = fileURLToPath(new URL("../../../../contracts/artifacts", import.meta.url));
 
-/** The frames one can profile: depth in the trace (the gas meter is depth 1) and the code there. */
+/**
+ * The frames one can profile: depth in the trace (the gas meter is depth 1; a registry's
+ * implementation runs at 4, under its proxy) and which entry into that depth (the coordinator's
+ * call, made only with non-signers, comes before the stake registry's).
+ */
 const FRAMES = {
-  checker: { depth: 2, contract: "TaskManager", source: "tasks/TaskManager.sol" },
-  stakeRegistry: { depth: 4, contract: "StakeRegistry", source: "registries/StakeRegistry.sol" },
+  checker: { depth: 2, entry: "first", contract: "TaskManager", source: "tasks/TaskManager.sol" },
+  stakeRegistry: {
+    depth: 4,
+    entry: "last",
+    contract: "StakeRegistry",
+    source: "registries/StakeRegistry.sol",
+  },
+  coordinator: {
+    depth: 4,
+    entry: "first",
+    contract: "RegistryCoordinator",
+    source: "registries/RegistryCoordinator.sol",
+  },
 } as const;
 
 interface StructLog {
@@ -86,20 +101,34 @@ function sourceLines(contract: string, source: string): (pc: number) => string {
 function profile(
   logs: readonly StructLog[],
   depth: number,
+  entry: "first" | "last",
   lineOf: (pc: number) => string,
-): Map<string, number> {
+): { byLine: Map<string, number>; byOpcode: Map<string, number> } {
   const byLine = new Map<string, number>();
+  const byOpcode = new Map<string, number>();
+  // Number each entry into `depth`; keep the steps of the chosen one.
+  const entries: number[] = [];
+  let entered = -1;
+  for (let i = 0; i < logs.length; ++i) {
+    if (logs[i]!.depth === depth && (i === 0 || logs[i - 1]!.depth < depth)) ++entered;
+    entries.push(logs[i]!.depth === depth ? entered : -1);
+  }
+  if (entered < 0) throw new Error(`the trace never reaches depth ${depth}`);
+  const chosen = entry === "first" ? 0 : entered;
   for (let i = 0; i < logs.length - 1; ++i) {
     const step = logs[i]!;
-    if (step.depth !== depth) continue;
+    if (entries[i] !== chosen) continue;
     // The next step of this frame: after a call, the first one back at this depth.
     let next = i + 1;
     while (next < logs.length && logs[next]!.depth > depth) ++next;
     if (next >= logs.length || logs[next]!.depth < depth) continue; // the frame's last step
     const line = lineOf(step.pc);
-    byLine.set(line, (byLine.get(line) ?? 0) + (step.gas - logs[next]!.gas));
+    const spent = step.gas - logs[next]!.gas;
+    byLine.set(line, (byLine.get(line) ?? 0) + spent);
+    const opcode = next === i + 1 ? step.op : `${step.op} (with its callee)`;
+    byOpcode.set(opcode, (byOpcode.get(opcode) ?? 0) + spent);
   }
-  return byLine;
+  return { byLine, byOpcode };
 }
 
 async function main(): Promise<void> {
@@ -122,7 +151,12 @@ async function main(): Promise<void> {
       "latest",
       { disableStorage: true, disableStack: true, enableMemory: false },
     ])) as { structLogs: StructLog[] };
-    const byLine = profile(trace.structLogs, frame.depth, sourceLines(frame.contract, frame.source));
+    const { byLine, byOpcode } = profile(
+      trace.structLogs,
+      frame.depth,
+      frame.entry,
+      sourceLines(frame.contract, frame.source),
+    );
     const total = [...byLine.values()].reduce((a, b) => a + b, 0);
     process.stdout.write(
       `checkSignatures, 1 quorum, ${nonSigners} non-signers: ${sample.checkHint} gas (gas meter); ` +
@@ -130,6 +164,12 @@ async function main(): Promise<void> {
     );
     for (const [line, gasUsed] of [...byLine].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
       process.stdout.write(`${String(gasUsed).padStart(8)}  ${line}\n`);
+    }
+    // The optimizer shares code blocks between functions, so a source line can be charged for
+    // another's steps; the opcode totals do not depend on the source map.
+    process.stdout.write("by opcode:\n");
+    for (const [opcode, gasUsed] of [...byOpcode].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+      process.stdout.write(`${String(gasUsed).padStart(8)}  ${opcode}\n`);
     }
   } finally {
     await avs.stop();
