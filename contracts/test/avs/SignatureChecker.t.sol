@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IBLSSignatureChecker} from "../../contracts/interfaces/IBLSSignatureChecker.sol";
 import {IRegistryCoordinator} from "../../contracts/interfaces/IRegistryCoordinator.sol";
+import {IStakeRegistry} from "../../contracts/interfaces/IStakeRegistry.sol";
 import {BlockHistory} from "../../contracts/libraries/BlockHistory.sol";
 import {BN254} from "../../contracts/libraries/BN254.sol";
 import {QuorumBitmap} from "../../contracts/libraries/QuorumBitmap.sol";
@@ -165,6 +166,44 @@ contract SignatureCheckerTest is AvsTestBase {
         p.nonSignerQuorumBitmapIndices = new uint32[](1);
         vm.expectRevert(abi.encodeWithSelector(IBLSSignatureChecker.NonSignerNotInQuorums.selector, id2));
         _check(_q(1), p);
+    }
+
+    /// @dev The checker reads the registries' answers straight from the return data: anything but
+    ///      their exact ABI encoding with clean words is refused, not half-read.
+    function test_refuses_malformedRegistryAnswers() public {
+        IBLSSignatureChecker.NonSignerStakesAndSignature memory p = _input(_list(1, 3));
+        bytes4 aggregates = IStakeRegistry.getQuorumAggregatesAtBlockNumber.selector;
+        bytes24[] memory hashes = new bytes24[](2);
+        uint96[] memory stakes = new uint96[](2);
+        bytes[] memory answers = new bytes[](4);
+        answers[0] = abi.encode(new bytes24[](1), new uint96[](1), new uint96[](1)); // one quorum short
+        answers[1] = bytes.concat(abi.encode(hashes, stakes, stakes), bytes32(0)); // a trailing word
+        bytes memory dirty = abi.encode(hashes, stakes, stakes);
+        assembly ("memory-safe") {
+            // offsets (3 words), the hashes (length + 2), the totals' length: the first total.
+            mstore(add(dirty, add(0x20, 0xe0)), shl(100, 1)) // above uint96
+        }
+        answers[2] = dirty;
+        bytes memory reordered = abi.encode(hashes, stakes, stakes);
+        assembly ("memory-safe") {
+            mstore(add(reordered, 0x20), 0x40) // the first offset moved
+        }
+        answers[3] = reordered;
+        for (uint256 i = 0; i < answers.length; ++i) {
+            vm.mockCall(address(stakeRegistry), abi.encodePacked(aggregates), answers[i]);
+            vm.expectRevert(IBLSSignatureChecker.UnexpectedRegistryAnswer.selector);
+            _check(_q(0, 1), p);
+        }
+        vm.clearMockedCalls();
+        vm.mockCall(
+            address(coordinator),
+            abi.encodePacked(IRegistryCoordinator.getQuorumBitmapsAtBlockNumber.selector),
+            abi.encode(new uint256[](1)) // two non-signers asked
+        );
+        vm.expectRevert(IBLSSignatureChecker.UnexpectedRegistryAnswer.selector);
+        _check(_q(0, 1), p);
+        vm.clearMockedCalls();
+        _check(_q(0, 1), p); // the real answers pass again
     }
 
     function test_refuses_wrongQuorumApk() public {

@@ -18,4 +18,6 @@ interface Vm {
     function addr(uint256 privateKey) external pure returns (address);
     function load(address target, bytes32 slot) external view returns (bytes32);
     function assume(bool condition) external pure;
+    function mockCall(address callee, bytes calldata data, bytes calldata returnData) external;
+    function clearMockedCalls() external;
 }
