@@ -7,7 +7,8 @@
  * JSON.parse, reply), and the runtime's `createHttpApp` (fastify with the limits, hooks and
  * refusal shapes every service gets; the aggregator's API is built on it) with a route that
  * reads the token header and replies. A separate process posts 200 bodies of the aggregator's
- * size at once, one connection each, as `bench:aggregation`'s sender does. Measured:
+ * size at once, one connection each, as `bench:aggregation`'s sender does (BENCH_KEEP_ALIVE=1:
+ * on connections opened before, below). Measured:
  * process.cpuUsage() of this process from the release to the last reply, per round (one
  * warm-up, then ROUNDS), the rounds alternating between the two servers. No aggregation, no
  * verification, no chain: what is left is the floor under any request path on this transport.
@@ -20,21 +21,30 @@ import { createHttpApp } from "@avskit/runtime";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const REQUESTS = 200;
+/**
+ * BENCH_KEEP_ALIVE=1: the sender first posts once on each of its 200 connections (not measured),
+ * so the measured requests arrive on connections the server already holds, as they would from
+ * operators whose HTTP clients keep connections open between tasks.
+ */
+const KEEP_ALIVE = process.env.BENCH_KEEP_ALIVE === "1";
 
 /** The sender: posts REQUESTS bodies at once when told "go", then prints "done". */
 const SENDER = `
-const [url] = process.argv.slice(1);
+const [url, warm] = process.argv.slice(1);
 const body = JSON.stringify({ operatorId: "0x" + "ab".repeat(32), response: { referenceTaskIndex: 1, sum: "1001" },
   signature: { X: "1".repeat(77), Y: "2".repeat(77) } });
+const post = () => Promise.all(Array.from({ length: ${REQUESTS} }, () => fetch(url, { method: "POST",
+  headers: { "content-type": "application/json", authorization: "Bearer " + "cd".repeat(32) }, body })
+  .then((r) => r.text())));
 const lines = require("node:readline").createInterface({ input: process.stdin });
-lines.once("line", async () => {
-  await Promise.all(Array.from({ length: ${REQUESTS} }, () => fetch(url, { method: "POST",
-    headers: { "content-type": "application/json", authorization: "Bearer " + "cd".repeat(32) }, body })
-    .then((r) => r.text())));
-  process.stdout.write("done\\n");
-  lines.close();
+(warm === "1" ? post() : Promise.resolve()).then(() => {
+  lines.once("line", async () => {
+    await post();
+    process.stdout.write("done\\n");
+    lines.close();
+  });
+  process.stdout.write("ready\\n");
 });
-process.stdout.write("ready\\n");
 `;
 
 async function bare(): Promise<{ url: string; close: () => Promise<void> }> {
@@ -71,7 +81,9 @@ async function framework(): Promise<{ url: string; close: () => Promise<void> }>
 }
 
 async function round(url: string): Promise<number> {
-  const child = spawn(process.execPath, ["-e", SENDER, url], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["-e", SENDER, url, KEEP_ALIVE ? "1" : "0"], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   const lines = createInterface({ input: child.stdout });
   const next = () => new Promise<string>((resolve) => lines.once("line", resolve));
   await next();
@@ -108,6 +120,7 @@ async function main(): Promise<void> {
     `${JSON.stringify({
       requests: REQUESTS,
       rounds: ROUNDS,
+      keep_alive: KEEP_ALIVE,
       bare_http_cpu_ms_per_request: perRequest("bare"),
       runtime_app_cpu_ms_per_request: perRequest("framework"),
       bare_http_round_ms: cpu.bare.map((v) => Number(v.toFixed(1))),
