@@ -21,6 +21,7 @@ import {
   type TipStatement,
   tipStatementToJson,
   type ViewChangeVote,
+  verifyViewChangeVote,
   viewChangeVoteToJson,
 } from "@avskit/sequencer-protocol";
 import { type Hex, hexToBytes } from "viem";
@@ -113,7 +114,7 @@ export class ViewChange {
       } else {
         // Too few agree (yet): say it again, in case votes were lost, and keep following meanwhile.
         this.#votingSince = now;
-        this.#broadcast(this.#votes.get(this.#votedTerm)?.get(node.self.operatorId));
+        this.#broadcast(this.#currentVote(this.#votedTerm));
       }
       return;
     }
@@ -142,17 +143,8 @@ export class ViewChange {
     this.#votedTerm = newTerm;
     this.#votingSince = Date.now();
     node.store.setMeta("voted_term", newTerm.toString());
-    const locks: Record<string, Certificate | null> = {};
-    for (const [app, log] of node.apps) locks[app] = log.lock;
-    const next = node.candidate?.network.snapshotId ?? null;
-    const vote = signViewChangeVote(
-      node.keys.ecdsaPrivateKey,
-      node.network,
-      node.self.operatorId,
-      newTerm,
-      locks,
-      next,
-    );
+    const vote = this.#signVote(newTerm);
+    const next = vote.next;
     node.logger.warn(
       {
         newTerm: newTerm.toString(),
@@ -167,6 +159,49 @@ export class ViewChange {
     this.#record(vote);
     this.#broadcast(vote);
     void this.#tryNewView(newTerm);
+  }
+
+  /** This node's vote for `newTerm` as it stands now: its locks, on its current snapshot. */
+  #signVote(newTerm: bigint): ViewChangeVote {
+    const node = this.#node;
+    const locks: Record<string, Certificate | null> = {};
+    for (const [app, log] of node.apps) locks[app] = log.lock;
+    const next = node.candidate?.network.snapshotId ?? null;
+    return signViewChangeVote(
+      node.keys.ecdsaPrivateKey,
+      node.network,
+      node.self.operatorId,
+      newTerm,
+      locks,
+      next,
+    );
+  }
+
+  /**
+   * The vote to say again for the term this node voted for. A vote is signed on a snapshot, and
+   * peers check it against theirs: one signed before this node moved onto a new snapshot (a view
+   * onto it came in while its vote for a later term was out) is refused by every peer now, and
+   * the change it asks for could never gather a quorum, while the node, having voted to leave its
+   * term, signs nothing in it: the cluster would sequence without ever locking (seen in the e2e
+   * operator-set test). So it signs the same term again on the current snapshot, and the votes it
+   * holds from others on the old one, which count nowhere now, are dropped. The new vote reports
+   * the node's locks as they are: it signed nothing since its first vote, and a new view it took
+   * since only kept what a quorum had locked, which holds everything final.
+   */
+  #currentVote(term: bigint): ViewChangeVote | undefined {
+    const node = this.#node;
+    const votes = this.#votes.get(term);
+    const own = votes?.get(node.self.operatorId);
+    if (!own || verifyViewChangeVote(node.network, own)) return own;
+    for (const [from, vote] of votes!) if (!verifyViewChangeVote(node.network, vote)) votes!.delete(from);
+    const vote = this.#signVote(term);
+    node.logger.info(
+      { newTerm: term.toString(), snapshotId: node.network.snapshotId },
+      "vote signed again on the current snapshot",
+    );
+    this.#record(vote);
+    void this.#tryNewView(term);
+    return vote;
   }
 
   #broadcast(vote: ViewChangeVote | undefined): void {
