@@ -9,6 +9,7 @@ import {IStakeRegistry} from "../interfaces/IStakeRegistry.sol";
 import {BN254} from "../libraries/BN254.sol";
 import {BN254Ext} from "../libraries/BN254Ext.sol";
 import {QuorumBitmap} from "../libraries/QuorumBitmap.sol";
+import {ReturnData} from "../libraries/ReturnData.sol";
 
 /// @title BLSSignatureChecker
 /// @notice Checks an aggregate BLS signature against the operator sets and stakes recorded by
@@ -188,7 +189,7 @@ abstract contract BLSSignatureChecker is IBLSSignatureChecker {
         // encodes it: three offsets, then each array's length and words.
         uint256 quorumCount = quorumNumbers.length;
         uint256 stride = 0x20 * (quorumCount + 1);
-        if (_returnDataSize() != 0x60 + 3 * stride) revert UnexpectedRegistryAnswer();
+        if (ReturnData.size() != 0x60 + 3 * stride) revert UnexpectedRegistryAnswer();
         apkHashes = new bytes24[](quorumCount);
         uint96[] memory totalStakes = new uint96[](quorumCount);
         uint96[] memory nonSignerStakes = new uint96[](quorumCount);
@@ -269,13 +270,7 @@ abstract contract BLSSignatureChecker is IBLSSignatureChecker {
             calldatacopy(add(args, tail), params, size)
             success := staticcall(gas(), registry, request, add(4, add(tail, size)), 0, 0)
         }
-        if (!success) {
-            assembly ("memory-safe") {
-                let size := returndatasize()
-                returndatacopy(0, 0, size)
-                revert(0, size)
-            }
-        }
+        if (!success) ReturnData.bubble();
     }
 
     /// @dev `registryCoordinator.getQuorumBitmapsAtBlockNumber(ids, blockNumber, indices)`, encoded
@@ -304,14 +299,8 @@ abstract contract BLSSignatureChecker is IBLSSignatureChecker {
             calldatacopy(add(add(args, 0x60), idsSize), sub(indices.offset, 0x20), indicesSize)
             success := staticcall(gas(), coordinator, request, add(0x64, add(idsSize, indicesSize)), 0, 0)
         }
-        if (!success) {
-            assembly ("memory-safe") {
-                let size := returndatasize()
-                returndatacopy(0, 0, size)
-                revert(0, size)
-            }
-        }
-        if (_returnDataSize() != 0x40 + 0x20 * count) revert UnexpectedRegistryAnswer();
+        if (!success) ReturnData.bubble();
+        if (ReturnData.size() != 0x40 + 0x20 * count) revert UnexpectedRegistryAnswer();
         bitmaps = new uint256[](count);
         bool canonical;
         assembly ("memory-safe") {
@@ -321,12 +310,6 @@ abstract contract BLSSignatureChecker is IBLSSignatureChecker {
             canonical := and(canonical, eq(mload(bitmaps), count))
         }
         if (!canonical) revert UnexpectedRegistryAnswer();
-    }
-
-    function _returnDataSize() private pure returns (uint256 size) {
-        assembly ("memory-safe") {
-            size := returndatasize()
-        }
     }
 
     /// @dev Stale-stake guard: each quorum's last full stake update must be younger than the

@@ -11,6 +11,7 @@ import {IStrategy} from "../interfaces/IStrategy.sol";
 import {BlockHistory} from "../libraries/BlockHistory.sol";
 import {BN254} from "../libraries/BN254.sol";
 import {PackedStakeHistory} from "../libraries/PackedStakeHistory.sol";
+import {ReturnData} from "../libraries/ReturnData.sol";
 import {StakeRegistryStorage} from "./StakeRegistryStorage.sol";
 
 /// @title StakeRegistry
@@ -675,12 +676,7 @@ contract StakeRegistry is StakeRegistryStorage {
             success := staticcall(gas(), target, add(request, 0x20), callSize, 0, 0)
             size := returndatasize()
         }
-        if (!success) {
-            assembly ("memory-safe") {
-                returndatacopy(0, 0, size)
-                revert(0, size)
-            }
-        }
+        if (!success) ReturnData.bubble();
         if (size != expected) revert SharesLengthMismatch();
         bool canonical;
         assembly ("memory-safe") {
