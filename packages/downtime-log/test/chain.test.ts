@@ -33,6 +33,9 @@ import { Replicas } from "./replicas.js";
 
 const EJECT_CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "src", "eject-cli.js");
 const EPOCH_S = 60n;
+const MAX_DOWNTIME_BPS = 500;
+/** The ejection share of an epoch, in ms (3 s). */
+const SHARE_MS = (Number(EPOCH_S) * 1000 * MAX_DOWNTIME_BPS) / 10_000;
 const EPOCH_BLOCKS = 10;
 const MAX_REFERENCE_AGE_S = 30;
 const STAKES = [40n, 20n, 20n, 20n];
@@ -121,7 +124,7 @@ beforeAll(async () => {
   ejector = await deployDowntimeEjector(avs, {
     epochOrigin: origin,
     epochLength: EPOCH_S,
-    maxDowntimeBps: 500,
+    maxDowntimeBps: MAX_DOWNTIME_BPS,
     thresholdPercentage: 67,
   });
   await avs.testClient.setBalance({ address: privateKeyToAccount(keeperKey).address, value: 10n * E18 });
@@ -345,7 +348,17 @@ describe("the downtime log on the registries", () => {
       });
     expect(await coordinatorStatus()).toBe(1);
 
-    const calm = keeper(operators[1]!.address, worst.epoch);
+    // Below the share: the least-down of the others in that epoch. Any of them can have some
+    // downtime on a loaded machine (a slow probe), so which one is calm is read, not assumed.
+    const others = await Promise.all(
+      [0, 1, 2].map(async (k) => ({
+        k,
+        answer: await answer(0, operators[k]!.operatorId, worst.epoch, status.asOfIndex),
+      })),
+    );
+    const calmest = others.sort((a, b) => a.answer.downtimeMs - b.answer.downtimeMs)[0]!;
+    expect(calmest.answer.downtimeMs).toBeLessThan(SHARE_MS);
+    const calm = keeper(operators[calmest.k]!.address, worst.epoch);
     expect(await calm.exited).toBe(0);
     expect(JSON.parse(calm.stdout())).toMatchObject({ ejected: false, reason: "BELOW_SHARE" });
 
